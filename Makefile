@@ -1,0 +1,51 @@
+# aggregator — make targets. Every target creates the virtual environment it needs.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PERIOD ?= auto
+INBOX ?= workbooks/inbox
+STATE ?= workbooks/state
+OUT ?= reports
+AS_OF ?=
+YEAR ?= 2023
+AGG := $(BIN)/aggregator
+
+.PHONY: install test check lint templates summary status demo bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check aggregator tests bench
+	$(BIN)/ruff format --check aggregator tests bench
+	$(BIN)/mypy aggregator
+
+check: lint test
+
+templates: install
+	$(AGG) templates --year $(YEAR) --out workbooks/templates
+
+summary: install
+	$(AGG) summary --period $(PERIOD) --inbox $(INBOX) --state $(STATE) --out $(OUT) --json $(OUT)/summary.json $(if $(AS_OF),--as-of $(AS_OF),)
+
+status: install
+	$(AGG) status --period $(PERIOD) --inbox $(INBOX) --state $(STATE) $(if $(AS_OF),--as-of $(AS_OF),)
+
+demo: install
+	$(BIN)/python -m aggregator.demo_run demo
+
+bench: install
+	$(BIN)/python bench/bench.py
+
+clean:
+	rm -rf $(VENV) demo bench/out .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

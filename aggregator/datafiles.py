@@ -1,0 +1,25 @@
+"""Where the data files live: the project's workbooks/ folder, else the copy in the package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PKG = Path(__file__).resolve().parent
+_PROJECT = _PKG.parent / "workbooks"
+
+
+def data_dir(kind: str) -> Path:
+    """Folder of one kind of data (reference, policy, schemas).
+
+    A source checkout (or editable install) uses ``workbooks/<kind>`` so that the analyst's
+    corrections take effect; an installed wheel uses the copy shipped inside the package.
+    """
+    local = _PROJECT / kind
+    if local.is_dir():
+        return local
+    return _PKG / "_data" / kind
+
+
+def project_root() -> Path:
+    """The checkout's top folder (where workbooks/ and reports/ are), else the working folder."""
+    return _PROJECT.parent if _PROJECT.is_dir() else Path.cwd()
