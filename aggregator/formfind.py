@@ -1,0 +1,228 @@
+"""Find the form in a sheet: which attachment, where the header is, which column is which."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from aggregator.grid import SheetGrid
+from aggregator.schema import Column, FormSchema
+from aggregator.textnorm import clean, norm
+
+HEADER_SCAN_ROWS = 40
+FOOTER_MARKERS = ("填报人", "报送要求", "注:", "注：", "备注:", "说明:", "制表人", "审核人", "联系人:", "单位负责人")
+
+
+@dataclass
+class Layout:
+    """Where a form sits in a sheet."""
+
+    form: str
+    header_row: int  # 0-based first header row
+    header_height: int  # 1 or 2 rows
+    columns: dict[str, int]  # key → 0-based column
+    extra: list[tuple[int, str]] = field(default_factory=list)  # unmatched header cells
+    missing_required: list[Column] = field(default_factory=list)
+    fuzzy: list[tuple[str, str]] = field(default_factory=list)  # (key, header as written)
+
+    @property
+    def first_data_row(self) -> int:
+        """The 0-based row just below the header."""
+        return self.header_row + self.header_height
+
+
+def merged_view(grid: SheetGrid, rows: range) -> dict[tuple[int, int], Any]:
+    """Values that merged cells show in cells other than their top-left one."""
+    out: dict[tuple[int, int], Any] = {}
+    for r1, c1, r2, c2 in grid.merged:
+        if r2 < rows.start or r1 >= rows.stop or (r2 - r1 + 1) * (c2 - c1 + 1) > 5000:
+            continue
+        v = grid.cell(r1, c1)
+        for r in range(max(r1, rows.start), min(r2, rows.stop - 1) + 1):
+            for c in range(c1, c2 + 1):
+                if (r, c) != (r1, c1):
+                    out[(r, c)] = v
+    return out
+
+
+def _match(text: str, columns: tuple[Column, ...]) -> tuple[str, int] | None:
+    """Best column key for a header text, with a score (3 exact, 2 contains a name, 1 inside one)."""
+    if not text:
+        return None
+    best: tuple[str, int, int] | None = None
+    for col in columns:
+        for name in col.names():
+            if text == name:
+                score, length = 3, len(name)
+            elif len(name) >= 2 and name in text and len(text) <= len(name) + 8:
+                score, length = 2, len(name)
+            elif len(text) >= 3 and text in name:
+                score, length = 1, len(text)
+            else:
+                continue
+            if best is None or (score, length) > (best[1], best[2]):
+                best = (col.key, score, length)
+    return (best[0], best[1]) if best else None
+
+
+def _assign(texts: list[str], schema: FormSchema) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    cands: list[tuple[int, int, str]] = []  # (score, col, key)
+    for c, t in enumerate(texts):
+        m = _match(t, schema.columns)
+        if m:
+            cands.append((m[1], c, m[0]))
+    cands.sort(key=lambda x: (-x[0], x[1]))
+    taken: dict[str, int] = {}
+    fuzzy: list[tuple[str, str]] = []
+    used_cols: set[int] = set()
+    for score, c, key in cands:
+        if key in taken or c in used_cols:
+            continue
+        taken[key] = c
+        used_cols.add(c)
+        if score < 3:
+            fuzzy.append((key, texts[c]))
+    return taken, fuzzy
+
+
+def _header_texts(grid: SheetGrid, r: int, height: int, width: int, merged: dict[tuple[int, int], Any]) -> list[str]:
+    out = []
+    for c in range(width):
+        parts: list[str] = []
+        for rr in range(r, r + height):
+            v = grid.cell(rr, c)
+            if v in ("", None):
+                v = merged.get((rr, c), "")
+            t = norm(v)
+            if t and (not parts or parts[-1] != t):
+                parts.append(t)
+        out.append("".join(parts))
+    return out
+
+
+def _enough(form: str, keys: dict[str, int], schema: FormSchema) -> bool:
+    if form == "A5":
+        metrics = sum(1 for c in schema.metrics if c.key in keys)
+        return metrics >= max(4, len(schema.metrics) // 2)
+    return "activity_name" in keys and len(keys) >= 3
+
+
+def find_layout(grid: SheetGrid, schemas: dict[str, FormSchema]) -> Layout | None:
+    """The most convincing header in the first rows of a sheet, or None if no form is there."""
+    nrows = min(len(grid.rows), HEADER_SCAN_ROWS)
+    width = max((len(r) for r in grid.rows[: nrows + 2]), default=0)
+    if not nrows or not width:
+        return None
+    merged = merged_view(grid, range(0, nrows + 2))
+    best: tuple[tuple[int, int, int], Layout] | None = None
+    for r in range(nrows):
+        for height in (1, 2):
+            texts = _header_texts(grid, r, height, width, merged)
+            if sum(1 for t in texts if t) < 3:
+                continue
+            for form, schema in schemas.items():
+                keys, fuzzy = _assign(texts, schema)
+                if not _enough(form, keys, schema):
+                    continue
+                exact = len(keys) - len(fuzzy)
+                rank = (len(keys), exact, -height)
+                if best is None or rank > best[0]:
+                    extra = [(c, clean(grid.cell(r, c)) or t) for c, t in enumerate(texts) if t and c not in keys.values()]
+                    missing = [col for col in schema.columns if col.required and col.key not in keys]
+                    best = (rank, Layout(form, r, height, keys, extra, missing, fuzzy))
+    return best[1] if best else None
+
+
+def is_footer(row: list[Any]) -> bool:
+    """A note or signature line below the table (填报人…, 报送要求…, 注：…)."""
+    for v in row:
+        t = norm(v)
+        if t:
+            return t.startswith(FOOTER_MARKERS)
+    return False
+
+
+def row_is_empty(row: list[Any]) -> bool:
+    """No cell of the row has anything in it."""
+    return all(norm(v) == "" for v in row)
+
+
+# -- what is written around the table ------------------------------------------------------
+_LABELS = {
+    "sender": ("填报市局", "填报单位", "报送单位", "填报县局"),
+    "date": ("填报日期", "报送日期", "填表日期"),
+    "contact": ("填报人及联系电话", "填报人", "联系人及电话"),
+    "period": ("报送期次", "统计期", "统计时段", "报送期"),
+}
+_PHONE = re.compile(r"(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})")
+
+
+@dataclass
+class Meta:
+    """What the lines around the table say."""
+
+    title: str = ""
+    sender: str = ""
+    filled: Any = None
+    contact: str = ""
+    period_text: str = ""
+
+    def contact_parts(self) -> tuple[str, str]:
+        """(person, phone) from the 填报人及联系电话 line."""
+        phones = _PHONE.findall(norm(self.contact))
+        person = self.contact
+        for p in phones:
+            person = person.replace(p, "")
+        person = re.sub(r"[\s:：,，;；/、()（）电话手机]+", " ", person).strip()
+        return person, "、".join(phones)
+
+
+def _label_of(text: str) -> tuple[str, str] | None:
+    for kind, labels in _LABELS.items():
+        for lb in labels:
+            if text.startswith(lb):
+                rest = text[len(lb) :]
+                rest = re.sub(r"^(\(盖章\)|（盖章）)?[:：]?", "", rest)
+                return kind, rest
+    return None
+
+
+def read_meta(grid: SheetGrid, layout: Layout | None, data_end: int) -> Meta:
+    """Title, 填报市局, 填报日期, 填报人及联系电话 and 报送期次 from the rows around the table."""
+    meta = Meta()
+    top = layout.header_row if layout else min(len(grid.rows), HEADER_SCAN_ROWS)
+    rows = list(range(0, top)) + list(range(data_end, min(len(grid.rows), data_end + 15)))
+    for r in rows:
+        row = grid.rows[r] if r < len(grid.rows) else []
+        c = 0
+        while c < len(row):
+            v = row[c]
+            t = norm(v)
+            lab = _label_of(t) if t else None
+            if lab:
+                kind, rest = lab
+                value: Any = rest
+                if not rest:  # value in the following cells of the row
+                    nxt = c + 1
+                    while nxt < len(row) and norm(row[nxt]) == "":
+                        nxt += 1
+                    if nxt < len(row) and not _label_of(norm(row[nxt])):
+                        value = row[nxt] if kind == "date" else clean(row[nxt])
+                        c = nxt
+                _set(meta, kind, value)
+            elif t and r < top and not meta.title and ("表" in t or "汇总" in t or "计划" in t) and len(t) >= 8:
+                meta.title = clean(v)
+            c += 1
+    return meta
+
+
+def _set(meta: Meta, kind: str, value: Any) -> None:
+    if kind == "sender" and not meta.sender:
+        meta.sender = clean(value)
+    elif kind == "date" and meta.filled in (None, ""):
+        meta.filled = value
+    elif kind == "contact" and not meta.contact:
+        meta.contact = clean(value)
+    elif kind == "period" and not meta.period_text:
+        meta.period_text = clean(value)

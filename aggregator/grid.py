@@ -1,0 +1,203 @@
+"""Cells of every sheet, read with python-calamine; formulas without cached values evaluated."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine as pc
+
+from aggregator.problems import Problem, col_letter, error, warning
+from aggregator.sniff import Sniff, col_number
+
+
+class UnreadableFile(Exception):
+    """The spreadsheet library could not open the file; the message is for the sender."""
+
+
+@dataclass
+class SheetGrid:
+    """One sheet's cells as a list of rows, addressed from A1."""
+
+    name: str
+    visible: bool
+    rows: list[list[Any]]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+    def cell(self, r: int, c: int) -> Any:
+        """Value at 0-based (row, col), ``""`` outside the sheet."""
+        if 0 <= r < len(self.rows):
+            row = self.rows[r]
+            if 0 <= c < len(row):
+                return row[c]
+        return ""
+
+
+def read_grids(path: Path, sniffed: Sniff, label: str) -> tuple[list[SheetGrid], list[Problem]]:
+    """Every sheet of a spreadsheet file, with problems about formulas."""
+    data = path.read_bytes()
+    try:
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except pc.PasswordError:
+        raise UnreadableFile("文件已加密，请去除密码后重新报送。") from None
+    except Exception as e:  # calamine raises several unrelated types for broken files
+        raise UnreadableFile(f"文件已损坏或格式不受支持，无法打开（{_short(e)}）。请用 Excel 另存为 .xlsx 后重新报送。") from None
+    grids: list[SheetGrid] = []
+    problems: list[Problem] = []
+    try:
+        for i, meta in enumerate(wb.sheets_metadata):
+            if meta.typ != pc.SheetTypeEnum.WorkSheet:
+                continue
+            visible = meta.visible == pc.SheetVisibleEnum.Visible
+            try:
+                sheet = wb.get_sheet_by_index(i)
+                rows = sheet.to_python(skip_empty_area=False)
+                merged = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
+            except Exception as e:
+                problems.append(error("sheet-unreadable", f"工作表“{meta.name}”无法读取（{_short(e)}）。", file=label, sheet=meta.name))
+                continue
+            grid = SheetGrid(meta.name, visible, [list(r) for r in rows], merged)
+            part = sniffed.sheet_paths.get(meta.name)
+            if part and part in sniffed.formulas:
+                problems.extend(_apply_formulas(grid, sniffed.formulas[part], label))
+            grids.append(grid)
+    finally:
+        wb.close()
+    return grids, problems
+
+
+def _short(e: Exception) -> str:
+    s = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return s[:120]
+
+
+_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+_RANGE = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+def _apply_formulas(grid: SheetGrid, formulas: list[tuple[str, str, bool]], label: str) -> list[Problem]:
+    """Use our own value for simple formulas (SUM, +) lacking a cached value or cached wrongly."""
+    texts = {ref: text for ref, text, _ in formulas}
+    cached = {ref: has for ref, _, has in formulas}
+    problems: list[Problem] = []
+    memo: dict[str, float | None] = {}
+    for ref, text, has_value in formulas:
+        value = evaluate(text, grid, texts, memo)
+        m = _REF.match(ref)
+        if not m:
+            continue
+        r, c = int(m.group(2)) - 1, col_number(m.group(1)) - 1
+        current = grid.cell(r, c)
+        if value is None:
+            if not has_value and text:
+                problems.append(error("formula-no-value", f"{ref}：公式“={text}”没有计算结果，工具也无法计算。请在 Excel 中打开并保存后重新报送，或直接填写数字。", file=label, sheet=grid.name, cell=ref))
+            continue
+        if not has_value or (isinstance(current, int | float) and abs(float(current) - value) > 1e-9 and cached[ref]):
+            if has_value:
+                problems.append(warning("formula-stale", f"{ref}：公式“={text}”保存的结果 {current} 与重新计算的 {_fmt(value)} 不一致，已按 {_fmt(value)} 读取。", file=label, sheet=grid.name, cell=ref))
+            _put(grid, r, c, value)
+    return problems
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if v == int(v) else str(v)
+
+
+def _put(grid: SheetGrid, r: int, c: int, value: Any) -> None:
+    while len(grid.rows) <= r:
+        grid.rows.append([])
+    row = grid.rows[r]
+    while len(row) <= c:
+        row.append("")
+    row[c] = value
+
+
+def _split_top(expr: str, sep: str) -> list[str]:
+    parts, depth, cur = [], 0, ""
+    for ch in expr:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == sep and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return parts
+
+
+def evaluate(text: str, grid: SheetGrid, formulas: dict[str, str], memo: dict[str, float | None], depth: int = 0) -> float | None:
+    """Value of a simple formula (``SUM`` of ranges and cells, ``+`` of terms), or None."""
+    if depth > 20:
+        return None
+    expr = text.strip().lstrip("=").replace(" ", "").upper()
+    if not expr:
+        return None
+    total = 0.0
+    for term in _split_top(expr, "+"):
+        v = _term(term, grid, formulas, memo, depth)
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+def _term(term: str, grid: SheetGrid, formulas: dict[str, str], memo: dict[str, float | None], depth: int) -> float | None:
+    if term.startswith("SUM(") and term.endswith(")"):
+        total = 0.0
+        for arg in _split_top(term[4:-1], ","):
+            v = _arg(arg, grid, formulas, memo, depth)
+            if v is None:
+                return None
+            total += v
+        return total
+    return _arg(term, grid, formulas, memo, depth, single=True)
+
+
+def _arg(arg: str, grid: SheetGrid, formulas: dict[str, str], memo: dict[str, float | None], depth: int, single: bool = False) -> float | None:
+    try:
+        return float(arg)
+    except ValueError:
+        pass
+    m = _REF.match(arg)
+    if m:
+        return _cell_value(m.group(1), int(m.group(2)), grid, formulas, memo, depth, blank_zero=True)
+    m = _RANGE.match(arg)
+    if m and not single:
+        c1, c2 = sorted((col_number(m.group(1)), col_number(m.group(3))))
+        r1, r2 = sorted((int(m.group(2)), int(m.group(4))))
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
+            return None
+        total = 0.0
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                v = _cell_value(col_letter(c - 1), r, grid, formulas, memo, depth, blank_zero=True, text_zero=True)
+                if v is None:
+                    return None
+                total += v
+        return total
+    return None
+
+
+def _cell_value(letters: str, row: int, grid: SheetGrid, formulas: dict[str, str], memo: dict[str, float | None], depth: int, *, blank_zero: bool, text_zero: bool = False) -> float | None:
+    ref = f"{letters}{row}"
+    if ref in formulas:
+        if ref not in memo:
+            memo[ref] = None  # cycle guard
+            memo[ref] = evaluate(formulas[ref], grid, formulas, memo, depth + 1)
+        return memo[ref]
+    v = grid.cell(row - 1, col_number(letters) - 1)
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int | float):
+        return float(v)
+    if v in ("", None) and blank_zero:
+        return 0.0
+    if text_zero:  # SUM over a range ignores text, as Excel does
+        return 0.0
+    return None

@@ -1,0 +1,117 @@
+"""What reading one return produces: plain data, picklable and JSON-serialisable."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from aggregator.problems import Problem
+
+
+@dataclass
+class Figures:
+    """One row of Attachment 5: a county's (or a city's own) cumulative figures."""
+
+    sheet: str
+    row: int  # 1-based, as Excel shows it
+    area_text: str
+    county: str | None
+    city: str | None
+    city_own: bool
+    values: dict[str, int | None]
+    cells: dict[str, str]
+    remarks: str = ""
+
+
+@dataclass
+class TotalRow:
+    """A submitted 合计/总计/小计 row: checked, never counted."""
+
+    sheet: str
+    row: int
+    label: str
+    values: dict[str, int | None]
+    cells: dict[str, str]
+
+
+@dataclass
+class Activity:
+    """One planned activity of Attachment 4."""
+
+    sheet: str
+    row: int
+    county: str | None
+    city: str | None
+    counties: list[str]
+    name: str
+    content: str
+    when_text: str
+    when_start: str | None
+    when_end: str | None
+    when_precision: str
+    hosts: str
+    experts: int | None
+    contact_person: str
+    contact_phone: str
+    demo_team: bool
+    joint: bool
+
+
+@dataclass
+class SheetNote:
+    """What was made of one sheet."""
+
+    name: str
+    status: str  # read | hidden | no-form | other-form | empty
+    form: str | None = None
+    header_cell: str = ""
+    rows_read: int = 0
+
+
+@dataclass
+class ReturnRead:
+    """Everything understood from one file, and every problem found in it."""
+
+    file: str
+    kind: str = ""
+    form: str | None = None
+    city: str | None = None
+    sender_county: str | None = None
+    period: str | None = None
+    year: int | None = None
+    title: str = ""
+    filled_date: str | None = None
+    contact_person: str = ""
+    contact_phone: str = ""
+    sheets: list[SheetNote] = field(default_factory=list)
+    figures: list[Figures] = field(default_factory=list)
+    totals: list[TotalRow] = field(default_factory=list)
+    activities: list[Activity] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rejected: bool = False
+    reason: str = ""
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems of severity error."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    def counties(self) -> list[str]:
+        """Counties this return gives figures or activities for."""
+        out = [f.county for f in self.figures if f.county] + [a.county for a in self.activities if a.county]
+        return list(dict.fromkeys(out))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (for the ledger cache)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ReturnRead:
+        """Rebuild from :meth:`to_dict` output."""
+        d = dict(d)
+        d["sheets"] = [SheetNote(**s) for s in d.get("sheets", [])]
+        d["figures"] = [Figures(**s) for s in d.get("figures", [])]
+        d["totals"] = [TotalRow(**s) for s in d.get("totals", [])]
+        d["activities"] = [Activity(**s) for s in d.get("activities", [])]
+        d["problems"] = [Problem(**p) for p in d.get("problems", [])]
+        return cls(**d)

@@ -1,0 +1,278 @@
+"""What a file really is (by content, not extension), and cheap safety checks before parsing.
+
+Everything here reads bytes and zip directories only: no spreadsheet library is involved, so
+nothing here can be made to allocate without bound.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aggregator.policy import Limits
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+SPREADSHEET_KINDS = ("xlsx", "xlsm", "xlsb", "xls", "ods")
+
+# What to tell the sender, per kind of wrong file.
+WRONG_KIND = {
+    "empty": "文件是空的（0字节），请重新报送。",
+    "encrypted": "文件已加密，请去除密码后重新报送。",
+    "doc": "这是 Word 文档，不是 Excel 表格。请用下发的 Excel 模板填报后重新报送（盖章 PDF 另行报送）。",
+    "docx": "这是 Word 文档，不是 Excel 表格。请用下发的 Excel 模板填报后重新报送（盖章 PDF 另行报送）。",
+    "pdf": "这是 PDF 文件，不是 Excel 表格。盖章 PDF 请另行报送，汇总需要 Excel 电子表格。",
+    "image": "这是图片，不是 Excel 表格。请报送 Excel 电子表格。",
+    "csv": "这是 CSV 文本文件。请用下发的 Excel 模板填报后报送 .xlsx 文件。",
+    "text": "这是文本文件，不是 Excel 表格。请报送 Excel 电子表格。",
+    "html": "这是网页（HTML）文件，不是 Excel 表格。请在 Excel 中“另存为 .xlsx”后重新报送。",
+    "zip": "这是压缩包，不是 Excel 表格。请解压后分别报送其中的 Excel 文件。",
+    "pptx": "这是演示文稿，不是 Excel 表格。请报送 Excel 电子表格。",
+    "unknown": "无法识别的文件格式，不是 Excel 表格。请报送 .xlsx 或 .xls 文件。",
+    "truncated": "文件不完整或已损坏（可能未传完），请重新报送。",
+}
+
+
+@dataclass
+class Sniff:
+    """What the bytes are; ``problem`` (a code in WRONG_KIND or a limit message) means reject."""
+
+    kind: str
+    problem: str = ""
+    message: str = ""
+    formulas: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)
+    sheet_paths: dict[str, str] = field(default_factory=dict)  # sheet name → xml part (xlsx)
+    has_macros: bool = False
+
+
+def sniff(path: Path, limits: Limits) -> Sniff:
+    """Identify a file by content and check it against the limits before any parser sees it."""
+    size = path.stat().st_size
+    if size == 0:
+        return Sniff("empty", "empty", WRONG_KIND["empty"])
+    if size > limits.max_file_mb * 1e6:
+        return Sniff("unknown", "too-large", f"文件过大（{size / 1e6:.0f} MB，上限 {limits.max_file_mb:.0f} MB），不像是一份报表，未读取。")
+    with path.open("rb") as f:
+        head = f.read(8192)
+    if head.startswith(OLE_MAGIC):
+        return _sniff_ole(path)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return _sniff_zip(path, limits)
+    if head.startswith(b"%PDF"):
+        return Sniff("pdf", "pdf", WRONG_KIND["pdf"])
+    if head[:8] in (b"\x89PNG\r\n\x1a\n",) or head[:3] == b"\xff\xd8\xff" or head[:6] in (b"GIF87a", b"GIF89a") or head[:2] == b"BM":
+        return Sniff("image", "image", WRONG_KIND["image"])
+    if head.startswith((b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")):
+        return Sniff("zip", "zip", WRONG_KIND["zip"])
+    if head.startswith(b"{\\rtf"):
+        return Sniff("doc", "doc", WRONG_KIND["doc"])
+    lower = head[:2048].lower()
+    if b"<html" in lower or b"<!doctype html" in lower or b"<table" in lower:
+        return Sniff("html", "html", WRONG_KIND["html"])
+    if _looks_text(head):
+        first = head.split(b"\n", 1)[0]
+        kind = "csv" if first.count(b",") >= 2 or first.count(b"\t") >= 2 else "text"
+        return Sniff(kind, kind, WRONG_KIND[kind])
+    return Sniff("unknown", "unknown", WRONG_KIND["unknown"])
+
+
+def _looks_text(head: bytes) -> bool:
+    for enc in ("utf-8", "gb18030", "utf-16"):
+        try:
+            head.decode(enc)
+            return b"\x00" not in head or enc == "utf-16"
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+def _utf16(name: str) -> bytes:
+    return name.encode("utf-16-le")
+
+
+def _sniff_ole(path: Path) -> Sniff:
+    data = path.read_bytes().lower()
+    if _utf16("encryptedpackage") in data or _utf16("encryptioninfo") in data:
+        return Sniff("encrypted", "encrypted", WRONG_KIND["encrypted"])
+    if _utf16("workbook") in data or _utf16("book") in data:
+        return Sniff("xls")
+    if _utf16("worddocument") in data:
+        return Sniff("doc", "doc", WRONG_KIND["doc"])
+    if _utf16("powerpoint document") in data:
+        return Sniff("pptx", "pptx", WRONG_KIND["pptx"])
+    return Sniff("unknown", "unknown", WRONG_KIND["unknown"])
+
+
+_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
+_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})(\d+)\"")
+_DIM = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?ref=\"([A-Z]{0,3})(\d*):?([A-Z]{0,3})(\d*)\"")
+_FCELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_F = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+_V = re.compile(rb"<(?:\w+:)?v\b[^>]*?>(.*?)</(?:\w+:)?v>", re.S)
+_R = re.compile(rb"\br=\"([A-Z]{1,3}\d+)\"")
+
+
+def col_number(letters: bytes | str) -> int:
+    """Excel column letters to a 1-based number (A → 1)."""
+    n = 0
+    for ch in letters.decode() if isinstance(letters, bytes) else letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _sniff_zip(path: Path, limits: Limits) -> Sniff:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return Sniff("truncated", "truncated", WRONG_KIND["truncated"])
+    with zf:
+        raw_names = zf.namelist()
+        names = {n.replace("\\", "/") for n in raw_names}
+        ctypes = _read_small(zf, "[Content_Types].xml")
+        if any(n.endswith("workbook.bin") for n in names):
+            kind = "xlsb"
+        elif any(n.endswith("workbook.xml") for n in names) or b"spreadsheetml" in ctypes:
+            kind = "xlsx"
+        elif "content.xml" in names and ("mimetype" in names or "META-INF/manifest.xml" in names):
+            kind = "ods"
+        elif "word/document.xml" in names:
+            return Sniff("docx", "docx", WRONG_KIND["docx"])
+        elif "ppt/presentation.xml" in names:
+            return Sniff("pptx", "pptx", WRONG_KIND["pptx"])
+        else:
+            return Sniff("zip", "zip", WRONG_KIND["zip"])
+        out = Sniff(kind)
+        out.has_macros = any(n.lower().endswith("vbaproject.bin") for n in names)
+        if out.has_macros:
+            out.kind = "xlsm" if kind == "xlsx" else kind
+        declared = sum(i.file_size for i in zf.infolist())
+        compressed = sum(i.compress_size for i in zf.infolist()) or 1
+        if declared > limits.max_uncompressed_mb * 1e6 or declared / compressed > limits.max_compression_ratio and declared > 10e6:
+            out.problem, out.message = "zip-bomb", f"文件解压后过大（声明 {declared / 1e6:.0f} MB），疑似异常文件，未读取。"
+            return out
+        budget = int(limits.max_uncompressed_mb * 1e6)
+        parts = [n for n in raw_names if _is_sheet_part(n.replace("\\", "/"))]
+        if kind == "xlsx" or kind == "xlsm":
+            out.sheet_paths = _sheet_paths(zf)
+        for part in parts:
+            try:
+                data, budget = _inflate(zf, part, budget)
+            except _TooBig:
+                out.problem, out.message = "zip-bomb", "文件解压后实际内容过大，疑似异常文件，未读取。"
+                return out
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError):
+                out.problem, out.message = "truncated", WRONG_KIND["truncated"]
+                return out
+            if part == "content.xml":
+                continue
+            rows, cols = _extent(data)
+            if rows > limits.max_sheet_rows or cols > limits.max_sheet_cols:
+                out.problem = "sheet-too-large"
+                out.message = f"工作表范围过大（{rows} 行 × {cols} 列，上限 {limits.max_sheet_rows} 行 × {limits.max_sheet_cols} 列），不像是一份报表，未读取。请删除多余的行列后重新报送。"
+                return out
+            if b"<f" in data or b":f" in data:
+                out.formulas[part] = _formulas(data)
+        return out
+
+
+def _is_sheet_part(n: str) -> bool:
+    return n == "content.xml" or (n.endswith(".xml") and ("worksheets/" in n or re.fullmatch(r"sheet\d+\.xml", n) is not None))
+
+
+def _read_small(zf: zipfile.ZipFile, name: str) -> bytes:
+    try:
+        info = zf.getinfo(name)
+        return zf.read(name) if info.file_size < 1_000_000 else b""
+    except (KeyError, zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError):
+        return b""
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _inflate(zf: zipfile.ZipFile, name: str, budget: int) -> tuple[bytes, int]:
+    """Decompress one member, counting real bytes against the budget (declared sizes can lie)."""
+    chunks: list[bytes] = []
+    with zf.open(name) as f:
+        while True:
+            chunk = f.read(1 << 20)
+            if not chunk:
+                break
+            budget -= len(chunk)
+            if budget < 0:
+                raise _TooBig
+            chunks.append(chunk)
+    return b"".join(chunks), budget
+
+
+def _extent(data: bytes) -> tuple[int, int]:
+    """The largest row number and column number any cell of a worksheet part claims."""
+    rows = max((int(m) for m in _ROW.findall(data)), default=0)
+    cols = 0
+    last = 0
+    for letters, r in _CELL.findall(data):
+        cols = max(cols, col_number(letters))
+        last = max(last, int(r))
+    m = _DIM.search(data)
+    if m and m.group(3) and m.group(4):
+        # A dimension claiming the whole sheet is harmless only if no cell is out there.
+        pass
+    return max(rows, last), cols
+
+
+def _formulas(data: bytes) -> list[tuple[str, str, bool]]:
+    """(cell, formula text, has cached value) of every formula cell of a worksheet part."""
+    out: list[tuple[str, str, bool]] = []
+    for m in _FCELL.finditer(data):
+        body = m.group(2)
+        if not body or b"f" not in body:
+            continue
+        fm = _F.search(body)
+        if not fm:
+            continue
+        ref = _R.search(m.group(1))
+        if not ref:
+            continue
+        text = (fm.group(1) or b"").decode("utf-8", "replace")
+        vm = _V.search(body)
+        out.append((ref.group(1).decode(), _unescape(text), bool(vm and vm.group(1).strip())))
+    return out
+
+
+def _unescape(s: str) -> str:
+    return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+
+
+def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → worksheet part, from workbook.xml and its relationships."""
+    try:
+        wb = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except (KeyError, zipfile.BadZipFile, zlib.error, OSError):
+        return {}
+    targets = {
+        m.group(1).decode(): m.group(2).decode()
+        for m in re.finditer(rb"<Relationship\b[^>]*?Id=\"([^\"]+)\"[^>]*?Target=\"([^\"]+)\"", rels)
+    }
+    targets.update(
+        {
+            m.group(2).decode(): m.group(1).decode()
+            for m in re.finditer(rb"<Relationship\b[^>]*?Target=\"([^\"]+)\"[^>]*?Id=\"([^\"]+)\"", rels)
+        }
+    )
+    out: dict[str, str] = {}
+    for m in re.finditer(rb"<(?:\w+:)?sheet\b([^>]*)/?>", wb):
+        attrs = m.group(1)
+        name = re.search(rb"name=\"([^\"]*)\"", attrs)
+        rid = re.search(rb"r:id=\"([^\"]*)\"", attrs) or re.search(rb"\bid=\"([^\"]*)\"", attrs)
+        if not name or not rid:
+            continue
+        target = targets.get(rid.group(1).decode(), "")
+        target = target.lstrip("/")
+        if not target.startswith("xl/"):
+            target = "xl/" + target
+        out[_unescape(name.group(1).decode("utf-8", "replace"))] = target
+    return out
