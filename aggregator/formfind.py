@@ -11,7 +11,7 @@ from aggregator.schema import Column, FormSchema
 from aggregator.textnorm import clean, norm
 
 HEADER_SCAN_ROWS = 40
-FOOTER_MARKERS = ("填报人", "报送要求", "注:", "注：", "备注:", "说明:", "制表人", "审核人", "联系人:", "单位负责人")
+FOOTER_MARKERS = ("填报人", "填报市局", "填报单位", "填报日期", "报送单位", "报送要求", "注:", "注：", "备注:", "说明:", "制表人", "审核人", "联系人:", "单位负责人")
 
 
 @dataclass

@@ -1,0 +1,139 @@
+"""Annotated copies of returns: every problem cell coloured with a comment, plus a 问题清单 sheet.
+
+The original is never opened for writing: we copy its bytes first (an .xls/.ods/.xlsb is
+converted to .xlsx from the cells calamine reads), then edit the copy with openpyxl.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import openpyxl
+import python_calamine as pc
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+
+from aggregator.atomic import atomic_path
+from aggregator.model import ReturnRead
+from aggregator.problems import Problem
+
+ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
+WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
+SEVERITY = {"error": "错误", "warning": "提醒"}
+
+
+def safe_text(cell: Any, value: str) -> None:
+    """Put text in an openpyxl cell as text, never as a formula (no formula injection)."""
+    cell.value = value
+    cell.data_type = "s"
+
+
+def annotated_name(label: str) -> str:
+    """Name of the annotated copy: the dropped file's own name (never a path from inside it)."""
+    stem = PurePosixPath(label).name.rsplit(".", 1)[0] or "报表"
+    stem = "".join(ch for ch in stem if ch not in '\\/:*?"<>|\x00').strip(". ") or "报表"
+    return f"{stem}_问题标注.xlsx"
+
+
+def _converted(path: Path) -> openpyxl.Workbook:
+    """An .xls/.ods/.xlsb copy as an openpyxl workbook, from calamine's cell values."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    src = pc.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+    try:
+        for i, meta in enumerate(src.sheets_metadata):
+            ws = wb.create_sheet(meta.name[:31] or f"Sheet{i + 1}")
+            for r, row in enumerate(src.get_sheet_by_index(i).to_python(skip_empty_area=False), start=1):
+                for c, v in enumerate(row, start=1):
+                    if v in ("", None):
+                        continue
+                    cell = ws.cell(r, c)
+                    if isinstance(v, str):
+                        safe_text(cell, v)
+                    else:
+                        cell.value = v
+    finally:
+        src.close()
+    return wb
+
+
+def write_annotated(path: Path, result: ReturnRead, out_dir: Path) -> Path | None:
+    """Write the annotated copy of one return into ``out_dir``; None if it has no problems."""
+    if not result.problems:
+        return None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / annotated_name(result.file)
+    with tempfile.TemporaryDirectory() as tmpd:
+        copy = Path(tmpd) / "copy.xlsx"
+        shutil.copyfile(path, copy)
+        wb: openpyxl.Workbook | None = None
+        if result.kind in ("xlsx", "xlsm") and not result.rejected:
+            try:
+                wb = openpyxl.load_workbook(copy, keep_vba=False)
+            except Exception:
+                wb = None
+        if wb is None and result.kind in ("xls", "ods", "xlsb", "xlsx", "xlsm") and not result.rejected:
+            try:
+                wb = _converted(copy)
+            except Exception:
+                wb = None
+        if wb is None:
+            wb = openpyxl.Workbook()
+            wb.active.title = "原文件无法打开"
+        for p in result.problems:
+            _mark(wb, p)
+        _problem_sheet(wb, result.problems)
+        with atomic_path(target) as tmp:
+            wb.save(tmp)
+    return target
+
+
+def _mark(wb: openpyxl.Workbook, p: Problem) -> None:
+    if not p.sheet or not p.cell or p.sheet not in wb.sheetnames:
+        return
+    ws = wb[p.sheet]
+    try:
+        cell = ws[p.cell]
+    except (ValueError, KeyError, IndexError):
+        return
+    if not hasattr(cell, "column"):
+        return
+    if type(cell).__name__ == "MergedCell":
+        return
+    fill = ERROR_FILL if p.severity == "error" else WARNING_FILL
+    if cell.fill is None or cell.fill.fgColor.rgb != "00" + ERROR_FILL.fgColor.rgb[2:]:
+        cell.fill = fill
+    text = f"{SEVERITY[p.severity]}：{p.message}"
+    if cell.comment is not None:
+        text = cell.comment.text + "\n" + text
+    cell.comment = Comment(text[:2000], "汇总工具", width=300, height=120)
+
+
+def _problem_sheet(wb: openpyxl.Workbook, problems: list[Problem]) -> None:
+    name = "问题清单"
+    if name in wb.sheetnames:
+        del wb[name]
+    ws: Worksheet = wb.create_sheet(name, 0)
+    heads = ["序号", "级别", "工作表", "单元格", "说明", "代码"]
+    for c, h in enumerate(heads, start=1):
+        cell = ws.cell(1, c)
+        safe_text(cell, h)
+        cell.font = Font(bold=True)
+    for i, p in enumerate(problems, start=1):
+        vals = [str(i), SEVERITY[p.severity], p.sheet, p.cell, p.message, p.code]
+        for c, v in enumerate(vals, start=1):
+            cell = ws.cell(i + 1, c)
+            safe_text(cell, v)
+            cell.alignment = Alignment(wrap_text=(c == 5), vertical="top")
+            if c == 2:
+                cell.fill = ERROR_FILL if p.severity == "error" else WARNING_FILL
+    for col, width in zip("ABCDEF", (6, 8, 16, 8, 80, 22), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:F{len(problems) + 1}"
+    wb.active = 0

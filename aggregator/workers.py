@@ -1,0 +1,185 @@
+"""Read files in supervised worker processes: a memory cap, a time limit, and survival of a
+reader that aborts the whole process (python-calamine does on some hostile files).
+
+Workers are long-lived (one per core) and take one file at a time; when one dies or overruns,
+that file is rejected with a clear reason, a fresh worker takes its place and the run goes on.
+Results come back in the order of the tasks, identical to a single-process run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from aggregator.model import ReturnRead
+from aggregator.reader import Context, read_return, reject
+
+Progress = Callable[[int, int, str], None]
+
+
+def _limit_memory(extra_mb: int) -> None:
+    try:
+        import resource
+
+        with open("/proc/self/statm") as f:
+            vm_pages = int(f.read().split()[0])
+        current = vm_pages * os.sysconf("SC_PAGE_SIZE")
+        limit = current + extra_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (OSError, ValueError, ImportError):
+        pass  # no /proc or no rlimit: the time limit and the supervisor still protect the run
+
+
+def _safe_read(path: str, label: str, ctx: Context) -> ReturnRead:
+    try:
+        return read_return(Path(path), label, ctx)
+    except MemoryError:
+        return reject(ReturnRead(file=label), "file-too-complex", "读取此文件所需内存超过上限，疑似异常文件，未读取。请检查后重新报送。")
+    except RecursionError:
+        return reject(ReturnRead(file=label), "file-too-complex", "文件结构异常（嵌套过深），未读取。")
+    except Exception as e:  # a bug of ours or of a library: the file is reported, the run goes on
+        return reject(ReturnRead(file=label), "file-internal-error", f"读取此文件时出现内部错误（{type(e).__name__}: {str(e)[:100]}），未读取。请联系省中心。")
+
+
+Reader = Callable[[str, str, Context], ReturnRead]
+
+
+def _worker(conn: Connection, ctx: Context, memory_mb: int, reader: Reader) -> None:
+    _limit_memory(memory_mb)
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        idx, path, label = msg
+        result = reader(path, label, ctx)
+        try:
+            conn.send((idx, result))
+        except (OSError, ValueError):
+            return
+
+
+@dataclass
+class _Slot:
+    proc: Any
+    conn: Connection
+    task: tuple[int, str, str] | None = None
+    started: float = 0.0
+
+
+def _context() -> Any:
+    methods = mp.get_all_start_methods()
+    return mp.get_context("fork" if "fork" in methods else "spawn")
+
+
+def default_jobs() -> int:
+    """Worker count: one per core, at most 4."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def read_many(
+    files: Sequence[tuple[Path, str]],
+    ctx: Context,
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    reader: Reader | None = None,
+) -> list[ReturnRead]:
+    """Read every (path, label) in supervised workers; ``jobs=0`` reads in this process.
+
+    ``reader`` replaces the per-file function (tests use it to simulate a reader that dies).
+    """
+    reader = reader or _safe_read
+    limits = ctx.policy.limits
+    if jobs == 0:
+        out = []
+        for i, (p, label) in enumerate(files):
+            out.append(reader(str(p), label, ctx))
+            if progress:
+                progress(i + 1, len(files), label)
+        return out
+    n = max(1, min(jobs or default_jobs(), len(files)))
+    if not files:
+        return []
+    mpc = _context()
+
+    def spawn() -> _Slot:
+        parent, child = mpc.Pipe()
+        proc = mpc.Process(target=_worker, args=(child, ctx, limits.read_memory_mb, reader), daemon=True)
+        proc.start()
+        child.close()
+        return _Slot(proc, parent)
+
+    slots = [spawn() for _ in range(n)]
+    pending = deque((i, str(p), label) for i, (p, label) in enumerate(files))
+    results: dict[int, ReturnRead] = {}
+    done = 0
+
+    def finish(slot: _Slot, result: ReturnRead) -> None:
+        nonlocal done
+        assert slot.task is not None
+        results[slot.task[0]] = result
+        done += 1
+        if progress:
+            progress(done, len(files), slot.task[2])
+        slot.task = None
+
+    def replace(slot: _Slot) -> _Slot:
+        try:
+            slot.proc.kill()
+            slot.proc.join(1)
+        except Exception:
+            pass
+        slot.conn.close()
+        return spawn()
+
+    try:
+        while pending or any(s.task for s in slots):
+            for s in slots:
+                if s.task is None and pending:
+                    s.task = pending.popleft()
+                    s.started = time.monotonic()
+                    s.conn.send(s.task)
+            busy = [s for s in slots if s.task]
+            ready = wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout=0.2)
+            for i, s in enumerate(slots):
+                if s.task is None:
+                    continue
+                if s.conn in ready or s.conn.poll():
+                    try:
+                        idx, result = s.conn.recv()
+                        finish(s, result)
+                        continue
+                    except (EOFError, OSError):
+                        pass
+                if not s.proc.is_alive():
+                    code = s.proc.exitcode
+                    label = s.task[2]
+                    finish(s, reject(ReturnRead(file=label), "file-reader-crashed", f"读取此文件时读取程序异常退出（退出码 {code}），疑似异常或损坏的文件（例如声明了超大的表格范围）。未读取，请用 Excel 另存为 .xlsx 后重新报送。"))
+                    slots[i] = replace(s)
+                elif time.monotonic() - s.started > limits.read_timeout_seconds:
+                    label = s.task[2]
+                    finish(s, reject(ReturnRead(file=label), "file-timeout", f"读取此文件超过 {limits.read_timeout_seconds:.0f} 秒仍未完成，疑似异常文件，未读取。请检查后重新报送。"))
+                    slots[i] = replace(s)
+    finally:
+        for s in slots:
+            try:
+                s.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        for s in slots:
+            s.proc.join(0.5)
+            if s.proc.is_alive():
+                s.proc.kill()
+                s.proc.join(1)
+            s.conn.close()
+    return [results[i] for i in range(len(files))]
