@@ -1,0 +1,112 @@
+"""Deciding what counts: duplicates, rejections, and later returns superseding earlier ones
+county by county, with what each supersession changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from aggregator.clock import parse_time
+from aggregator.ledger import Submission
+from aggregator.model import ReturnRead
+from aggregator.policy import Policy
+
+
+@dataclass
+class Entry:
+    """A submission, how it was read, and what this run decided about it."""
+
+    sub: Submission
+    read: ReturnRead
+    status: str = "accepted"  # accepted | rejected | superseded | duplicate
+    reason: str = ""
+    keys_won: list[str] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)  # what this entry changed
+    received_at: dt.datetime = field(default_factory=lambda: dt.datetime.min)
+    on_time: bool | None = None
+    late_days: int = 0
+
+    @property
+    def counted(self) -> bool:
+        """Whether any of its rows count in the summary."""
+        return self.status == "accepted"
+
+    @property
+    def group(self) -> tuple[str | None, str | None, str | None]:
+        """Form, city and period: what a later return of the same kind supersedes."""
+        return (self.read.form, self.read.city, self.read.period)
+
+
+def entry_keys(read: ReturnRead) -> list[str]:
+    """The units a return speaks for: each county, and ``市本级:<city>`` for city-level rows."""
+    keys: list[str] = []
+    for f in read.figures:
+        keys.append(f.county or f"市本级:{f.city}")
+    for a in read.activities:
+        keys.append(a.county or f"市本级:{a.city or read.city}")
+    return list(dict.fromkeys(keys))
+
+
+def decide(pairs: list[tuple[Submission, ReturnRead]], policy: Policy) -> list[Entry]:
+    """Statuses for every submission (oldest first), timeliness, and supersession changes."""
+    entries = [Entry(s, r, received_at=parse_time(s.first_seen)) for s, r in pairs]
+    first_by_hash: dict[str, Entry] = {}
+    for e in entries:
+        if e.sub.sha256 in first_by_hash:
+            e.status = "duplicate"
+            e.reason = f"与“{first_by_hash[e.sub.sha256].sub.name}”内容完全相同，按重复报送处理。"
+            continue
+        first_by_hash[e.sub.sha256] = e
+        if e.read.rejected:
+            e.status, e.reason = "rejected", e.read.reason
+    groups: dict[tuple[str | None, str | None, str | None], list[Entry]] = {}
+    for e in entries:
+        if e.status == "accepted":
+            groups.setdefault(e.group, []).append(e)
+    for members in groups.values():
+        _supersede(members)
+    for e in entries:
+        if e.read.form and e.read.period and e.status != "duplicate":
+            end = policy.deadline_end(e.read.form, e.read.period if e.read.form == "A5" else f"{policy.year}H1")
+            e.on_time = e.received_at < end
+            if not e.on_time:
+                e.late_days = max(1, -(-int((e.received_at - end).total_seconds()) // 86400))
+    return entries
+
+
+def _supersede(members: list[Entry]) -> None:
+    owner: dict[str, Entry] = {}
+    for e in members:
+        keys = entry_keys(e.read)
+        for k in keys:
+            prev = owner.get(k)
+            if prev is not None:
+                e.changes.extend(_diff(prev, e, k))
+            owner[k] = e
+    for e in members:
+        e.keys_won = [k for k, o in owner.items() if o is e]
+        if not e.keys_won:
+            later = [o for o in {id(o): o for o in owner.values()}.values() if o.sub.first_seen >= e.sub.first_seen and o is not e]
+            by = later[0].sub.name if later else "后来的报表"
+            e.status = "superseded"
+            e.reason = f"已被后来报送的“{by}”取代（同一表单、同一期次、同样的县（市、区））。"
+
+
+def _diff(old: Entry, new: Entry, key: str) -> list[dict[str, Any]]:
+    base = {"key": key, "old_file": old.sub.name, "new_file": new.sub.name}
+    if new.read.form == "A5":
+        def fig(r: ReturnRead) -> dict[str, int | None]:
+            for f in r.figures:
+                if (f.county or f"市本级:{f.city}") == key:
+                    return f.values
+            return {}
+
+        a, b = fig(old.read), fig(new.read)
+        return [{**base, "metric": m, "old": a.get(m), "new": b.get(m)} for m in b if a.get(m) != b.get(m)]
+
+    def count(r: ReturnRead) -> int:
+        return sum(1 for x in r.activities if (x.county or f"市本级:{x.city or r.city}") == key)
+
+    a_n, b_n = count(old.read), count(new.read)
+    return [{**base, "metric": "planned_activities", "old": a_n, "new": b_n}] if a_n != b_n else []

@@ -1,0 +1,138 @@
+"""Taking in the inbox: which files to read, which to ignore, which to leave for the next run.
+
+Nothing in the inbox is ever written, moved or deleted: files are only read (to hash and copy).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aggregator.ledger import Ledger
+from aggregator.problems import Problem, warning
+
+IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
+SETTLE_SECONDS = 2.0  # a file modified more recently than this is watched for growth
+RECENT_SECONDS = 120.0  # a broken zip this fresh is probably still being copied
+
+
+@dataclass
+class Scan:
+    """What one look at the inbox found."""
+
+    candidates: list[tuple[str, Path]] = field(default_factory=list)  # (name, path)
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (name, sha256)
+    pending: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def is_ignored(name: str) -> bool:
+    """Excel/WPS lock files, hidden and temporary files: not returns, need no answer."""
+    base = name.rsplit("/", 1)[-1]
+    low = base.lower()
+    return (
+        base.startswith("~$")
+        or base.startswith(".~lock")
+        or base.startswith(".")
+        or low.endswith((".tmp", ".crdownload", ".part", ".partial", "~"))
+        or low in IGNORED_NAMES
+    )
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
+    """List the inbox (sub-folders allowed), never following links out of it."""
+    scan = Scan()
+    if not inbox.is_dir():
+        return scan
+    root = inbox.resolve()
+    fresh: list[tuple[str, Path, os.stat_result]] = []
+    for dirpath, dirnames, filenames in os.walk(inbox, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for fn in sorted(filenames):
+            path = Path(dirpath) / fn
+            name = path.relative_to(inbox).as_posix()
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(root) or not target.is_file():
+                    scan.problems.append(warning("inbox-link-outside", f"“{name}”是指向收件箱之外的快捷方式（符号链接），未读取。请把文件本身放进收件箱。", file=name))
+                    continue
+            if is_ignored(name):
+                scan.ignored.append((name, ""))
+                continue
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            if not path.is_file():
+                continue
+            if time.time() - st.st_mtime < settle:
+                fresh.append((name, path, st))
+            else:
+                scan.candidates.append((name, path))
+    if fresh:
+        time.sleep(min(settle, 1.0))
+        for name, path, st in fresh:
+            try:
+                again = path.stat()
+            except OSError:
+                continue
+            if again.st_size != st.st_size or again.st_mtime != st.st_mtime:
+                scan.pending.append(name)
+            else:
+                scan.candidates.append((name, path))
+    for name, path in list(scan.candidates):
+        if _incomplete_zip(path):
+            scan.candidates.remove((name, path))
+            scan.pending.append(name)
+    for name in scan.pending:
+        scan.problems.append(warning("file-incomplete", f"“{name}”似乎还在复制中（大小在变化或文件尚不完整），本次未读取，下次运行时再读取。", file=name))
+    scan.candidates.sort()
+    return scan
+
+
+def _incomplete_zip(path: Path) -> bool:
+    """A zip-based file without its directory yet, modified moments ago: still being copied."""
+    try:
+        st = path.stat()
+        if time.time() - st.st_mtime > RECENT_SECONDS:
+            return False
+        with path.open("rb") as f:
+            if f.read(4) != b"PK\x03\x04":
+                return False
+        with zipfile.ZipFile(path):
+            return False
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return True
+
+
+def take_in(ledger: Ledger, scan: Scan, first_seen: str) -> int:
+    """Record every new file (name and content) with a copy of its bytes; return how many."""
+    new = 0
+    for name, path in scan.candidates:
+        try:
+            digest = sha256_of(path)
+            if ledger.known(name, digest):
+                continue
+            size = path.stat().st_size
+            stored = ledger.store_copy(path, digest)
+            if sha256_of(ledger.state / stored) != digest:  # changed while we copied: next run
+                scan.pending.append(name)
+                continue
+            ledger.record(name, digest, size, path.stat().st_mtime, first_seen, stored)
+            new += 1
+        except OSError as e:
+            scan.problems.append(warning("file-unreadable-inbox", f"“{name}”无法读取（{e.strerror or e}），本次跳过，下次运行时再试。", file=name))
+    return new

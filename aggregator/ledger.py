@@ -1,0 +1,173 @@
+"""The ledger: an SQLite record of every file taken in, with a copy of its bytes (by hash).
+
+Every change happens in a transaction; copies are written (atomically) before the row that
+points at them, so a run killed at any moment leaves the ledger consistent and at worst an
+unreferenced copy, which the next run reuses.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aggregator.atomic import atomic_path
+from aggregator.model import ReturnRead
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,            -- path as dropped, relative to the inbox
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime REAL,
+    first_seen TEXT NOT NULL,      -- ISO time, China time zone: when this run first saw it
+    form TEXT, city TEXT, period TEXT,
+    status TEXT, reason TEXT,      -- as decided by the latest run
+    UNIQUE (name, sha256)
+);
+CREATE TABLE IF NOT EXISTS blobs (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    stored TEXT NOT NULL           -- path of the copy, relative to the state folder
+);
+CREATE TABLE IF NOT EXISTS reads (
+    sha256 TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,
+    result TEXT NOT NULL,
+    PRIMARY KEY (sha256, name, version)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY, started TEXT NOT NULL, as_of TEXT NOT NULL, period TEXT NOT NULL,
+    finished TEXT, report TEXT, new_files INTEGER
+);
+"""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One file as dropped (name and content), and when it was first seen."""
+
+    id: int
+    name: str
+    sha256: str
+    size: int
+    first_seen: str
+    stored: Path
+
+
+class Ledger:
+    """Access to the state folder: ledger.sqlite and blobs/."""
+
+    def __init__(self, state: Path) -> None:
+        self.state = state
+        state.mkdir(parents=True, exist_ok=True)
+        (state / "blobs").mkdir(exist_ok=True)
+        self.db = sqlite3.connect(state / "ledger.sqlite", timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def known(self, name: str, sha256: str) -> bool:
+        """Whether this exact file (name and content) is already recorded."""
+        row = self.db.execute("SELECT 1 FROM submissions WHERE name=? AND sha256=?", (name, sha256)).fetchone()
+        return row is not None
+
+    def store_copy(self, source: Path, sha256: str) -> str:
+        """Keep a copy of the bytes under blobs/; returns its path relative to the state folder."""
+        row = self.db.execute("SELECT stored FROM blobs WHERE sha256=?", (sha256,)).fetchone()
+        if row and (self.state / row[0]).is_file():
+            return str(row[0])
+        rel = f"blobs/{sha256[:2]}/{sha256}"
+        target = self.state / rel
+        if not target.is_file():
+            with atomic_path(target) as tmp:
+                shutil.copyfile(source, tmp)
+        return rel
+
+    def record(self, name: str, sha256: str, size: int, mtime: float, first_seen: str, stored: str) -> None:
+        """Record a newly seen file and its copy, in one transaction."""
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO blobs (sha256, size, stored) VALUES (?,?,?)", (sha256, size, stored))
+            db.execute(
+                "INSERT OR IGNORE INTO submissions (name, sha256, size, mtime, first_seen) VALUES (?,?,?,?,?)",
+                (name, sha256, size, mtime, first_seen),
+            )
+
+    def submissions(self, until: str | None = None) -> list[Submission]:
+        """Every recorded file first seen at or before ``until`` (all when None), oldest first."""
+        rows = self.db.execute(
+            "SELECT s.id, s.name, s.sha256, s.size, s.first_seen, b.stored FROM submissions s JOIN blobs b USING (sha256) ORDER BY s.first_seen, s.id"
+        ).fetchall()
+        out = [Submission(r[0], r[1], r[2], r[3], r[4], self.state / r[5]) for r in rows]
+        if until is not None:
+            from aggregator.clock import parse_time
+
+            limit = parse_time(until)
+            out = [s for s in out if parse_time(s.first_seen) <= limit]
+        return out
+
+    def cached_read(self, sha256: str, name: str, version: str) -> ReturnRead | None:
+        """A previous reading of this content under this name, by this reader version."""
+        row = self.db.execute("SELECT result FROM reads WHERE sha256=? AND name=? AND version=?", (sha256, name, version)).fetchone()
+        if row is None:
+            return None
+        try:
+            return ReturnRead.from_dict(json.loads(row[0]))
+        except (TypeError, ValueError, KeyError):
+            return None
+
+    def save_reads(self, items: list[tuple[str, str, str, ReturnRead]]) -> None:
+        """Cache readings (sha256, name, version, result) in one transaction."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO reads (sha256, name, version, result) VALUES (?,?,?,?)",
+                [(s, n, v, json.dumps(r.to_dict(), ensure_ascii=False)) for s, n, v, r in items],
+            )
+
+    def set_statuses(self, rows: list[tuple[int, str | None, str | None, str | None, str, str]]) -> None:
+        """Store each submission's (id, form, city, period, status, reason) as decided this run."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE submissions SET form=?, city=?, period=?, status=?, reason=? WHERE id=?",
+                [(f, c, p, st, rs, i) for i, f, c, p, st, rs in rows],
+            )
+
+    def start_run(self, started: str, as_of: str, period: str) -> int:
+        """Record the start of a run."""
+        with self.transaction() as db:
+            cur = db.execute("INSERT INTO runs (started, as_of, period) VALUES (?,?,?)", (started, as_of, period))
+            return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, finished: str, report: str, new_files: int) -> None:
+        """Record the end of a run and what it wrote."""
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET finished=?, report=?, new_files=? WHERE id=?", (finished, report, new_files, run_id))
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for messages and tests."""
+        q = self.db.execute
+        return {
+            "submissions": q("SELECT COUNT(*) FROM submissions").fetchone()[0],
+            "blobs": q("SELECT COUNT(*) FROM blobs").fetchone()[0],
+            "runs": q("SELECT COUNT(*) FROM runs WHERE finished IS NOT NULL").fetchone()[0],
+        }

@@ -1,0 +1,168 @@
+"""``summary`` and ``status``: take in the inbox, decide what counts, build the facts, write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from aggregator.atomic import atomic_path
+from aggregator.clock import iso, now
+from aggregator.context import load_context, policy_years
+from aggregator.datafiles import data_dir
+from aggregator.decide import Entry, decide
+from aggregator.facts import Facts, build_facts
+from aggregator.intake import scan_inbox, take_in
+from aggregator.ledger import Ledger
+from aggregator.lock import run_lock
+from aggregator.model import ReturnRead
+from aggregator.policy import load_policy
+from aggregator.reader import READER_VERSION, Context
+from aggregator.workers import Progress, read_many
+
+
+class UsageError(Exception):
+    """The options do not make sense (exit code 2)."""
+
+
+@dataclass
+class Options:
+    """What a summary or status run works on."""
+
+    period: str
+    inbox: Path
+    state: Path
+    as_of: dt.datetime | None = None
+    out: Path | None = None
+    json_out: Path | None = None
+    jobs: int | None = None
+    lock_wait: float = 10.0
+
+
+@dataclass
+class Outcome:
+    """What a run did."""
+
+    period: str
+    facts: Facts
+    new_files: int
+    report: Path | None
+    json_path: Path | None
+    as_of: dt.datetime
+
+
+def resolve_period(period: str, as_of: dt.datetime) -> str:
+    """``2023H1``/``2023FY`` as given (checked), or ``auto``: the latest period whose deadline passed."""
+    years = policy_years()
+    if period != "auto":
+        if len(period) != 6 or not period[:4].isdigit() or period[4:] not in ("H1", "FY"):
+            raise UsageError(f"期次“{period}”不对：应为 2023H1（上半年）、2023FY（全年）或 auto。")
+        if int(period[:4]) not in years:
+            raise UsageError(f"没有 {period[:4]} 年的政策文件（已有：{'、'.join(map(str, years))}）。")
+        return period
+    passed: list[tuple[dt.datetime, str]] = []
+    for y in years:
+        pol = load_policy(data_dir("policy") / f"{y}.toml")
+        for p in ("H1", "FY"):
+            end = pol.deadline_end("A5", f"{y}{p}")
+            if end <= as_of:
+                passed.append((end, f"{y}{p}"))
+    if passed:
+        return max(passed)[1]
+    return f"{years[0]}H1"
+
+
+def default_report_name(period: str) -> str:
+    """e.g. 2023H1_专家服务活动成果汇总表.xlsx."""
+    return f"{period}_专家服务活动成果汇总表.xlsx"
+
+
+def _fingerprint(ctx: Context) -> str:
+    """Reader version plus the data files reading depends on: a change re-reads everything."""
+    h = hashlib.sha256(READER_VERSION.encode())
+    for folder in ("reference", "schemas"):
+        for p in sorted(data_dir(folder).glob("*")):
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    h.update(str(ctx.policy.year).encode())
+    return h.hexdigest()[:16]
+
+
+def _read_all(ledger: Ledger, ctx: Context, as_of: dt.datetime, jobs: int | None, progress: Progress | None) -> list[tuple[object, ReturnRead]]:
+    subs = ledger.submissions(until=iso(as_of))
+    version = _fingerprint(ctx)
+    cached: dict[int, ReturnRead] = {}
+    todo = []
+    for s in subs:
+        r = ledger.cached_read(s.sha256, s.name, version)
+        if r is None:
+            todo.append(s)
+        else:
+            cached[s.id] = r
+    if todo:
+        results = read_many([(s.stored, s.name) for s in todo], ctx, jobs=jobs, progress=progress)
+        ledger.save_reads([(s.sha256, s.name, version, r) for s, r in zip(todo, results, strict=True)])
+        for s, r in zip(todo, results, strict=True):
+            cached[s.id] = r
+    return [(s, cached[s.id]) for s in subs]
+
+
+def collect(opts: Options, progress: Progress | None = None) -> tuple[Context, list[Entry], Facts, int]:
+    """Take in the inbox and build the facts of the period (shared by summary and status)."""
+    as_of = opts.as_of or now()
+    period = resolve_period(opts.period, as_of)
+    ctx = load_context(year=int(period[:4]))
+    if not opts.inbox.is_dir():
+        raise UsageError(f"收件箱文件夹不存在：{opts.inbox}")
+    ledger = Ledger(opts.state)
+    try:
+        scan = scan_inbox(opts.inbox)
+        new = take_in(ledger, scan, iso(as_of))
+        pairs = _read_all(ledger, ctx, as_of, opts.jobs, progress)
+        entries = decide(pairs, ctx.policy)  # type: ignore[arg-type]
+        ignored = [(n, "") for n, _ in scan.ignored]
+        facts = build_facts(entries, ctx, period, as_of, scan.problems, ignored)
+        ledger.set_statuses([(e.sub.id, e.read.form, e.read.city, e.read.period, e.status, e.reason) for e in entries])
+    finally:
+        ledger.close()
+    return ctx, entries, facts, new
+
+
+def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
+    """Take in the inbox and write the provincial summary workbook (and JSON) atomically."""
+    from aggregator.report import write_report
+
+    as_of = opts.as_of or now()
+    opts = Options(**{**opts.__dict__, "as_of": as_of})
+    with run_lock(opts.state, wait=opts.lock_wait):
+        ledger = Ledger(opts.state)
+        try:
+            period = resolve_period(opts.period, as_of)
+            run_id = ledger.start_run(iso(now()), iso(as_of), period)
+        finally:
+            ledger.close()
+        ctx, entries, facts, new = collect(opts, progress)
+        out = opts.out or Path("reports")
+        target = out / default_report_name(period) if (out.is_dir() or out.suffix.lower() != ".xlsx") else out
+        with atomic_path(target) as tmp:
+            write_report(tmp, facts, ctx)
+        if opts.json_out:
+            with atomic_path(opts.json_out) as tmp:
+                tmp.write_text(json.dumps(facts.json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        ledger = Ledger(opts.state)
+        try:
+            ledger.finish_run(run_id, iso(now()), str(target), new)
+        finally:
+            ledger.close()
+    return Outcome(period, facts, new, target, opts.json_out, as_of)
+
+
+def run_status(opts: Options, progress: Progress | None = None) -> Outcome:
+    """Take in the inbox and say who has returned what (no report written)."""
+    as_of = opts.as_of or now()
+    opts = Options(**{**opts.__dict__, "as_of": as_of})
+    with run_lock(opts.state, wait=opts.lock_wait, what="status"):
+        _, _, facts, new = collect(opts, progress)
+    return Outcome(facts.json["period"], facts, new, None, None, as_of)
