@@ -41,7 +41,7 @@ status: install
 	$(AGG) status --period $(PERIOD) --inbox $(INBOX) --state $(STATE) $(if $(AS_OF),--as-of $(AS_OF),)
 
 demo: install
-	$(BIN)/python -m aggregator.demo_run demo
+	$(AGG) demo --out demo
 
 bench: install
 	$(BIN)/python bench/bench.py

@@ -222,6 +222,27 @@ def _render_digest(outcome: Outcome) -> None:
 
 
 @app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="示例文件夹（会被清空重建；不要用真实收件箱）")] = Path("demo"),
+    whole_year: Annotated[bool, typer.Option(help="同时演示全年汇总")] = True,
+) -> None:
+    """生成全省示例报表（11个市），并完整运行一遍汇总流程。"""
+    from aggregator.demo_run import run_demo
+
+    try:
+        result = run_demo(out, whole_year=whole_year)
+    except (FileExistsError, DataFileError) as e:
+        _fail(str(e))
+        return
+    console.print(f"示例报表已生成：{out / 'returns'}（按到达批次分文件夹），收件箱：{out / 'inbox'}")
+    _render_digest(result.h1)
+    console.print(f"上半年汇总表：[bold]{result.h1.report}[/]")
+    if result.fy:
+        console.print(f"全年汇总表：[bold]{result.fy.report}[/]")
+    console.print(f"可用 aggregator status --period 2023H1 --inbox {out / 'inbox'} --state {out / 'state'} --as-of 2023-06-20 查看报送情况。")
+
+
+@app.command()
 def version() -> None:
     """显示版本。"""
     console.print(f"aggregator {__version__}")

@@ -108,14 +108,17 @@ def build_facts(entries: list[Entry], ctx: Context, period: str, as_of: dt.datet
     province = {"totals": {m: sum(c["totals"][m] for c in city_facts) for m in metrics}, "counties_expected": len(county_facts), "counties_reported": sum(c["reported"] for c in county_facts)}
 
     problems: list[Problem] = list(extra_problems)
+    relevant = (period, str(policy.year), None)
     for e in entries:
+        if e.read.period not in relevant:
+            continue  # e.g. the half-year returns when summing up the whole year
         if e.status == "duplicate":
             problems.append(warning("duplicate", e.reason, file=e.sub.name, city=e.read.city or ""))
         elif e.status == "superseded":
             problems.append(warning("superseded", e.reason, file=e.sub.name, city=e.read.city or ""))
         else:
             problems.extend(p.located(file=e.sub.name) for p in e.read.problems)
-    problems.extend(check_totals(entries, schema))
+    problems.extend(check_totals([e for e in entries if e.read.period == period], schema))
     if fy:
         h1 = _figures(entries, f"{policy.year}H1", metrics)
         problems.extend(check_whole_year(county_df, h1[h1["county"].notna()].set_index("county"), metrics, labels))

@@ -121,7 +121,9 @@ def _incomplete_zip(path: Path) -> bool:
 def take_in(ledger: Ledger, scan: Scan, first_seen: str) -> int:
     """Record every new file (name and content) with a copy of its bytes; return how many."""
     new = 0
-    for name, path in scan.candidates:
+    # Files arriving together are ordered shortest name first, so that an original counts
+    # before its "- 副本" and a "（更正）" version after the file it corrects.
+    for name, path in sorted(scan.candidates, key=lambda c: (len(c[0]), c[0])):
         try:
             digest = sha256_of(path)
             if ledger.known(name, digest):

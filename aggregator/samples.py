@@ -15,6 +15,7 @@ from typing import Any
 
 from aggregator.problems import col_letter
 from aggregator.schema import FormSchema, default_schemas
+from aggregator.values import parse_count
 
 STYLES = ("xlsxwriter", "openpyxl", "pandas", "xls")
 
@@ -52,8 +53,7 @@ def _a5_total(sample: A5Sample, metrics: list[str]) -> dict[str, Any]:
     for k in metrics:
         s = 0
         for _, vals in sample.rows:
-            v = vals.get(k)
-            s += v if isinstance(v, int) else 0
+            s += parse_count(vals.get(k)).value or 0
         out[k] = s
     return out
 
