@@ -319,23 +319,31 @@ def _read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Conte
         if out.city and city and city != out.city:
             out.problems.append(error("county-wrong-city", f"{a1(r, area_c)}：“{clean(raw_area)}”属于{city}，不属于{out.city}。此行未计入。", file=out.file, sheet=g.name, cell=a1(r, area_c), city=out.city))
             continue
-        key = county or f"{city}:own"
+        key = county or (f"{city}:own" if res.city_own else f"{city}:name")
         if key in seen:
             out.problems.append(error("county-duplicate", f"{a1(r, area_c)}：“{clean(raw_area)}”在第{seen[key]}行已经出现过，此行未计入。", file=out.file, sheet=g.name, cell=a1(r, area_c), city=out.city or "", county=county or ""))
             continue
         seen[key] = r + 1
         remarks = clean(g.cell(r, cols["remarks"])) if "remarks" in cols else ""
-        out.figures.append(Figures(g.name, r + 1, clean(raw_area), county, city, county is None, values, cells, remarks))
+        out.figures.append(Figures(g.name, r + 1, clean(raw_area), county, city, res.city_own, values, cells, remarks))
 
 
 def _city_row_as_total(out: ReturnRead) -> None:
-    """A row naming the city (not 市本级) that equals the sum of the county rows is a total."""
+    """A row naming just the city is its total when it equals the sum of the other rows;
+    otherwise it is the city's own (市本级) figures, said so in a warning."""
     counties = [f for f in out.figures if f.county]
-    for f in [f for f in out.figures if f.county is None and not re.search("本级|市直|直属", f.area_text)]:
-        sums = {k: sum(x.values.get(k) or 0 for x in counties) for k in f.values}
-        if counties and all(v is None or v == sums[k] for k, v in f.values.items()):
-            out.figures.remove(f)
+    for f in [f for f in out.figures if f.county is None and not f.city_own]:
+        others = counties + [x for x in out.figures if x.city_own and x.city == f.city]
+        sums = {k: sum(x.values.get(k) or 0 for x in others) for k in f.values}
+        out.figures.remove(f)
+        if others and all(v is None or v == sums[k] for k, v in f.values.items()):
             out.totals.append(TotalRow(f.sheet, f.row, f.area_text, f.values, f.cells))
+        elif any(x.city_own and x.city == f.city for x in out.figures):
+            out.problems.append(error("county-duplicate", f"第{f.row}行“{f.area_text}”与各县之和不一致，且已有市本级行，无法判断其含义，此行未计入。", file=out.file, sheet=f.sheet, city=out.city or ""))
+        else:
+            f.city_own = True
+            out.figures.append(f)
+            out.problems.append(warning("city-row-as-own", f"第{f.row}行“{f.area_text}”不等于各县之和，按市本级数据计入。如是合计行，请改名为“合计”并核对数字。", file=out.file, sheet=f.sheet, city=out.city or ""))
 
 
 def _text(g: SheetGrid, r: int, cols: dict[str, int], key: str) -> str:

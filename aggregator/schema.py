@@ -74,6 +74,9 @@ def load_schemas(path: Path | None = None) -> dict[str, FormSchema]:
         if form not in data:
             raise DataFileError(f"{path.name}：缺少表单 {form}")
         d = data[form]
+        for k in ("name", "long_name", "file_stem"):
+            if k not in d:
+                raise DataFileError(f"{path.name}：表单 {form} 缺少“{k}”")
         cols: list[Column] = []
         for i, c in enumerate(d.get("columns", []), start=1):
             for k in ("key", "header", "type"):

@@ -1,0 +1,40 @@
+"""Shared fixtures: the 2023 context, sample content, a CLI runner."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures"))
+
+from aggregator.context import load_context  # noqa: E402
+from aggregator.reader import Context  # noqa: E402
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "calamine-tests"
+
+
+@pytest.fixture(scope="session")
+def ctx() -> Context:
+    """The 2023 policy, reference data and schemas."""
+    return load_context(year=2023)
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    """typer's CLI runner."""
+    return CliRunner()
+
+
+def sha256(path: Path) -> str:
+    """Hex sha256 of a file."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file below a folder, by relative path."""
+    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
