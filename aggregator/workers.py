@@ -22,6 +22,7 @@ from aggregator.model import ReturnRead
 from aggregator.reader import Context, read_return, reject
 
 Progress = Callable[[int, int, str], None]
+Reader = Callable[[str, str, Context], ReturnRead]
 
 
 def _limit_memory(extra_mb: int) -> None:
@@ -37,9 +38,14 @@ def _limit_memory(extra_mb: int) -> None:
         pass  # no /proc or no rlimit: the time limit and the supervisor still protect the run
 
 
-def _safe_read(path: str, label: str, ctx: Context) -> ReturnRead:
+def _read_file(path: str, label: str, ctx: Context) -> ReturnRead:
+    return read_return(Path(path), label, ctx)
+
+
+def _guarded(reader: Reader, path: str, label: str, ctx: Context) -> ReturnRead:
+    """Run a reader; what it raises becomes a rejection of that one file."""
     try:
-        return read_return(Path(path), label, ctx)
+        return reader(path, label, ctx)
     except MemoryError:
         return reject(ReturnRead(file=label), "file-too-complex", "读取此文件所需内存超过上限，疑似异常文件，未读取。请检查后重新报送。")
     except RecursionError:
@@ -48,10 +54,10 @@ def _safe_read(path: str, label: str, ctx: Context) -> ReturnRead:
         return reject(ReturnRead(file=label), "file-internal-error", f"读取此文件时出现内部错误（{type(e).__name__}: {str(e)[:100]}），未读取。请联系省中心。")
 
 
-Reader = Callable[[str, str, Context], ReturnRead]
-
-
 def _worker(conn: Connection, ctx: Context, memory_mb: int, reader: Reader) -> None:
+    import faulthandler
+
+    faulthandler.disable()  # a reader that aborts is reported by the supervisor, not dumped here
     _limit_memory(memory_mb)
     while True:
         try:
@@ -61,7 +67,7 @@ def _worker(conn: Connection, ctx: Context, memory_mb: int, reader: Reader) -> N
         if msg is None:
             return
         idx, path, label = msg
-        result = reader(path, label, ctx)
+        result = _guarded(reader, path, label, ctx)
         try:
             conn.send((idx, result))
         except (OSError, ValueError):
@@ -98,12 +104,12 @@ def read_many(
 
     ``reader`` replaces the per-file function (tests use it to simulate a reader that dies).
     """
-    reader = reader or _safe_read
+    reader = reader or _read_file
     limits = ctx.policy.limits
     if jobs == 0:
         out = []
         for i, (p, label) in enumerate(files):
-            out.append(reader(str(p), label, ctx))
+            out.append(_guarded(reader, str(p), label, ctx))
             if progress:
                 progress(i + 1, len(files), label)
         return out

@@ -1,0 +1,102 @@
+"""`aggregator check`: what was understood, every problem, exit codes, annotated copies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+from conftest import sha256
+from content import a5_sample
+from typer.testing import CliRunner
+
+from aggregator.cli import app
+from aggregator.samples import write_a5
+
+TITLE = "2023年上半年“智聚山海·助力共富”专家服务活动成果汇总表"
+HEADER = ["序号", "县（市、区）", "本地区已完成服务团数量", "邀请专家总人次", "现场技术指导总数", "开展专题讲座、网络远程培训总数", "提出合理化建议总数", "义诊总人次", "对接专业项目总数", "破解技术难题总数", "达成中长期合作意向总数", "指导培训基层专业技术人才总人数", "惠及当地群众总人数", "备注"]
+
+
+def _bad(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "汇总"
+    for row in ([TITLE], ["填报市局（盖章）：宁波市人力社保局"], HEADER, [1, "海曙区", "12人次", 12.5, *[1] * 9, "=HYPERLINK(\"http://x\")"]):
+        ws.append(row)
+    ws["N4"].data_type = "s"  # a remark that looks like a formula, typed as text
+    wb.save(path)
+    return path
+
+
+def test_clean_return_exits_0_and_says_what_was_read(tmp_path: Path, runner: CliRunner) -> None:
+    p = write_a5(tmp_path / "宁波.xlsx", a5_sample(), "xlsxwriter")
+    result = runner.invoke(app, ["check", str(p), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "附件5 成果汇总表" in result.output and "宁波市" in result.output and "2023年上半年" in result.output
+    assert "读取行数：11" in result.output
+
+
+def test_errors_exit_1_with_cell_and_message(tmp_path: Path, runner: CliRunner) -> None:
+    p = _bad(tmp_path / "bad.xlsx")
+    result = runner.invoke(app, ["check", str(p)], terminal_width=200)
+    assert result.exit_code == 1
+    assert "D4：“邀请专家总人次”填的是“12.5”" in result.output
+    assert "C4：数字中含有单位“人次”，已按 12 读取。" in result.output
+
+
+def test_missing_file_is_usage_error(tmp_path: Path, runner: CliRunner) -> None:
+    result = runner.invoke(app, ["check", str(tmp_path / "nope.xlsx")])
+    assert result.exit_code == 2 and "找不到文件" in result.output
+
+
+def test_json_output(tmp_path: Path, runner: CliRunner) -> None:
+    p = _bad(tmp_path / "bad.xlsx")
+    result = runner.invoke(app, ["check", "--json", str(p)])
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc[0]["form"] == "A5" and doc[0]["city"] == "宁波市" and doc[0]["period"] == "2023H1"
+    issue = next(i for i in doc[0]["issues"] if i["cell"] == "D4")
+    assert issue == {"severity": "error", "code": "value-invalid", "file": str(p), "sheet": "汇总", "cell": "D4", "city": "宁波市", "county": "海曙区", "message": issue["message"]}
+
+
+def test_annotated_copy_marks_cells_and_lists_problems_original_untouched(tmp_path: Path, runner: CliRunner) -> None:
+    p = _bad(tmp_path / "bad.xlsx")
+    before = sha256(p)
+    out = tmp_path / "annotated"
+    result = runner.invoke(app, ["check", str(p), "--annotate", str(out)])
+    assert result.exit_code == 1
+    assert sha256(p) == before
+    copy = out / "bad_问题标注.xlsx"
+    wb = openpyxl.load_workbook(copy)
+    assert wb.sheetnames[0] == "问题清单"
+    ws = wb["汇总"]
+    assert ws["D4"].comment is not None and "12.5" in ws["D4"].comment.text
+    assert ws["D4"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert ws["C4"].fill.fgColor.rgb.endswith("FFEB9C")
+    listing = wb["问题清单"]
+    assert listing["A1"].value == "序号" and listing.max_row == 4  # C4, D4, and the missing counties
+    assert {listing.cell(r, 4).value for r in range(2, 5)} == {"C4", "D4", None}  # openpyxl reads "" as None
+    assert ws["N4"].data_type == "s" and ws["N4"].value.startswith("=")  # still text, not a formula
+
+
+def test_xls_is_converted_before_annotating(tmp_path: Path, runner: CliRunner) -> None:
+    from aggregator.samples import A5Sample
+
+    s = a5_sample()
+    s = A5Sample(s.sender, s.title, [("海曙区", {"teams_completed": "3场"}), *s.rows[1:]], filled=s.filled, contact=s.contact)
+    p = write_a5(tmp_path / "r.xls", s, "xls")
+    before = sha256(p)
+    result = runner.invoke(app, ["check", str(p), "--annotate", str(tmp_path / "a")])
+    assert sha256(p) == before
+    wb = openpyxl.load_workbook(tmp_path / "a" / "r_问题标注.xlsx")
+    assert result.exit_code == 0
+    assert wb["Sheet1"]["C4"].comment is not None
+
+
+def test_rejected_file_gets_a_problem_list_copy(tmp_path: Path, runner: CliRunner) -> None:
+    p = tmp_path / "说明.pdf"
+    p.write_bytes(b"%PDF-1.4 x")
+    result = runner.invoke(app, ["check", str(p), "--annotate", str(tmp_path / "a")])
+    assert result.exit_code == 1 and "PDF" in result.output
+    wb = openpyxl.load_workbook(tmp_path / "a" / "说明_问题标注.xlsx")
+    assert "PDF" in wb["问题清单"]["E2"].value
