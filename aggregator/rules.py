@@ -37,7 +37,7 @@ def check_whole_year(fy: pd.DataFrame, h1: pd.DataFrame, metrics: list[str], lab
     out: list[Problem] = []
     if fy.empty or h1.empty:
         return out
-    both = fy.join(h1, how="inner", lsuffix="_fy", rsuffix="_h1")
+    both = fy.add_suffix("_fy").join(h1.add_suffix("_h1"), how="inner")
     for county, row in both.iterrows():
         for m in metrics:
             a, b = row[f"{m}_fy"], row[f"{m}_h1"]
