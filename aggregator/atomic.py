@@ -30,7 +30,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
         raise
 
 
-def write_bytes_atomic(target: Path, data: bytes) -> None:
-    """Write bytes to ``target`` atomically."""
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(data)
+def remove_stale(target: Path) -> None:
+    """Remove temporaries of ``target`` that a killed run left behind (only names
+    :func:`atomic_path` makes: ``.<stem>.<random><suffix>.tmp``)."""
+    if target.parent.is_dir():
+        for p in target.parent.glob(f".{target.stem}.*{target.suffix}.tmp"):
+            with contextlib.suppress(OSError):
+                p.unlink()

@@ -121,11 +121,13 @@ def summary(
     json_out: Annotated[Path | None, typer.Option("--json", help="同时写出 JSON 文件")] = None,
     as_of: Annotated[str | None, typer.Option(help="以此时间为“现在”（如 2023-06-15 或 2023-06-15T09:30）")] = None,
     jobs: Annotated[int | None, typer.Option(help="并行读取的进程数")] = None,
+    wait: Annotated[float, typer.Option(help="另一个汇总正在运行时最多等待的秒数")] = 10.0,
 ) -> None:
     """收取收件箱中的报表，写出全省汇总表（及 JSON）。"""
     from aggregator.lock import LockBusy
 
     opts = _options(period, inbox, state, as_of, jobs, out, json_out)
+    opts.lock_wait = wait
     try:
         with _progress() as cb:
             outcome = run_summary(opts, progress=cb)

@@ -8,12 +8,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from aggregator.atomic import atomic_path
+from aggregator.atomic import atomic_path, remove_stale
 from aggregator.clock import iso, now
 from aggregator.context import load_context, policy_years
 from aggregator.datafiles import data_dir
 from aggregator.decide import Entry, decide
 from aggregator.facts import Facts, build_facts
+from aggregator.faults import failpoint
 from aggregator.intake import scan_inbox, take_in
 from aggregator.ledger import Ledger
 from aggregator.lock import run_lock
@@ -120,7 +121,9 @@ def collect(opts: Options, progress: Progress | None = None) -> tuple[Context, l
     try:
         scan = scan_inbox(opts.inbox)
         new = take_in(ledger, scan, iso(as_of))
+        failpoint("after-intake")
         pairs = _read_all(ledger, ctx, as_of, opts.jobs, progress)
+        failpoint("after-reads")
         entries = decide(pairs, ctx.policy)  # type: ignore[arg-type]
         ignored = [(n, "") for n, _ in scan.ignored]
         facts = build_facts(entries, ctx, period, as_of, scan.problems, ignored)
@@ -146,11 +149,15 @@ def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
         ctx, entries, facts, new = collect(opts, progress)
         out = opts.out or Path("reports")
         target = out / default_report_name(period) if (out.is_dir() or out.suffix.lower() != ".xlsx") else out
+        remove_stale(target)
         with atomic_path(target) as tmp:
             write_report(tmp, facts, ctx)
+            failpoint("report-half-written")
         if opts.json_out:
+            remove_stale(opts.json_out)
             with atomic_path(opts.json_out) as tmp:
                 tmp.write_text(json.dumps(facts.json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        failpoint("after-report")
         ledger = Ledger(opts.state)
         try:
             ledger.finish_run(run_id, iso(now()), str(target), new)

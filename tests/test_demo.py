@@ -1,0 +1,39 @@
+"""`aggregator demo`: a whole sample province, with its planted problems found."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+from typer.testing import CliRunner
+
+from aggregator.cli import app
+
+
+def test_demo_runs_and_finds_what_was_planted(tmp_path: Path, runner: CliRunner) -> None:
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "上半年汇总表" in result.output and "全年汇总表" in result.output
+    h1 = json.loads((out / "reports" / "2023H1_summary.json").read_text(encoding="utf-8"))
+    codes = {i["code"] for i in h1["issues"]}
+    assert {"total-mismatch", "return-late", "superseded", "duplicate", "file-docx", "return-missing", "county-former-name"} <= codes
+    statuses = {s["status"] for s in h1["submissions"]}
+    assert statuses == {"accepted", "rejected", "superseded", "duplicate", "ignored"}
+    assert h1["province"]["counties_reported"] == 90 - 1 - 9  # 文成县 missing, 丽水市 not returned
+    assert any(c["county"] == "椒江区" and c["activities_ok"] is False for c in h1["counties"])
+    assert any(c["city"] == "舟山市" and c["demo_team_ok"] is False for c in h1["cities"])
+    kinds = {p.suffix for p in (out / "inbox").rglob("*") if p.is_file()}
+    assert {".xls", ".xlsx", ".docx"} <= kinds
+    fy = json.loads((out / "reports" / "2023FY_summary.json").read_text(encoding="utf-8"))
+    assert any(i["code"] == "fy-below-h1" for i in fy["issues"])
+    wb = openpyxl.load_workbook(out / "reports" / "2023H1_专家服务活动成果汇总表.xlsx", data_only=True)
+    assert wb["成果汇总"]["C15"].value == h1["province"]["totals"]["teams_completed"]
+
+
+def test_demo_refuses_to_empty_a_folder_it_did_not_make(tmp_path: Path, runner: CliRunner) -> None:
+    (tmp_path / "precious.xlsx").write_bytes(b"keep me")
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "不清空" in result.output
+    assert (tmp_path / "precious.xlsx").read_bytes() == b"keep me"
