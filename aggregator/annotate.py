@@ -48,7 +48,9 @@ def _converted(path: Path) -> openpyxl.Workbook:
     try:
         for i, meta in enumerate(src.sheets_metadata):
             ws = wb.create_sheet(meta.name[:31] or f"Sheet{i + 1}")
-            for r, row in enumerate(src.get_sheet_by_index(i).to_python(skip_empty_area=False), start=1):
+            for r, row in enumerate(
+                src.get_sheet_by_index(i).to_python(skip_empty_area=False), start=1
+            ):
                 for c, v in enumerate(row, start=1):
                     if v in ("", None):
                         continue
@@ -77,7 +79,11 @@ def write_annotated(path: Path, result: ReturnRead, out_dir: Path) -> Path | Non
                 wb = openpyxl.load_workbook(copy, keep_vba=False)
             except Exception:
                 wb = None
-        if wb is None and result.kind in ("xls", "ods", "xlsb", "xlsx", "xlsm") and not result.rejected:
+        if (
+            wb is None
+            and result.kind in ("xls", "ods", "xlsb", "xlsx", "xlsm")
+            and not result.rejected
+        ):
             try:
                 wb = _converted(copy)
             except Exception:

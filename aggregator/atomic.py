@@ -16,7 +16,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
     On any failure the temporary file is removed and the previous ``target`` is left as it was.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix + ".tmp", dir=target.parent)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=target.suffix + ".tmp", dir=target.parent
+    )
     os.close(fd)
     tmp = Path(name)
     try:

@@ -51,7 +51,16 @@ class CheckReport:
                     "period": r.period,
                     "rejected": r.rejected,
                     "rows_read": sum(s.rows_read for s in r.sheets),
-                    "sheets": [{"name": s.name, "status": s.status, "form": s.form, "header_cell": s.header_cell, "rows_read": s.rows_read} for s in r.sheets],
+                    "sheets": [
+                        {
+                            "name": s.name,
+                            "status": s.status,
+                            "form": s.form,
+                            "header_cell": s.header_cell,
+                            "rows_read": s.rows_read,
+                        }
+                        for s in r.sheets
+                    ],
                     "contact_person": r.contact_person,
                     "contact_phone": r.contact_phone,
                     "annotated": str(self.annotated[r.file]) if r.file in self.annotated else None,

@@ -18,7 +18,11 @@ from aggregator.context import load_context
 from aggregator.problems import DataFileError
 from aggregator.summary import Options, Outcome, UsageError, run_status, run_summary
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="浙江省专家服务活动报表汇总工具（附件4、附件5）。")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="浙江省专家服务活动报表汇总工具（附件4、附件5）。",
+)
 console = Console()
 err_console = Console(stderr=True)
 SEVERITY = {"error": "[bold red]错误[/]", "warning": "[yellow]提醒[/]"}
@@ -81,13 +85,19 @@ def _render_check(r: object, annotated: Path | None) -> None:
 
     assert isinstance(r, ReturnRead)
     rows = sum(s.rows_read for s in r.sheets)
-    state = "[bold red]拒收[/]" if r.rejected else ("[yellow]有问题[/]" if r.problems else "[green]通过[/]")
+    state = (
+        "[bold red]拒收[/]"
+        if r.rejected
+        else ("[yellow]有问题[/]" if r.problems else "[green]通过[/]")
+    )
     console.rule(f"{r.file}  {state}")
     if not r.rejected or r.form:
         who = r.city or "未知"
         if r.sender_county:
             who += f" {r.sender_county}"
-        console.print(f"表单：{FORM_NAMES.get(r.form or '', '未识别')}　报送单位：{who}　期次：{period_label(r.period)}　读取行数：{rows}")
+        console.print(
+            f"表单：{FORM_NAMES.get(r.form or '', '未识别')}　报送单位：{who}　期次：{period_label(r.period)}　读取行数：{rows}"
+        )
     if r.contact_person or r.contact_phone:
         console.print(f"填报人：{r.contact_person}　电话：{r.contact_phone}")
     if r.problems:
@@ -101,7 +111,15 @@ def _render_check(r: object, annotated: Path | None) -> None:
     console.print(f"错误 {e} 个，提醒 {w} 个" + (f"；标注副本：{annotated}" if annotated else ""))
 
 
-def _options(period: str, inbox: Path, state: Path, as_of: str | None, jobs: int | None, out: Path | None = None, json_out: Path | None = None) -> Options:
+def _options(
+    period: str,
+    inbox: Path,
+    state: Path,
+    as_of: str | None,
+    jobs: int | None,
+    out: Path | None = None,
+    json_out: Path | None = None,
+) -> Options:
     from aggregator.clock import parse_time
 
     try:
@@ -109,17 +127,27 @@ def _options(period: str, inbox: Path, state: Path, as_of: str | None, jobs: int
     except ValueError as e:
         err_console.print(str(e))
         raise typer.Exit(2) from None
-    return Options(period=period, inbox=inbox, state=state, as_of=when, out=out, json_out=json_out, jobs=jobs)
+    return Options(
+        period=period, inbox=inbox, state=state, as_of=when, out=out, json_out=json_out, jobs=jobs
+    )
 
 
 @app.command()
 def summary(
-    period: Annotated[str, typer.Option(help="期次：2023H1、2023FY 或 auto（截止日已过的最近一期）")] = "auto",
-    inbox: Annotated[Path, typer.Option(help="收件箱文件夹（可按市分子文件夹）")] = Path("workbooks/inbox"),
-    state: Annotated[Path, typer.Option(help="台账与报表副本的存放文件夹")] = Path("workbooks/state"),
+    period: Annotated[
+        str, typer.Option(help="期次：2023H1、2023FY 或 auto（截止日已过的最近一期）")
+    ] = "auto",
+    inbox: Annotated[Path, typer.Option(help="收件箱文件夹（可按市分子文件夹）")] = Path(
+        "workbooks/inbox"
+    ),
+    state: Annotated[Path, typer.Option(help="台账与报表副本的存放文件夹")] = Path(
+        "workbooks/state"
+    ),
     out: Annotated[Path, typer.Option(help="汇总表文件或文件夹")] = Path("reports"),
     json_out: Annotated[Path | None, typer.Option("--json", help="同时写出 JSON 文件")] = None,
-    as_of: Annotated[str | None, typer.Option(help="以此时间为“现在”（如 2023-06-15 或 2023-06-15T09:30）")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="以此时间为“现在”（如 2023-06-15 或 2023-06-15T09:30）")
+    ] = None,
     jobs: Annotated[int | None, typer.Option(help="并行读取的进程数")] = None,
     wait: Annotated[float, typer.Option(help="另一个汇总正在运行时最多等待的秒数")] = 10.0,
 ) -> None:
@@ -138,10 +166,15 @@ def summary(
         _fail(str(e))
         return
     except OSError as e:
-        _fail(f"无法写出汇总表：{e.strerror or e}（{getattr(e, 'filename', '') or ''}）。原有汇总表未改动。")
+        _fail(
+            f"无法写出汇总表：{e.strerror or e}（{getattr(e, 'filename', '') or ''}）。原有汇总表未改动。"
+        )
         return
     _render_digest(outcome)
-    console.print(f"汇总表：[bold]{outcome.report}[/]" + (f"　JSON：{outcome.json_path}" if outcome.json_path else ""))
+    console.print(
+        f"汇总表：[bold]{outcome.report}[/]"
+        + (f"　JSON：{outcome.json_path}" if outcome.json_path else "")
+    )
 
 
 @app.command()
@@ -165,14 +198,25 @@ def status(
         _fail(str(e))
         return
     f = outcome.facts
-    t = Table(title=f"{f.json['period_label']}报送情况（截至 {outcome.as_of:%Y-%m-%d %H:%M}）", header_style="bold")
+    t = Table(
+        title=f"{f.json['period_label']}报送情况（截至 {outcome.as_of:%Y-%m-%d %H:%M}）",
+        header_style="bold",
+    )
     for h in ("设区市", "表单", "状态", "收到时间", "县（市、区）", "填报人", "电话"):
         t.add_column(h)
     cities = {c["city"]: c for c in f.json["cities"]}
     for r in f.returns:
         c = cities[r["city"]]
         colour = "green" if r["on_time"] else "red" if r["state"] == "未报送" else "yellow"
-        t.add_row(r["city"], r["form"][:3], f"[{colour}]{r['state']}[/]", f"{r['received_at']:%m-%d %H:%M}" if r["received_at"] else "—", f"{c['counties_reported']}/{c['counties_expected']}" if "附件5" in r["form"] else "", r["contact"], r["phone"])
+        t.add_row(
+            r["city"],
+            r["form"][:3],
+            f"[{colour}]{r['state']}[/]",
+            f"{r['received_at']:%m-%d %H:%M}" if r["received_at"] else "—",
+            f"{c['counties_reported']}/{c['counties_expected']}" if "附件5" in r["form"] else "",
+            r["contact"],
+            r["phone"],
+        )
     console.print(t)
     if f.chase:
         ct = Table(title="催报名单", header_style="bold")
@@ -191,7 +235,15 @@ class _progress:
     def __enter__(self) -> Callable[[int, int, str], None]:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        self.bar = Progress(TextColumn("读取报表"), BarColumn(), MofNCompleteColumn(), console=err_console, auto_refresh=False, transient=True, disable=not err_console.is_terminal)
+        self.bar = Progress(
+            TextColumn("读取报表"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err_console,
+            auto_refresh=False,
+            transient=True,
+            disable=not err_console.is_terminal,
+        )
         self.bar.start()
         self.task = self.bar.add_task("read", total=None)
 
@@ -208,24 +260,37 @@ class _progress:
 def _render_digest(outcome: Outcome) -> None:
     f = outcome.facts.json
     subs = f["submissions"]
-    counts = {k: sum(1 for s in subs if s["status"] == k) for k in ("accepted", "rejected", "superseded", "duplicate", "ignored")}
-    console.print(f"[bold]{f['period_label']}[/]（截至 {outcome.as_of:%Y-%m-%d %H:%M}）：本次新收 {outcome.new_files} 个文件；共 {len(subs)} 个，其中采用 {counts['accepted']}、拒收 {counts['rejected']}、被取代 {counts['superseded']}、重复 {counts['duplicate']}、忽略 {counts['ignored']}。")
+    counts = {
+        k: sum(1 for s in subs if s["status"] == k)
+        for k in ("accepted", "rejected", "superseded", "duplicate", "ignored")
+    }
+    console.print(
+        f"[bold]{f['period_label']}[/]（截至 {outcome.as_of:%Y-%m-%d %H:%M}）：本次新收 {outcome.new_files} 个文件；共 {len(subs)} 个，其中采用 {counts['accepted']}、拒收 {counts['rejected']}、被取代 {counts['superseded']}、重复 {counts['duplicate']}、忽略 {counts['ignored']}。"
+    )
     p = f["province"]
     if not p["counties_reported"]:
         console.print("[yellow]尚无县（市、区）报送本期成果汇总表。[/]")
     else:
-        console.print(f"已报送 {p['counties_reported']}/{p['counties_expected']} 个县（市、区）；服务团 {p['totals']['teams_completed']} 个，邀请专家 {p['totals']['expert_visits']} 人次。")
+        console.print(
+            f"已报送 {p['counties_reported']}/{p['counties_expected']} 个县（市、区）；服务团 {p['totals']['teams_completed']} 个，邀请专家 {p['totals']['expert_visits']} 人次。"
+        )
     errors = sum(1 for i in f["issues"] if i["severity"] == "error")
-    console.print(f"数据问题：错误 {errors} 条，提醒 {len(f['issues']) - errors} 条（见汇总表“数据问题”）。")
+    console.print(
+        f"数据问题：错误 {errors} 条，提醒 {len(f['issues']) - errors} 条（见汇总表“数据问题”）。"
+    )
     missed = [c for c in f["counties"] if c["activities_ok"] is False]
     demo = [c["city"] for c in f["cities"] if c["demo_team_ok"] is False]
     joint = [c for c in f["counties"] if c["joint_ok"] is False]
-    console.print(f"配额未达标：活动数 {len(missed)} 个县，联办活动 {len(joint)} 个县，示范团 {len(demo)} 个市（见“配额达标”）。")
+    console.print(
+        f"配额未达标：活动数 {len(missed)} 个县，联办活动 {len(joint)} 个县，示范团 {len(demo)} 个市（见“配额达标”）。"
+    )
 
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="示例文件夹（会被清空重建；不要用真实收件箱）")] = Path("demo"),
+    out: Annotated[Path, typer.Option(help="示例文件夹（会被清空重建；不要用真实收件箱）")] = Path(
+        "demo"
+    ),
     whole_year: Annotated[bool, typer.Option(help="同时演示全年汇总")] = True,
 ) -> None:
     """生成全省示例报表（11个市），并完整运行一遍汇总流程。"""
@@ -236,12 +301,16 @@ def demo(
     except (FileExistsError, DataFileError) as e:
         _fail(str(e))
         return
-    console.print(f"示例报表已生成：{out / 'returns'}（按到达批次分文件夹），收件箱：{out / 'inbox'}")
+    console.print(
+        f"示例报表已生成：{out / 'returns'}（按到达批次分文件夹），收件箱：{out / 'inbox'}"
+    )
     _render_digest(result.h1)
     console.print(f"上半年汇总表：[bold]{result.h1.report}[/]")
     if result.fy:
         console.print(f"全年汇总表：[bold]{result.fy.report}[/]")
-    console.print(f"可用 aggregator status --period 2023H1 --inbox {out / 'inbox'} --state {out / 'state'} --as-of 2023-06-20 查看报送情况。")
+    console.print(
+        f"可用 aggregator status --period 2023H1 --inbox {out / 'inbox'} --state {out / 'state'} --as-of 2023-06-20 查看报送情况。"
+    )
 
 
 @app.command()

@@ -68,7 +68,9 @@ def decide(pairs: list[tuple[Submission, ReturnRead]], policy: Policy) -> list[E
         _supersede(members)
     for e in entries:
         if e.read.form and e.read.period and e.status != "duplicate":
-            end = policy.deadline_end(e.read.form, e.read.period if e.read.form == "A5" else f"{policy.year}H1")
+            end = policy.deadline_end(
+                e.read.form, e.read.period if e.read.form == "A5" else f"{policy.year}H1"
+            )
             e.on_time = e.received_at < end
             if not e.on_time:
                 e.late_days = max(1, -(-int((e.received_at - end).total_seconds()) // 86400))
@@ -87,7 +89,11 @@ def _supersede(members: list[Entry]) -> None:
     for e in members:
         e.keys_won = [k for k, o in owner.items() if o is e]
         if not e.keys_won:
-            later = [o for o in {id(o): o for o in owner.values()}.values() if o.sub.first_seen >= e.sub.first_seen and o is not e]
+            later = [
+                o
+                for o in {id(o): o for o in owner.values()}.values()
+                if o.sub.first_seen >= e.sub.first_seen and o is not e
+            ]
             by = later[0].sub.name if later else "后来的报表"
             e.status = "superseded"
             e.reason = f"已被后来报送的“{by}”取代（同一表单、同一期次、同样的县（市、区））。"
@@ -96,6 +102,7 @@ def _supersede(members: list[Entry]) -> None:
 def _diff(old: Entry, new: Entry, key: str) -> list[dict[str, Any]]:
     base = {"key": key, "old_file": old.sub.name, "new_file": new.sub.name}
     if new.read.form == "A5":
+
         def fig(r: ReturnRead) -> dict[str, int | None]:
             for f in r.figures:
                 if (f.county or f"市本级:{f.city}") == key:
@@ -103,7 +110,11 @@ def _diff(old: Entry, new: Entry, key: str) -> list[dict[str, Any]]:
             return {}
 
         a, b = fig(old.read), fig(new.read)
-        return [{**base, "metric": m, "old": a.get(m), "new": b.get(m)} for m in b if a.get(m) != b.get(m)]
+        return [
+            {**base, "metric": m, "old": a.get(m), "new": b.get(m)}
+            for m in b
+            if a.get(m) != b.get(m)
+        ]
 
     def count(r: ReturnRead) -> int:
         return sum(1 for x in r.activities if (x.county or f"市本级:{x.city or r.city}") == key)

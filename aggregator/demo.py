@@ -23,15 +23,30 @@ from aggregator.templates import sender_label
 
 MARKER = ".aggregator-demo"
 CITY_STYLE = {
-    "杭州市": "xlsxwriter", "宁波市": "openpyxl", "温州市": "pandas", "嘉兴市": "xls",
-    "湖州市": "openpyxl", "绍兴市": "xlsxwriter", "金华市": "xls", "衢州市": "xlsxwriter",
-    "舟山市": "pandas", "台州市": "openpyxl", "丽水市": "xlsxwriter",
+    "杭州市": "xlsxwriter",
+    "宁波市": "openpyxl",
+    "温州市": "pandas",
+    "嘉兴市": "xls",
+    "湖州市": "openpyxl",
+    "绍兴市": "xlsxwriter",
+    "金华市": "xls",
+    "衢州市": "xlsxwriter",
+    "舟山市": "pandas",
+    "台州市": "openpyxl",
+    "丽水市": "xlsxwriter",
 }
 RANGES = {
-    "teams_completed": (1, 5), "expert_visits": (8, 60), "onsite_guidance": (3, 30),
-    "lectures_trainings": (1, 15), "suggestions": (3, 40), "clinic_visits": (0, 260),
-    "projects_matched": (0, 8), "problems_solved": (0, 12), "cooperation_intents": (0, 6),
-    "professionals_trained": (15, 240), "residents_benefited": (80, 4000),
+    "teams_completed": (1, 5),
+    "expert_visits": (8, 60),
+    "onsite_guidance": (3, 30),
+    "lectures_trainings": (1, 15),
+    "suggestions": (3, 40),
+    "clinic_visits": (0, 260),
+    "projects_matched": (0, 8),
+    "problems_solved": (0, 12),
+    "cooperation_intents": (0, 6),
+    "professionals_trained": (15, 240),
+    "residents_benefited": (80, 4000),
 }
 THEMES = [
     ("茶产业技术服务", "茶园病虫害绿色防控、茶叶加工技术指导", "农业农村局"),
@@ -43,7 +58,15 @@ THEMES = [
     ("先进制造技术对接", "企业技术难题会诊、项目对接", "科技局"),
     ("基层教师培训", "中小学骨干教师培训", "教育局"),
 ]
-DATE_FORMS = ["{y}年{m}月", "{m}月中旬", "{y}.{m:02d}.{d:02d}", "date", "第{q}季度", "{m}月下旬", "date"]
+DATE_FORMS = [
+    "{y}年{m}月",
+    "{m}月中旬",
+    "{y}.{m:02d}.{d:02d}",
+    "date",
+    "第{q}季度",
+    "{m}月下旬",
+    "date",
+]
 
 
 @dataclass
@@ -81,16 +104,53 @@ def _plan(city: str, reg: Registry, policy: Policy, rng: random.Random) -> list[
         n = short.get(c.name, rng.randint(4, 5))
         for i in range(n):
             theme = THEMES[(i + len(rows)) % len(THEMES)]
-            rows.append({"county": c.name, "activity_name": f"{c.name.rstrip('区县市')}{theme[0]}", "content": theme[1], "planned_date": _when(rng, policy.year), "hosts": f"{c.name}人力社保局、{c.name}{theme[2]}", "experts_invited": _experts(rng), "contact_person": rng.choice(["王", "李", "张", "陈", "刘"]) + rng.choice(["芳", "伟", "敏", "强", "静"]), "contact_phone": f"0{570 + list(CITY_STYLE).index(city)}-8{rng.randint(1000000, 9999999)}", "demo_team_activity": ""})
+            rows.append(
+                {
+                    "county": c.name,
+                    "activity_name": f"{c.name.rstrip('区县市')}{theme[0]}",
+                    "content": theme[1],
+                    "planned_date": _when(rng, policy.year),
+                    "hosts": f"{c.name}人力社保局、{c.name}{theme[2]}",
+                    "experts_invited": _experts(rng),
+                    "contact_person": rng.choice(["王", "李", "张", "陈", "刘"])
+                    + rng.choice(["芳", "伟", "敏", "强", "静"]),
+                    "contact_phone": f"0{570 + list(CITY_STYLE).index(city)}-8{rng.randint(1000000, 9999999)}",
+                    "demo_team_activity": "",
+                }
+            )
     # joint activities: the mountain county's city plans them with the paired coastal county
     skip = {"龙泉市"}  # one pairing without a joint activity, to show 未达标
     for p in policy.pairings:
         if reg.county_by_name[p.mountain].city == city and p.mountain not in skip:
-            rows.append({"county": p.mountain, "activity_name": f"山海协作·{p.mountain}—{p.partner}专家联合服务", "content": "结对双方联合开展技术指导与义诊", "planned_date": _when(rng, policy.year), "hosts": f"{p.mountain}人力社保局、{p.partner}人力社保局", "experts_invited": rng.randint(8, 20), "contact_person": "周敏", "contact_phone": "13957100001", "demo_team_activity": "否"})
+            rows.append(
+                {
+                    "county": p.mountain,
+                    "activity_name": f"山海协作·{p.mountain}—{p.partner}专家联合服务",
+                    "content": "结对双方联合开展技术指导与义诊",
+                    "planned_date": _when(rng, policy.year),
+                    "hosts": f"{p.mountain}人力社保局、{p.partner}人力社保局",
+                    "experts_invited": rng.randint(8, 20),
+                    "contact_person": "周敏",
+                    "contact_phone": "13957100001",
+                    "demo_team_activity": "否",
+                }
+            )
     if city != "舟山市":  # 舟山 plans no demonstration-team activity: 未达标
         for _ in range(rng.randint(1, 2)):
             c = rng.choice(counties)
-            rows.append({"county": c.name, "activity_name": f"{city}专家服务示范团走进{c.name}", "content": "示范团专家集中服务", "planned_date": _when(rng, policy.year), "hosts": f"{city}人力社保局、{c.name}人力社保局", "experts_invited": rng.randint(10, 30), "contact_person": "吴静", "contact_phone": "13857100002", "demo_team_activity": rng.choice(["是", "√", "Y"])})
+            rows.append(
+                {
+                    "county": c.name,
+                    "activity_name": f"{city}专家服务示范团走进{c.name}",
+                    "content": "示范团专家集中服务",
+                    "planned_date": _when(rng, policy.year),
+                    "hosts": f"{city}人力社保局、{c.name}人力社保局",
+                    "experts_invited": rng.randint(10, 30),
+                    "contact_person": "吴静",
+                    "contact_phone": "13857100002",
+                    "demo_team_activity": rng.choice(["是", "√", "Y"]),
+                }
+            )
     return rows
 
 
@@ -107,7 +167,14 @@ def _text_numbers(vals: dict[str, object], rng: random.Random) -> dict[str, obje
     k = rng.choice(list(out))
     v = out[k]
     if isinstance(v, int):
-        out[k] = rng.choice([f"{v}人次", f"{v}人", str(v).translate(str.maketrans("0123456789", "０１２３４５６７８９")), f"{v:,}"])
+        out[k] = rng.choice(
+            [
+                f"{v}人次",
+                f"{v}人",
+                str(v).translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+                f"{v:,}",
+            ]
+        )
     z = rng.choice(list(out))
     if out[z] == 0:
         out[z] = "无"
@@ -119,7 +186,13 @@ def write_demo(out: Path, reg: Registry, policy: Policy, seed: int = 2023) -> li
     rng = random.Random(seed)
     y = policy.year
     base = out / "returns"
-    stages = [Stage("1-活动计划", f"{y}-03-10T17:00"), Stage("2-上半年", f"{y}-06-09T17:00"), Stage("3-上半年补报", f"{y}-06-14T10:00"), Stage("4-全年", f"{y}-12-08T17:00"), Stage("5-全年补报", f"{y}-12-13T10:00")]
+    stages = [
+        Stage("1-活动计划", f"{y}-03-10T17:00"),
+        Stage("2-上半年", f"{y}-06-09T17:00"),
+        Stage("3-上半年补报", f"{y}-06-14T10:00"),
+        Stage("4-全年", f"{y}-12-08T17:00"),
+        Stage("5-全年补报", f"{y}-12-13T10:00"),
+    ]
     by = {s.name: s for s in stages}
     keys = metric_keys()
     h1: dict[str, dict[str, int]] = {}
@@ -130,7 +203,14 @@ def write_demo(out: Path, reg: Registry, policy: Policy, seed: int = 2023) -> li
         stage = by["1-活动计划"] if name != "台州市" else by["2-上半年"]  # 台州's plan is late
         folder = base / stage.name / name
         folder.mkdir(parents=True, exist_ok=True)
-        plan = A4Sample(sender_label(name), policy.titles["A4"], _plan(name, reg, policy, rng), filled=dt.date(y, 3, 8), contact=f"{rng.choice(['许', '沈', '朱'])}老师 0571-8765{rng.randint(1000, 9999)}", county_column=style != "openpyxl")
+        plan = A4Sample(
+            sender_label(name),
+            policy.titles["A4"],
+            _plan(name, reg, policy, rng),
+            filled=dt.date(y, 3, 8),
+            contact=f"{rng.choice(['许', '沈', '朱'])}老师 0571-8765{rng.randint(1000, 9999)}",
+            county_column=style != "openpyxl",
+        )
         stage.files.append(write_a4(folder / f"{y}年附件4_活动计划表_{name}.{ext}", plan, style))
         counties = reg.counties_of(name)
         rows: list[tuple[str, dict[str, object]]] = []
@@ -139,7 +219,9 @@ def write_demo(out: Path, reg: Registry, policy: Policy, seed: int = 2023) -> li
             h1[c.name] = vals
             if name == "温州市" and c.name == "文成县":
                 continue  # a missing county
-            shown: dict[str, object] = _text_numbers(dict(vals), rng) if style == "pandas" else dict(vals)
+            shown: dict[str, object] = (
+                _text_numbers(dict(vals), rng) if style == "pandas" else dict(vals)
+            )
             rows.append((_area_text(c.name, name, i), shown))
         if name == "丽水市":
             continue  # 丽水 has not returned its half-year figures
@@ -148,7 +230,14 @@ def write_demo(out: Path, reg: Registry, policy: Policy, seed: int = 2023) -> li
         if name == "金华市":  # a wrong 合计
             total = {k: sum(h1[c.name][k] for c in counties) for k in keys}
             total["teams_completed"] += 3
-        sample = A5Sample(sender_label(name), title, rows, total=total, filled=dt.date(y, 6, 8), contact=f"{rng.choice(['许', '沈', '朱'])}老师 1385710{rng.randint(1000, 9999)}")
+        sample = A5Sample(
+            sender_label(name),
+            title,
+            rows,
+            total=total,
+            filled=dt.date(y, 6, 8),
+            contact=f"{rng.choice(['许', '沈', '朱'])}老师 1385710{rng.randint(1000, 9999)}",
+        )
         h1_stage = by["3-上半年补报"] if name == "湖州市" else by["2-上半年"]  # 湖州 is late
         folder = base / h1_stage.name / name
         folder.mkdir(parents=True, exist_ok=True)
@@ -162,7 +251,11 @@ def write_demo(out: Path, reg: Registry, policy: Policy, seed: int = 2023) -> li
             h1[counties[0].name]["expert_visits"] += 5
             folder = base / "3-上半年补报" / name
             folder.mkdir(parents=True, exist_ok=True)
-            by["3-上半年补报"].files.append(write_a5(folder / f"{y}年上半年附件5_成果汇总表_{name}（更正）.{ext}", sample, style))
+            by["3-上半年补报"].files.append(
+                write_a5(
+                    folder / f"{y}年上半年附件5_成果汇总表_{name}（更正）.{ext}", sample, style
+                )
+            )
         if name == "杭州市":  # the same file sent twice
             dup = base / "2-上半年" / name / f"{path.stem} - 副本{path.suffix}"
             shutil.copyfile(path, dup)
@@ -186,7 +279,14 @@ def _mistakes(folder: Path, stage: Stage) -> None:
     stage.files.append(lock)
 
 
-def _whole_year(base: Path, by: dict[str, Stage], reg: Registry, policy: Policy, h1: dict[str, dict[str, int]], rng: random.Random) -> None:
+def _whole_year(
+    base: Path,
+    by: dict[str, Stage],
+    reg: Registry,
+    policy: Policy,
+    h1: dict[str, dict[str, int]],
+    rng: random.Random,
+) -> None:
     y = policy.year
     keys = metric_keys()
     for city in reg.cities:
@@ -204,15 +304,25 @@ def _whole_year(base: Path, by: dict[str, Stage], reg: Registry, policy: Policy,
         stage = by["5-全年补报"] if name == "衢州市" else by["4-全年"]
         folder = base / stage.name / name
         folder.mkdir(parents=True, exist_ok=True)
-        sample = A5Sample(sender_label(name), title, rows, filled=dt.date(y, 12, 8), contact=f"{rng.choice(['许', '沈', '朱'])}老师 1385710{rng.randint(1000, 9999)}")
-        stage.files.append(write_a5(folder / f"{y}年度附件5_成果汇总表_{name}.{ext}", sample, style))
+        sample = A5Sample(
+            sender_label(name),
+            title,
+            rows,
+            filled=dt.date(y, 12, 8),
+            contact=f"{rng.choice(['许', '沈', '朱'])}老师 1385710{rng.randint(1000, 9999)}",
+        )
+        stage.files.append(
+            write_a5(folder / f"{y}年度附件5_成果汇总表_{name}.{ext}", sample, style)
+        )
 
 
 def prepare(out: Path) -> None:
     """Make ``out`` a fresh demo folder (only a folder the demo made before is ever emptied)."""
     if out.exists() and any(out.iterdir()):
         if not (out / MARKER).exists():
-            raise FileExistsError(f"{out} 不是示例文件夹（没有 {MARKER} 标记），为安全起见不清空它。请换一个文件夹。")
+            raise FileExistsError(
+                f"{out} 不是示例文件夹（没有 {MARKER} 标记），为安全起见不清空它。请换一个文件夹。"
+            )
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text("aggregator demo folder: safe to delete\n", encoding="utf-8")

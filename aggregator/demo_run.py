@@ -31,15 +31,41 @@ def run_demo(out: Path, *, whole_year: bool = True, jobs: int | None = None) -> 
     fy: Outcome | None = None
     for stage in stages:
         stage_into_inbox(stage, out / "returns", inbox)
-        opts = Options(period="2023H1", inbox=inbox, state=state, as_of=stage_time(stage), jobs=jobs)
+        opts = Options(
+            period="2023H1", inbox=inbox, state=state, as_of=stage_time(stage), jobs=jobs
+        )
         if stage.name.startswith("3"):
             run_status(opts)
-            h1 = run_summary(Options(period="2023H1", inbox=inbox, state=state, as_of=parse_time("2023-06-20T09:00"), out=reports, json_out=reports / "2023H1_summary.json", jobs=jobs))
+            h1 = run_summary(
+                Options(
+                    period="2023H1",
+                    inbox=inbox,
+                    state=state,
+                    as_of=parse_time("2023-06-20T09:00"),
+                    out=reports,
+                    json_out=reports / "2023H1_summary.json",
+                    jobs=jobs,
+                )
+            )
             if not whole_year:
                 break
         elif stage.name.startswith("5"):
-            run_status(Options(period="2023FY", inbox=inbox, state=state, as_of=stage_time(stage), jobs=jobs))
-            fy = run_summary(Options(period="2023FY", inbox=inbox, state=state, as_of=parse_time("2023-12-20T09:00"), out=reports, json_out=reports / "2023FY_summary.json", jobs=jobs))
+            run_status(
+                Options(
+                    period="2023FY", inbox=inbox, state=state, as_of=stage_time(stage), jobs=jobs
+                )
+            )
+            fy = run_summary(
+                Options(
+                    period="2023FY",
+                    inbox=inbox,
+                    state=state,
+                    as_of=parse_time("2023-12-20T09:00"),
+                    out=reports,
+                    json_out=reports / "2023FY_summary.json",
+                    jobs=jobs,
+                )
+            )
         else:
             run_status(opts)
     assert h1 is not None

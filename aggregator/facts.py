@@ -41,7 +41,15 @@ def _figures(entries: list[Entry], period: str, metrics: list[str]) -> pd.DataFr
         for f in e.read.figures:
             key = f.county or f"市本级:{f.city}"
             if key in e.keys_won:
-                rows.append({"city": f.city, "county": f.county, "city_own": f.city_own, "file": e.sub.name, **{m: f.values.get(m) for m in metrics}})
+                rows.append(
+                    {
+                        "city": f.city,
+                        "county": f.county,
+                        "city_own": f.city_own,
+                        "file": e.sub.name,
+                        **{m: f.values.get(m) for m in metrics},
+                    }
+                )
     df = pd.DataFrame(rows, columns=["city", "county", "city_own", "file", *metrics])
     for m in metrics:
         df[m] = pd.to_numeric(df[m], errors="coerce").astype("Int64")
@@ -56,7 +64,28 @@ def _activities(entries: list[Entry], year: int) -> list[dict[str, Any]]:
         for a in e.read.activities:
             key = a.county or f"市本级:{a.city or e.read.city}"
             if key in e.keys_won:
-                out.append({"city": a.city or e.read.city, "county": a.county, "counties": a.counties, "name": a.name, "content": a.content, "when_text": a.when_text, "when_start": a.when_start, "when_end": a.when_end, "when_precision": a.when_precision, "hosts": a.hosts, "experts": a.experts, "contact_person": a.contact_person, "contact_phone": a.contact_phone, "demo_team": a.demo_team, "joint": a.joint, "file": e.sub.name, "sheet": a.sheet, "row": a.row})
+                out.append(
+                    {
+                        "city": a.city or e.read.city,
+                        "county": a.county,
+                        "counties": a.counties,
+                        "name": a.name,
+                        "content": a.content,
+                        "when_text": a.when_text,
+                        "when_start": a.when_start,
+                        "when_end": a.when_end,
+                        "when_precision": a.when_precision,
+                        "hosts": a.hosts,
+                        "experts": a.experts,
+                        "contact_person": a.contact_person,
+                        "contact_phone": a.contact_phone,
+                        "demo_team": a.demo_team,
+                        "joint": a.joint,
+                        "file": e.sub.name,
+                        "sheet": a.sheet,
+                        "row": a.row,
+                    }
+                )
     return out
 
 
@@ -64,7 +93,14 @@ def _int(v: Any) -> int | None:
     return None if v is None or pd.isna(v) else int(v)
 
 
-def build_facts(entries: list[Entry], ctx: Context, period: str, as_of: dt.datetime, extra_problems: list[Problem], ignored: list[tuple[str, str]]) -> Facts:
+def build_facts(
+    entries: list[Entry],
+    ctx: Context,
+    period: str,
+    as_of: dt.datetime,
+    extra_problems: list[Problem],
+    ignored: list[tuple[str, str]],
+) -> Facts:
     """Merge the counted returns by county and city, run every check, and say it all."""
     reg, policy = ctx.registry, ctx.policy
     schema = ctx.schemas["A5"]
@@ -74,7 +110,11 @@ def build_facts(entries: list[Entry], ctx: Context, period: str, as_of: dt.datet
     figs = _figures(entries, period, metrics)
     county_df = figs[figs["county"].notna()].set_index("county")
     acts = _activities(entries, policy.year)
-    plan_cities = {e.read.city for e in entries if e.counted and e.read.form == "A4" and e.read.period == str(policy.year)}
+    plan_cities = {
+        e.read.city
+        for e in entries
+        if e.counted and e.read.form == "A4" and e.read.period == str(policy.year)
+    }
 
     county_facts: list[dict[str, Any]] = []
     for county in reg.counties:
@@ -83,15 +123,43 @@ def build_facts(entries: list[Entry], ctx: Context, period: str, as_of: dt.datet
         vals = {m: _int(county_df.at[name, m]) for m in metrics} if reported else None
         planned = sum(1 for a in acts if a["county"] == name)
         partners = policy.partners(name)
-        joint = sum(1 for a in acts if name in a["counties"] and any(p in a["counties"] for p in partners)) if partners else 0
+        joint = (
+            sum(
+                1
+                for a in acts
+                if name in a["counties"] and any(p in a["counties"] for p in partners)
+            )
+            if partners
+            else 0
+        )
         if fy:
             teams = vals["teams_completed"] if vals else None
             activities_ok = None if teams is None else teams >= policy.county_min_activities
         else:
-            activities_ok = planned >= policy.county_min_activities if county.city in plan_cities else None
+            activities_ok = (
+                planned >= policy.county_min_activities if county.city in plan_cities else None
+            )
         partner_cities = {county.city} | {reg.county_by_name[p].city for p in partners}
-        joint_ok = None if not partners or not (partner_cities & plan_cities) else joint >= policy.coastal_min_joint_activities
-        county_facts.append({"city": county.city, "county": name, "reported": reported, "metrics": vals, "planned_activities": planned, "activities_ok": activities_ok, "paired_with": partners, "joint_activities": joint, "joint_ok": joint_ok, "mountain": policy.is_mountain(name), "file": county_df.at[name, "file"] if reported else None})
+        joint_ok = (
+            None
+            if not partners or not (partner_cities & plan_cities)
+            else joint >= policy.coastal_min_joint_activities
+        )
+        county_facts.append(
+            {
+                "city": county.city,
+                "county": name,
+                "reported": reported,
+                "metrics": vals,
+                "planned_activities": planned,
+                "activities_ok": activities_ok,
+                "paired_with": partners,
+                "joint_activities": joint,
+                "joint_ok": joint_ok,
+                "mountain": policy.is_mountain(name),
+                "file": county_df.at[name, "file"] if reported else None,
+            }
+        )
 
     city_facts: list[dict[str, Any]] = []
     city_rows: list[dict[str, Any]] = []
@@ -101,11 +169,36 @@ def build_facts(entries: list[Entry], ctx: Context, period: str, as_of: dt.datet
         totals = {m: int(rows[m].dropna().sum()) for m in metrics}
         own = rows[rows["county"].isna()]
         if not own.empty:
-            city_rows.append({"city": city.name, "metrics": {m: _int(own[m].dropna().sum()) if own[m].notna().any() else None for m in metrics}})
+            city_rows.append(
+                {
+                    "city": city.name,
+                    "metrics": {
+                        m: _int(own[m].dropna().sum()) if own[m].notna().any() else None
+                        for m in metrics
+                    },
+                }
+            )
         demo = sum(1 for a in acts if a["city"] == city.name and a["demo_team"])
-        city_facts.append({"city": city.name, "totals": totals, "counties_expected": len(mine), "counties_reported": sum(c["reported"] for c in mine), "missing_counties": [c["county"] for c in mine if not c["reported"]], "demo_team_activities": demo, "demo_team_ok": (demo >= policy.city_min_demo_team_activities) if city.name in plan_cities else None, "planned_activities": sum(1 for a in acts if a["city"] == city.name)})
+        city_facts.append(
+            {
+                "city": city.name,
+                "totals": totals,
+                "counties_expected": len(mine),
+                "counties_reported": sum(c["reported"] for c in mine),
+                "missing_counties": [c["county"] for c in mine if not c["reported"]],
+                "demo_team_activities": demo,
+                "demo_team_ok": (demo >= policy.city_min_demo_team_activities)
+                if city.name in plan_cities
+                else None,
+                "planned_activities": sum(1 for a in acts if a["city"] == city.name),
+            }
+        )
 
-    province = {"totals": {m: sum(c["totals"][m] for c in city_facts) for m in metrics}, "counties_expected": len(county_facts), "counties_reported": sum(c["reported"] for c in county_facts)}
+    province = {
+        "totals": {m: sum(c["totals"][m] for c in city_facts) for m in metrics},
+        "counties_expected": len(county_facts),
+        "counties_reported": sum(c["reported"] for c in county_facts),
+    }
 
     problems: list[Problem] = list(extra_problems)
     relevant = (period, str(policy.year), None)
@@ -115,21 +208,62 @@ def build_facts(entries: list[Entry], ctx: Context, period: str, as_of: dt.datet
         if e.status == "duplicate":
             problems.append(warning("duplicate", e.reason, file=e.sub.name, city=e.read.city or ""))
         elif e.status == "superseded":
-            problems.append(warning("superseded", e.reason, file=e.sub.name, city=e.read.city or ""))
+            problems.append(
+                warning("superseded", e.reason, file=e.sub.name, city=e.read.city or "")
+            )
         else:
             problems.extend(p.located(file=e.sub.name) for p in e.read.problems)
     problems.extend(check_totals([e for e in entries if e.read.period == period], schema))
     if fy:
         h1 = _figures(entries, f"{policy.year}H1", metrics)
-        problems.extend(check_whole_year(county_df, h1[h1["county"].notna()].set_index("county"), metrics, labels))
+        problems.extend(
+            check_whole_year(
+                county_df, h1[h1["county"].notna()].set_index("county"), metrics, labels
+            )
+        )
     problems.extend(check_plausibility(county_df, metrics, labels, policy))
     returns, chase = _returns(entries, ctx, period, county_facts, city_facts, problems)
     unpaired = [c["county"] for c in county_facts if c["mountain"] and not c["paired_with"]]
     if unpaired:
-        problems.append(warning("pairing-unknown", f"以下山区县在结对文件中没有可用的结对关系，联办活动无法核验：{'、'.join(unpaired)}。请在 {policy.pairings_path.name} 中补充。"))
+        problems.append(
+            warning(
+                "pairing-unknown",
+                f"以下山区县在结对文件中没有可用的结对关系，联办活动无法核验：{'、'.join(unpaired)}。请在 {policy.pairings_path.name} 中补充。",
+            )
+        )
 
-    submissions = [{"file": e.sub.name, "sha256": e.sub.sha256, "form": e.read.form, "city": e.read.city, "county": e.read.sender_county, "period": e.read.period, "status": e.status, "reason": e.reason, "received_at": iso(e.received_at), "on_time": e.on_time if e.status != "rejected" else None, "late_days": e.late_days} for e in entries]
-    submissions += [{"file": n, "sha256": h, "form": None, "city": None, "county": None, "period": None, "status": "ignored", "reason": "Excel/WPS 锁定文件、隐藏或临时文件，不是报表", "received_at": iso(as_of), "on_time": None, "late_days": 0} for n, h in ignored]
+    submissions = [
+        {
+            "file": e.sub.name,
+            "sha256": e.sub.sha256,
+            "form": e.read.form,
+            "city": e.read.city,
+            "county": e.read.sender_county,
+            "period": e.read.period,
+            "status": e.status,
+            "reason": e.reason,
+            "received_at": iso(e.received_at),
+            "on_time": e.on_time if e.status != "rejected" else None,
+            "late_days": e.late_days,
+        }
+        for e in entries
+    ]
+    submissions += [
+        {
+            "file": n,
+            "sha256": h,
+            "form": None,
+            "city": None,
+            "county": None,
+            "period": None,
+            "status": "ignored",
+            "reason": "Excel/WPS 锁定文件、隐藏或临时文件，不是报表",
+            "received_at": iso(as_of),
+            "on_time": None,
+            "late_days": 0,
+        }
+        for n, h in ignored
+    ]
 
     doc = {
         "period": period,
@@ -145,11 +279,36 @@ def build_facts(entries: list[Entry], ctx: Context, period: str, as_of: dt.datet
         "issues": [p.to_json() for p in problems],
     }
     changes = [c for e in entries for c in e.changes]
-    inputs = [{"file": e.sub.name, "sha256": e.sub.sha256, "size": e.sub.size, "received_at": iso(e.received_at), "status": e.status} for e in entries]
-    return Facts(doc, quota_rows(county_facts, city_facts, period, policy), returns, acts, changes, chase, inputs, city_rows)
+    inputs = [
+        {
+            "file": e.sub.name,
+            "sha256": e.sub.sha256,
+            "size": e.sub.size,
+            "received_at": iso(e.received_at),
+            "status": e.status,
+        }
+        for e in entries
+    ]
+    return Facts(
+        doc,
+        quota_rows(county_facts, city_facts, period, policy),
+        returns,
+        acts,
+        changes,
+        chase,
+        inputs,
+        city_rows,
+    )
 
 
-def _returns(entries: list[Entry], ctx: Context, period: str, counties: list[dict[str, Any]], cities: list[dict[str, Any]], problems: list[Problem]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _returns(
+    entries: list[Entry],
+    ctx: Context,
+    period: str,
+    counties: list[dict[str, Any]],
+    cities: list[dict[str, Any]],
+    problems: list[Problem],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """报送情况: per city and form, what was expected and what came, on time or not; chase list."""
     policy = ctx.policy
     rows: list[dict[str, Any]] = []
@@ -158,19 +317,82 @@ def _returns(entries: list[Entry], ctx: Context, period: str, counties: list[dic
         name = city["city"]
         contact = _contact(entries, name)
         for form, per in (("A4", str(policy.year)), ("A5", period)):
-            got = [e for e in entries if e.read.city == name and e.read.form == form and e.read.period == per and e.status in ("accepted", "superseded")]
+            got = [
+                e
+                for e in entries
+                if e.read.city == name
+                and e.read.form == form
+                and e.read.period == per
+                and e.status in ("accepted", "superseded")
+            ]
             deadline = policy.deadline(form, period)
             if got:
                 first = min(got, key=lambda e: e.received_at)
-                rows.append({"city": name, "form": FORM_LABEL[form], "deadline": deadline, "files": "、".join(e.sub.name for e in got), "received_at": first.received_at, "on_time": first.on_time, "late_days": first.late_days, "state": "按时" if first.on_time else f"逾期 {first.late_days} 天", "contact": contact[0], "phone": contact[1]})
+                rows.append(
+                    {
+                        "city": name,
+                        "form": FORM_LABEL[form],
+                        "deadline": deadline,
+                        "files": "、".join(e.sub.name for e in got),
+                        "received_at": first.received_at,
+                        "on_time": first.on_time,
+                        "late_days": first.late_days,
+                        "state": "按时" if first.on_time else f"逾期 {first.late_days} 天",
+                        "contact": contact[0],
+                        "phone": contact[1],
+                    }
+                )
                 if not first.on_time:
-                    problems.append(warning("return-late", f"{name}{FORM_LABEL[form]}于 {first.received_at:%Y-%m-%d %H:%M} 收到，逾期 {first.late_days} 天（截止 {deadline:%Y-%m-%d}）。", file=first.sub.name, city=name))
+                    problems.append(
+                        warning(
+                            "return-late",
+                            f"{name}{FORM_LABEL[form]}于 {first.received_at:%Y-%m-%d %H:%M} 收到，逾期 {first.late_days} 天（截止 {deadline:%Y-%m-%d}）。",
+                            file=first.sub.name,
+                            city=name,
+                        )
+                    )
             else:
-                rows.append({"city": name, "form": FORM_LABEL[form], "deadline": deadline, "files": "", "received_at": None, "on_time": None, "late_days": 0, "state": "未报送", "contact": contact[0], "phone": contact[1]})
-                problems.append(warning("return-missing", f"{name}尚未报送{FORM_LABEL[form]}（{period_label(per)}）。", city=name))
-                chase.append({"city": name, "missing": f"{FORM_LABEL[form]}（{period_label(per)}）", "contact": contact[0], "phone": contact[1]})
-        if city["missing_counties"] and any(r["city"] == name and r["form"] == FORM_LABEL["A5"] and r["state"] != "未报送" for r in rows):
-            chase.append({"city": name, "missing": "缺少县（市、区）：" + "、".join(city["missing_counties"]), "contact": contact[0], "phone": contact[1]})
+                rows.append(
+                    {
+                        "city": name,
+                        "form": FORM_LABEL[form],
+                        "deadline": deadline,
+                        "files": "",
+                        "received_at": None,
+                        "on_time": None,
+                        "late_days": 0,
+                        "state": "未报送",
+                        "contact": contact[0],
+                        "phone": contact[1],
+                    }
+                )
+                problems.append(
+                    warning(
+                        "return-missing",
+                        f"{name}尚未报送{FORM_LABEL[form]}（{period_label(per)}）。",
+                        city=name,
+                    )
+                )
+                chase.append(
+                    {
+                        "city": name,
+                        "missing": f"{FORM_LABEL[form]}（{period_label(per)}）",
+                        "contact": contact[0],
+                        "phone": contact[1],
+                    }
+                )
+        if city["missing_counties"] and any(
+            r["city"] == name and r["form"] == FORM_LABEL["A5"] and r["state"] != "未报送"
+            for r in rows
+        ):
+            chase.append(
+                {
+                    "city": name,
+                    "missing": "缺少县（市、区）：" + "、".join(city["missing_counties"]),
+                    "contact": contact[0],
+                    "phone": contact[1],
+                }
+            )
     del counties
     return rows, chase
 

@@ -11,7 +11,22 @@ from aggregator.schema import Column, FormSchema
 from aggregator.textnorm import clean, norm
 
 HEADER_SCAN_ROWS = 40
-FOOTER_MARKERS = ("填报人", "填报市局", "填报单位", "填报日期", "报送单位", "报送要求", "注:", "注：", "备注:", "说明:", "制表人", "审核人", "联系人:", "单位负责人")
+FOOTER_MARKERS = (
+    "填报人",
+    "填报市局",
+    "填报单位",
+    "填报日期",
+    "报送单位",
+    "报送要求",
+    "注:",
+    "注：",
+    "备注:",
+    "说明:",
+    "制表人",
+    "审核人",
+    "联系人:",
+    "单位负责人",
+)
 
 
 @dataclass
@@ -86,7 +101,9 @@ def _assign(texts: list[str], schema: FormSchema) -> tuple[dict[str, int], list[
     return taken, fuzzy
 
 
-def _header_texts(grid: SheetGrid, r: int, height: int, width: int, merged: dict[tuple[int, int], Any]) -> list[str]:
+def _header_texts(
+    grid: SheetGrid, r: int, height: int, width: int, merged: dict[tuple[int, int], Any]
+) -> list[str]:
     out = []
     for c in range(width):
         parts: list[str] = []
@@ -128,8 +145,14 @@ def find_layout(grid: SheetGrid, schemas: dict[str, FormSchema]) -> Layout | Non
                 exact = len(keys) - len(fuzzy)
                 rank = (len(keys), exact, -height)
                 if best is None or rank > best[0]:
-                    extra = [(c, clean(grid.cell(r, c)) or t) for c, t in enumerate(texts) if t and c not in keys.values()]
-                    missing = [col for col in schema.columns if col.required and col.key not in keys]
+                    extra = [
+                        (c, clean(grid.cell(r, c)) or t)
+                        for c, t in enumerate(texts)
+                        if t and c not in keys.values()
+                    ]
+                    missing = [
+                        col for col in schema.columns if col.required and col.key not in keys
+                    ]
                     best = (rank, Layout(form, r, height, keys, extra, missing, fuzzy))
     return best[1] if best else None
 
@@ -211,7 +234,13 @@ def read_meta(grid: SheetGrid, layout: Layout | None, data_end: int) -> Meta:
                         value = row[nxt] if kind == "date" else clean(row[nxt])
                         c = nxt
                 _set(meta, kind, value)
-            elif t and r < top and not meta.title and ("表" in t or "汇总" in t or "计划" in t) and len(t) >= 8:
+            elif (
+                t
+                and r < top
+                and not meta.title
+                and ("表" in t or "汇总" in t or "计划" in t)
+                and len(t) >= 8
+            ):
                 meta.title = clean(v)
             c += 1
     return meta

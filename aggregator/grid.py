@@ -44,7 +44,9 @@ def read_grids(path: Path, sniffed: Sniff, label: str) -> tuple[list[SheetGrid],
     except pc.PasswordError:
         raise UnreadableFile("文件已加密，请去除密码后重新报送。") from None
     except Exception as e:  # calamine raises several unrelated types for broken files
-        raise UnreadableFile(f"文件已损坏或格式不受支持，无法打开（{_short(e)}）。请用 Excel 另存为 .xlsx 后重新报送。") from None
+        raise UnreadableFile(
+            f"文件已损坏或格式不受支持，无法打开（{_short(e)}）。请用 Excel 另存为 .xlsx 后重新报送。"
+        ) from None
     grids: list[SheetGrid] = []
     problems: list[Problem] = []
     try:
@@ -57,7 +59,14 @@ def read_grids(path: Path, sniffed: Sniff, label: str) -> tuple[list[SheetGrid],
                 rows = sheet.to_python(skip_empty_area=False)
                 merged = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or [])]
             except Exception as e:
-                problems.append(error("sheet-unreadable", f"工作表“{meta.name}”无法读取（{_short(e)}）。", file=label, sheet=meta.name))
+                problems.append(
+                    error(
+                        "sheet-unreadable",
+                        f"工作表“{meta.name}”无法读取（{_short(e)}）。",
+                        file=label,
+                        sheet=meta.name,
+                    )
+                )
                 continue
             grid = SheetGrid(meta.name, visible, [list(r) for r in rows], merged)
             part = sniffed.sheet_paths.get(meta.name)
@@ -78,7 +87,9 @@ _REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 _RANGE = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)$")
 
 
-def _apply_formulas(grid: SheetGrid, formulas: list[tuple[str, str, bool]], label: str) -> list[Problem]:
+def _apply_formulas(
+    grid: SheetGrid, formulas: list[tuple[str, str, bool]], label: str
+) -> list[Problem]:
     """Use our own value for simple formulas (SUM, +) lacking a cached value or cached wrongly."""
     texts = {ref: text for ref, text, _ in formulas}
     cached = {ref: has for ref, _, has in formulas}
@@ -93,11 +104,29 @@ def _apply_formulas(grid: SheetGrid, formulas: list[tuple[str, str, bool]], labe
         current = grid.cell(r, c)
         if value is None:
             if not has_value and text:
-                problems.append(error("formula-no-value", f"{ref}：公式“={text}”没有计算结果，工具也无法计算。请在 Excel 中打开并保存后重新报送，或直接填写数字。", file=label, sheet=grid.name, cell=ref))
+                problems.append(
+                    error(
+                        "formula-no-value",
+                        f"{ref}：公式“={text}”没有计算结果，工具也无法计算。请在 Excel 中打开并保存后重新报送，或直接填写数字。",
+                        file=label,
+                        sheet=grid.name,
+                        cell=ref,
+                    )
+                )
             continue
-        if not has_value or (isinstance(current, int | float) and abs(float(current) - value) > 1e-9 and cached[ref]):
+        if not has_value or (
+            isinstance(current, int | float) and abs(float(current) - value) > 1e-9 and cached[ref]
+        ):
             if has_value:
-                problems.append(warning("formula-stale", f"{ref}：公式“={text}”保存的结果 {current} 与重新计算的 {_fmt(value)} 不一致，已按 {_fmt(value)} 读取。", file=label, sheet=grid.name, cell=ref))
+                problems.append(
+                    warning(
+                        "formula-stale",
+                        f"{ref}：公式“={text}”保存的结果 {current} 与重新计算的 {_fmt(value)} 不一致，已按 {_fmt(value)} 读取。",
+                        file=label,
+                        sheet=grid.name,
+                        cell=ref,
+                    )
+                )
             _put(grid, r, c, value)
     return problems
 
@@ -131,7 +160,13 @@ def _split_top(expr: str, sep: str) -> list[str]:
     return parts
 
 
-def evaluate(text: str, grid: SheetGrid, formulas: dict[str, str], memo: dict[str, float | None], depth: int = 0) -> float | None:
+def evaluate(
+    text: str,
+    grid: SheetGrid,
+    formulas: dict[str, str],
+    memo: dict[str, float | None],
+    depth: int = 0,
+) -> float | None:
     """Value of a simple formula (``SUM`` of ranges and cells, ``+`` of terms), or None."""
     if depth > 20:
         return None
@@ -147,7 +182,9 @@ def evaluate(text: str, grid: SheetGrid, formulas: dict[str, str], memo: dict[st
     return total
 
 
-def _term(term: str, grid: SheetGrid, formulas: dict[str, str], memo: dict[str, float | None], depth: int) -> float | None:
+def _term(
+    term: str, grid: SheetGrid, formulas: dict[str, str], memo: dict[str, float | None], depth: int
+) -> float | None:
     if term.startswith("SUM(") and term.endswith(")"):
         total = 0.0
         for arg in _split_top(term[4:-1], ","):
@@ -159,14 +196,23 @@ def _term(term: str, grid: SheetGrid, formulas: dict[str, str], memo: dict[str, 
     return _arg(term, grid, formulas, memo, depth, single=True)
 
 
-def _arg(arg: str, grid: SheetGrid, formulas: dict[str, str], memo: dict[str, float | None], depth: int, single: bool = False) -> float | None:
+def _arg(
+    arg: str,
+    grid: SheetGrid,
+    formulas: dict[str, str],
+    memo: dict[str, float | None],
+    depth: int,
+    single: bool = False,
+) -> float | None:
     try:
         return float(arg)
     except ValueError:
         pass
     m = _REF.match(arg)
     if m:
-        return _cell_value(m.group(1), int(m.group(2)), grid, formulas, memo, depth, blank_zero=True)
+        return _cell_value(
+            m.group(1), int(m.group(2)), grid, formulas, memo, depth, blank_zero=True
+        )
     m = _RANGE.match(arg)
     if m and not single:
         c1, c2 = sorted((col_number(m.group(1)), col_number(m.group(3))))
@@ -176,7 +222,16 @@ def _arg(arg: str, grid: SheetGrid, formulas: dict[str, str], memo: dict[str, fl
         total = 0.0
         for r in range(r1, r2 + 1):
             for c in range(c1, c2 + 1):
-                v = _cell_value(col_letter(c - 1), r, grid, formulas, memo, depth, blank_zero=True, text_zero=True)
+                v = _cell_value(
+                    col_letter(c - 1),
+                    r,
+                    grid,
+                    formulas,
+                    memo,
+                    depth,
+                    blank_zero=True,
+                    text_zero=True,
+                )
                 if v is None:
                     return None
                 total += v
@@ -184,7 +239,17 @@ def _arg(arg: str, grid: SheetGrid, formulas: dict[str, str], memo: dict[str, fl
     return None
 
 
-def _cell_value(letters: str, row: int, grid: SheetGrid, formulas: dict[str, str], memo: dict[str, float | None], depth: int, *, blank_zero: bool, text_zero: bool = False) -> float | None:
+def _cell_value(
+    letters: str,
+    row: int,
+    grid: SheetGrid,
+    formulas: dict[str, str],
+    memo: dict[str, float | None],
+    depth: int,
+    *,
+    blank_zero: bool,
+    text_zero: bool = False,
+) -> float | None:
     ref = f"{letters}{row}"
     if ref in formulas:
         if ref not in memo:

@@ -67,7 +67,13 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
             if path.is_symlink():
                 target = path.resolve()
                 if not target.is_relative_to(root) or not target.is_file():
-                    scan.problems.append(warning("inbox-link-outside", f"“{name}”是指向收件箱之外的快捷方式（符号链接），未读取。请把文件本身放进收件箱。", file=name))
+                    scan.problems.append(
+                        warning(
+                            "inbox-link-outside",
+                            f"“{name}”是指向收件箱之外的快捷方式（符号链接），未读取。请把文件本身放进收件箱。",
+                            file=name,
+                        )
+                    )
                     continue
             if is_ignored(name):
                 scan.ignored.append((name, ""))
@@ -98,7 +104,13 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
             scan.candidates.remove((name, path))
             scan.pending.append(name)
     for name in scan.pending:
-        scan.problems.append(warning("file-incomplete", f"“{name}”似乎还在复制中（大小在变化或文件尚不完整），本次未读取，下次运行时再读取。", file=name))
+        scan.problems.append(
+            warning(
+                "file-incomplete",
+                f"“{name}”似乎还在复制中（大小在变化或文件尚不完整），本次未读取，下次运行时再读取。",
+                file=name,
+            )
+        )
     scan.candidates.sort()
     return scan
 
@@ -136,5 +148,11 @@ def take_in(ledger: Ledger, scan: Scan, first_seen: str) -> int:
             ledger.record(name, digest, size, path.stat().st_mtime, first_seen, stored)
             new += 1
         except OSError as e:
-            scan.problems.append(warning("file-unreadable-inbox", f"“{name}”无法读取（{e.strerror or e}），本次跳过，下次运行时再试。", file=name))
+            scan.problems.append(
+                warning(
+                    "file-unreadable-inbox",
+                    f"“{name}”无法读取（{e.strerror or e}），本次跳过，下次运行时再试。",
+                    file=name,
+                )
+            )
     return new

@@ -89,7 +89,9 @@ class Ledger:
 
     def known(self, name: str, sha256: str) -> bool:
         """Whether this exact file (name and content) is already recorded."""
-        row = self.db.execute("SELECT 1 FROM submissions WHERE name=? AND sha256=?", (name, sha256)).fetchone()
+        row = self.db.execute(
+            "SELECT 1 FROM submissions WHERE name=? AND sha256=?", (name, sha256)
+        ).fetchone()
         return row is not None
 
     def store_copy(self, source: Path, sha256: str) -> str:
@@ -104,10 +106,15 @@ class Ledger:
                 shutil.copyfile(source, tmp)
         return rel
 
-    def record(self, name: str, sha256: str, size: int, mtime: float, first_seen: str, stored: str) -> None:
+    def record(
+        self, name: str, sha256: str, size: int, mtime: float, first_seen: str, stored: str
+    ) -> None:
         """Record a newly seen file and its copy, in one transaction."""
         with self.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO blobs (sha256, size, stored) VALUES (?,?,?)", (sha256, size, stored))
+            db.execute(
+                "INSERT OR IGNORE INTO blobs (sha256, size, stored) VALUES (?,?,?)",
+                (sha256, size, stored),
+            )
             db.execute(
                 "INSERT OR IGNORE INTO submissions (name, sha256, size, mtime, first_seen) VALUES (?,?,?,?,?)",
                 (name, sha256, size, mtime, first_seen),
@@ -128,7 +135,10 @@ class Ledger:
 
     def cached_read(self, sha256: str, name: str, version: str) -> ReturnRead | None:
         """A previous reading of this content under this name, by this reader version."""
-        row = self.db.execute("SELECT result FROM reads WHERE sha256=? AND name=? AND version=?", (sha256, name, version)).fetchone()
+        row = self.db.execute(
+            "SELECT result FROM reads WHERE sha256=? AND name=? AND version=?",
+            (sha256, name, version),
+        ).fetchone()
         if row is None:
             return None
         try:
@@ -144,7 +154,9 @@ class Ledger:
                 [(s, n, v, json.dumps(r.to_dict(), ensure_ascii=False)) for s, n, v, r in items],
             )
 
-    def set_statuses(self, rows: list[tuple[int, str | None, str | None, str | None, str, str]]) -> None:
+    def set_statuses(
+        self, rows: list[tuple[int, str | None, str | None, str | None, str, str]]
+    ) -> None:
         """Store each submission's (id, form, city, period, status, reason) as decided this run."""
         with self.transaction() as db:
             db.executemany(
@@ -155,13 +167,18 @@ class Ledger:
     def start_run(self, started: str, as_of: str, period: str) -> int:
         """Record the start of a run."""
         with self.transaction() as db:
-            cur = db.execute("INSERT INTO runs (started, as_of, period) VALUES (?,?,?)", (started, as_of, period))
+            cur = db.execute(
+                "INSERT INTO runs (started, as_of, period) VALUES (?,?,?)", (started, as_of, period)
+            )
             return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, finished: str, report: str, new_files: int) -> None:
         """Record the end of a run and what it wrote."""
         with self.transaction() as db:
-            db.execute("UPDATE runs SET finished=?, report=?, new_files=? WHERE id=?", (finished, report, new_files, run_id))
+            db.execute(
+                "UPDATE runs SET finished=?, report=?, new_files=? WHERE id=?",
+                (finished, report, new_files, run_id),
+            )
 
     def stats(self) -> dict[str, Any]:
         """Counts for messages and tests."""

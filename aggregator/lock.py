@@ -33,7 +33,12 @@ def run_lock(state: Path, *, wait: float = 10.0, what: str = "summary") -> Itera
                     holder = _holder(path)
                     raise LockBusy(f"另一个汇总进程正在运行（{holder}），请稍后再试。") from None
                 time.sleep(0.2)
-        info = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "what": what}
+        info = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "what": what,
+        }
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info, ensure_ascii=False).encode(), 0)
         yield

@@ -98,7 +98,9 @@ class ReturnRead:
 
     def counties(self) -> list[str]:
         """Counties this return gives figures or activities for."""
-        out = [f.county for f in self.figures if f.county] + [a.county for a in self.activities if a.county]
+        out = [f.county for f in self.figures if f.county] + [
+            a.county for a in self.activities if a.county
+        ]
         return list(dict.fromkeys(out))
 
     def to_dict(self) -> dict[str, Any]:

@@ -67,7 +67,9 @@ class Policy:
         """The counties paired with this one, either side, in pairing-file order."""
         out: list[str] = []
         for p in self.pairings:
-            other = p.partner if p.mountain == county else p.mountain if p.partner == county else None
+            other = (
+                p.partner if p.mountain == county else p.mountain if p.partner == county else None
+            )
             if other and other not in out:
                 out.append(other)
         return out
@@ -111,7 +113,9 @@ def _int(v: Any, where: str, path: Path) -> int:
     return v
 
 
-def load_pairings(path: Path, registry: Registry, mountain: tuple[str, ...]) -> tuple[list[Pairing], list[Pairing]]:
+def load_pairings(
+    path: Path, registry: Registry, mountain: tuple[str, ...]
+) -> tuple[list[Pairing], list[Pairing]]:
     """Read the pairing file: (pairings in use, pairings listed but not used)."""
     if not path.is_file():
         raise DataFileError(f"找不到结对文件：{path}")
@@ -123,10 +127,21 @@ def load_pairings(path: Path, registry: Registry, mountain: tuple[str, ...]) -> 
             if col not in (reader.fieldnames or []):
                 raise DataFileError(f"{path.name}：缺少列“{col}”")
         for i, r in enumerate(reader, start=2):
-            m, p, use = (r.get("mountain_county") or "").strip(), (r.get("partner") or "").strip(), (r.get("use") or "").strip().lower()
+            m, p, use = (
+                (r.get("mountain_county") or "").strip(),
+                (r.get("partner") or "").strip(),
+                (r.get("use") or "").strip().lower(),
+            )
             if use not in ("yes", "no"):
                 raise DataFileError(f"{path.name} 第{i}行：use 应为 yes 或 no，实为“{use}”")
-            pairing = Pairing(m, p, (r.get("confidence") or "").strip(), (r.get("evidence_date") or "").strip(), (r.get("source") or "").strip(), (r.get("note") or "").strip())
+            pairing = Pairing(
+                m,
+                p,
+                (r.get("confidence") or "").strip(),
+                (r.get("evidence_date") or "").strip(),
+                (r.get("source") or "").strip(),
+                (r.get("note") or "").strip(),
+            )
             if use == "no":
                 unused.append(pairing)
                 continue
@@ -135,7 +150,9 @@ def load_pairings(path: Path, registry: Registry, mountain: tuple[str, ...]) -> 
             if m not in mountain:
                 raise DataFileError(f"{path.name} 第{i}行：“{m}”不在本年度山区县名单中")
             if p not in registry.county_by_name:
-                raise DataFileError(f"{path.name} 第{i}行：结对方“{p}”不是县级行政区（请改为 use=no 或改正名称）")
+                raise DataFileError(
+                    f"{path.name} 第{i}行：结对方“{p}”不是县级行政区（请改为 use=no 或改正名称）"
+                )
             used.append(pairing)
     return used, unused
 
@@ -152,19 +169,34 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
         raise DataFileError(f"{path.name}：格式错误（{e}）") from None
     year = _int(_need(data, "year", "", path), "year", path)
     forms = _need(data, "forms", "", path)
-    titles = {k: str(_need(_need(forms, k, "forms.", path), "title", f"forms.{k}.", path)) for k in ("A4", "A5")}
+    titles = {
+        k: str(_need(_need(forms, k, "forms.", path), "title", f"forms.{k}.", path))
+        for k in ("A4", "A5")
+    }
     dl = _need(data, "deadlines", "", path)
-    deadlines = {k: _date(_need(dl, k, "deadlines.", path), f"deadlines.{k}", path) for k in ("plan", "H1", "FY")}
+    deadlines = {
+        k: _date(_need(dl, k, "deadlines.", path), f"deadlines.{k}", path)
+        for k in ("plan", "H1", "FY")
+    }
     for k, d in deadlines.items():
         if d.year != year:
             raise DataFileError(f"{path.name}：“deadlines.{k}”（{d}）不在 {year} 年")
     q = _need(data, "quotas", "", path)
-    quotas = {k: _int(_need(q, k, "quotas.", path), f"quotas.{k}", path) for k in ("county_min_activities", "coastal_min_joint_activities", "city_min_demo_team_activities")}
+    quotas = {
+        k: _int(_need(q, k, "quotas.", path), f"quotas.{k}", path)
+        for k in (
+            "county_min_activities",
+            "coastal_min_joint_activities",
+            "city_min_demo_team_activities",
+        )
+    }
     counties = _need(data, "counties", "", path)
     mountain = tuple(_need(counties, "mountain", "counties.", path))
     for name in mountain:
         if name not in registry.county_by_name:
-            raise DataFileError(f"{path.name}：counties.mountain 中“{name}”不是参考数据中的县（市、区）")
+            raise DataFileError(
+                f"{path.name}：counties.mountain 中“{name}”不是参考数据中的县（市、区）"
+            )
     if len(set(mountain)) != len(mountain):
         raise DataFileError(f"{path.name}：counties.mountain 有重复")
     pairings_path = path.parent / str(_need(counties, "pairings", "counties.", path))

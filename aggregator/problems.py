@@ -30,7 +30,10 @@ class Problem:
         """The issue object of the summary JSON."""
         d = asdict(self)
         d.pop("extra")
-        return {k: d[k] for k in ("severity", "code", "file", "sheet", "cell", "city", "county", "message")}
+        return {
+            k: d[k]
+            for k in ("severity", "code", "file", "sheet", "cell", "city", "county", "message")
+        }
 
     def located(self, **kw: str) -> Problem:
         """A copy with location fields filled in where still empty."""

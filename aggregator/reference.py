@@ -310,8 +310,16 @@ def load_registry(folder: Path | None = None) -> Registry:
             )
         )
     legacy = [
-        Legacy(r["legacy_name"].strip(), r["city"].strip(), _split(r["maps_to"]), r["retired"], r["message"])
-        for r in _read_csv(folder / "legacy-names.csv", ("legacy_name", "city", "maps_to", "retired", "message"))
+        Legacy(
+            r["legacy_name"].strip(),
+            r["city"].strip(),
+            _split(r["maps_to"]),
+            r["retired"],
+            r["message"],
+        )
+        for r in _read_csv(
+            folder / "legacy-names.csv", ("legacy_name", "city", "maps_to", "retired", "message")
+        )
     ]
     for lg in legacy:
         for m in lg.maps_to:

@@ -28,11 +28,22 @@ def check_totals(entries: list[Entry], schema: FormSchema) -> list[Problem]:
                 total = sum(v for v in known if v is not None)
                 if stated != total:
                     gap = "（部分县未填，按已填数计算）" if any(v is None for v in known) else ""
-                    out.append(error("total-mismatch", f"{t.cells.get(key, '')}：“{t.label}”行的“{labels.get(key, key)}”填报 {stated}，各行相加为 {total}{gap}。汇总按各县数据计算，合计行不计入。", file=e.sub.name, sheet=t.sheet, cell=t.cells.get(key, ""), city=e.read.city or ""))
+                    out.append(
+                        error(
+                            "total-mismatch",
+                            f"{t.cells.get(key, '')}：“{t.label}”行的“{labels.get(key, key)}”填报 {stated}，各行相加为 {total}{gap}。汇总按各县数据计算，合计行不计入。",
+                            file=e.sub.name,
+                            sheet=t.sheet,
+                            cell=t.cells.get(key, ""),
+                            city=e.read.city or "",
+                        )
+                    )
     return out
 
 
-def check_whole_year(fy: pd.DataFrame, h1: pd.DataFrame, metrics: list[str], labels: dict[str, str]) -> list[Problem]:
+def check_whole_year(
+    fy: pd.DataFrame, h1: pd.DataFrame, metrics: list[str], labels: dict[str, str]
+) -> list[Problem]:
     """Whole-year figures are cumulative: each must be ≥ the half-year one."""
     out: list[Problem] = []
     if fy.empty or h1.empty:
@@ -42,11 +53,21 @@ def check_whole_year(fy: pd.DataFrame, h1: pd.DataFrame, metrics: list[str], lab
         for m in metrics:
             a, b = row[f"{m}_fy"], row[f"{m}_h1"]
             if pd.notna(a) and pd.notna(b) and a < b:
-                out.append(error("fy-below-h1", f"{county}“{labels[m]}”全年数 {int(a)} 小于上半年数 {int(b)}。成果数为累计数，全年数应不小于上半年数，请核对。", file=str(row.get("file_fy", "")), city=str(row["city_fy"]), county=str(county)))
+                out.append(
+                    error(
+                        "fy-below-h1",
+                        f"{county}“{labels[m]}”全年数 {int(a)} 小于上半年数 {int(b)}。成果数为累计数，全年数应不小于上半年数，请核对。",
+                        file=str(row.get("file_fy", "")),
+                        city=str(row["city_fy"]),
+                        county=str(county),
+                    )
+                )
     return out
 
 
-def check_plausibility(counties: pd.DataFrame, metrics: list[str], labels: dict[str, str], policy: Policy) -> list[Problem]:
+def check_plausibility(
+    counties: pd.DataFrame, metrics: list[str], labels: dict[str, str], policy: Policy
+) -> list[Problem]:
     """Expert visits below completed teams; figures far outside what other counties report."""
     out: list[Problem] = []
     if counties.empty:
@@ -54,7 +75,16 @@ def check_plausibility(counties: pd.DataFrame, metrics: list[str], labels: dict[
     for county, row in counties.iterrows():
         v, t = row.get("expert_visits"), row.get("teams_completed")
         if pd.notna(v) and pd.notna(t) and v < t:
-            out.append(warning("visits-below-teams", f"{county}“邀请专家总人次”（{int(v)}）小于“已完成服务团数量”（{int(t)}），每个服务团至少有1人次专家，请核对。", file=str(row.get("file", "")), city=str(row["city"]), county=str(county)))
+            out.append(
+                warning(
+                    "visits-below-teams",
+                    f"{county}“邀请专家总人次”（{int(v)}）小于“已完成服务团数量”（{int(t)}），每个服务团至少有1人次专家，请核对。",
+                    file=str(row.get("file", "")),
+                    city=str(row["city"]),
+                    county=str(county),
+                )
+            )
+    where = counties[["city", "file"]].astype(str).to_dict("index")
     for m in metrics:
         col = counties[m].dropna().astype(float)
         if len(col) < policy.outlier_min_counties:
@@ -62,38 +92,110 @@ def check_plausibility(counties: pd.DataFrame, metrics: list[str], labels: dict[
         med = float(col.median())
         mad = float((col - med).abs().median())
         for county, x in col.items():
-            if mad > 0:
-                z = 0.6745 * (x - med) / mad
-            else:
-                z = float("inf") if x > med else 0.0
+            z = 0.6745 * (x - med) / mad if mad > 0 else (float("inf") if x > med else 0.0)
             if z > policy.outlier_robust_z and x > policy.outlier_median_multiple * max(med, 1.0):
-                row = counties.loc[county]
-                out.append(warning("value-outlier", f"{county}“{labels[m]}”为 {int(x)}，是全省各县中位数 {med:g} 的 {x / max(med, 1.0):.0f} 倍（稳健 z 值 {z if z != float('inf') else '∞'}），请核对是否多填了位数或填成了其他指标。", file=str(row.get("file", "")), city=str(row["city"]), county=str(county)))
+                shown = "∞" if z == float("inf") else f"{z:.1f}"
+                out.append(
+                    warning(
+                        "value-outlier",
+                        f"{county}“{labels[m]}”为 {int(x)}，是全省各县中位数 {med:g} 的 {x / max(med, 1.0):.0f} 倍（稳健 z 值 {shown}），请核对是否多填了位数或填成了其他指标。",
+                        file=where[county]["file"],
+                        city=where[county]["city"],
+                        county=str(county),
+                    )
+                )
     return out
 
 
-def quota_rows(county_facts: list[dict[str, Any]], city_facts: list[dict[str, Any]], period: str, policy: Policy) -> list[dict[str, Any]]:
+def quota_rows(
+    county_facts: list[dict[str, Any]],
+    city_facts: list[dict[str, Any]],
+    period: str,
+    policy: Policy,
+) -> list[dict[str, Any]]:
     """One row per county/city and quota: 达标, 未达标 (with the shortfall) or 无法核验."""
     rows: list[dict[str, Any]] = []
     fy = period.endswith("FY")
     for c in county_facts:
         need = policy.county_min_activities
-        have = c["metrics"]["teams_completed"] if fy and c["metrics"] else c["planned_activities"] if not fy else None
-        rows.append(_quota(c["city"], c["county"], "全年至少开展活动（场）" if fy else "计划活动（场）", need, have, c["activities_ok"], plan=c["planned_activities"] if fy else None))
+        have = (
+            c["metrics"]["teams_completed"]
+            if fy and c["metrics"]
+            else c["planned_activities"]
+            if not fy
+            else None
+        )
+        rows.append(
+            _quota(
+                c["city"],
+                c["county"],
+                "全年至少开展活动（场）" if fy else "计划活动（场）",
+                need,
+                have,
+                c["activities_ok"],
+                plan=c["planned_activities"] if fy else None,
+            )
+        )
         if c["paired_with"]:
-            rows.append(_quota(c["city"], c["county"], f"与结对地区联办活动（{'、'.join(c['paired_with'])}）", policy.coastal_min_joint_activities, c["joint_activities"], c["joint_ok"]))
+            rows.append(
+                _quota(
+                    c["city"],
+                    c["county"],
+                    f"与结对地区联办活动（{'、'.join(c['paired_with'])}）",
+                    policy.coastal_min_joint_activities,
+                    c["joint_activities"],
+                    c["joint_ok"],
+                )
+            )
         else:
-            rows.append({"city": c["city"], "county": c["county"], "quota": "与结对地区联办活动", "required": policy.coastal_min_joint_activities, "actual": None, "status": "无法核验", "shortfall": None, "note": "未掌握结对关系，无法核验（可在结对文件中补充）"})
+            rows.append(
+                {
+                    "city": c["city"],
+                    "county": c["county"],
+                    "quota": "与结对地区联办活动",
+                    "required": policy.coastal_min_joint_activities,
+                    "actual": None,
+                    "status": "无法核验",
+                    "shortfall": None,
+                    "note": "未掌握结对关系，无法核验（可在结对文件中补充）",
+                }
+            )
     for c in city_facts:
-        rows.append(_quota(c["city"], "", "专家服务示范团活动（次）", policy.city_min_demo_team_activities, c["demo_team_activities"] if c["demo_team_ok"] is not None else None, c["demo_team_ok"]))
+        rows.append(
+            _quota(
+                c["city"],
+                "",
+                "专家服务示范团活动（次）",
+                policy.city_min_demo_team_activities,
+                c["demo_team_activities"] if c["demo_team_ok"] is not None else None,
+                c["demo_team_ok"],
+            )
+        )
     return rows
 
 
-def _quota(city: str, county: str, quota: str, need: int, have: int | None, ok: bool | None, plan: int | None = None) -> dict[str, Any]:
+def _quota(
+    city: str,
+    county: str,
+    quota: str,
+    need: int,
+    have: int | None,
+    ok: bool | None,
+    plan: int | None = None,
+) -> dict[str, Any]:
     status = "无法核验" if ok is None else "达标" if ok else "未达标"
     note = ""
     if ok is None:
         note = "尚未报送，无法核验"
     if plan is not None:
         note = (note + "；" if note else "") + f"计划 {plan} 场"
-    return {"city": city, "county": county, "quota": quota, "required": need, "actual": have, "status": status, "shortfall": (need - have) if ok is False and have is not None else None, "note": note}
+    return {
+        "city": city,
+        "county": county,
+        "quota": quota,
+        "required": need,
+        "actual": have,
+        "status": status,
+        "shortfall": (need - have) if ok is False and have is not None else None,
+        "note": note,
+    }

@@ -61,13 +61,23 @@ def _a5_total(sample: A5Sample, metrics: list[str]) -> dict[str, Any]:
 def write_a5(path: Path, sample: A5Sample, style: str, schema: FormSchema | None = None) -> Path:
     """Write an Attachment 5 return in one of :data:`STYLES`."""
     schema = schema or default_schemas()["A5"]
-    return {"xlsxwriter": _a5_xlsxwriter, "openpyxl": _a5_openpyxl, "pandas": _a5_pandas, "xls": _a5_xls}[style](path, sample, schema)
+    return {
+        "xlsxwriter": _a5_xlsxwriter,
+        "openpyxl": _a5_openpyxl,
+        "pandas": _a5_pandas,
+        "xls": _a5_xls,
+    }[style](path, sample, schema)
 
 
 def write_a4(path: Path, sample: A4Sample, style: str, schema: FormSchema | None = None) -> Path:
     """Write an Attachment 4 return in one of :data:`STYLES`."""
     schema = schema or default_schemas()["A4"]
-    return {"xlsxwriter": _a4_xlsxwriter, "openpyxl": _a4_openpyxl, "pandas": _a4_pandas, "xls": _a4_xls}[style](path, sample, schema)
+    return {
+        "xlsxwriter": _a4_xlsxwriter,
+        "openpyxl": _a4_openpyxl,
+        "pandas": _a4_pandas,
+        "xls": _a4_xls,
+    }[style](path, sample, schema)
 
 
 # -- Attachment 5 ---------------------------------------------------------------------------
@@ -88,7 +98,15 @@ def _a5_xlsxwriter(path: Path, s: A5Sample, schema: FormSchema) -> Path:
     r = 3
     for i, (area, vals) in enumerate(s.rows):
         for j, c in enumerate(cols):
-            v = i + 1 if c.key == "seq" else area if c.key == "area" else s.remarks.get(area, "") if c.key == "remarks" else vals.get(c.key)
+            v = (
+                i + 1
+                if c.key == "seq"
+                else area
+                if c.key == "area"
+                else s.remarks.get(area, "")
+                if c.key == "remarks"
+                else vals.get(c.key)
+            )
             if v is None or v == "":
                 continue
             ws.write(r, j, v) if not isinstance(v, str) else ws.write_string(r, j, v)
@@ -98,7 +116,9 @@ def _a5_xlsxwriter(path: Path, s: A5Sample, schema: FormSchema) -> Path:
         ws.write_string(r, 1, "合计")
         for j, c in enumerate(cols):
             if c.metric:
-                ws.write_formula(r, j, f"=SUM({col_letter(j)}4:{col_letter(j)}{r})", None, tot.get(c.key, 0))
+                ws.write_formula(
+                    r, j, f"=SUM({col_letter(j)}4:{col_letter(j)}{r})", None, tot.get(c.key, 0)
+                )
         r += 1
     ws.write(r + 1, 0, f"填报人及联系电话：{s.contact}")
     wb.close()
@@ -159,12 +179,24 @@ def _a5_pandas(path: Path, s: A5Sample, schema: FormSchema) -> Path:
     cols = [c for c in schema.columns if c.key != "seq"]
     records = []
     for area, vals in s.rows:
-        rec = {c.label: (area if c.key == "area" else s.remarks.get(area, "") if c.key == "remarks" else vals.get(c.key)) for c in cols}
+        rec = {
+            c.label: (
+                area
+                if c.key == "area"
+                else s.remarks.get(area, "")
+                if c.key == "remarks"
+                else vals.get(c.key)
+            )
+            for c in cols
+        }
         rec["填表说明"] = ""
         records.append(rec)
     if s.with_total:
         tot = _a5_total(s, [c.key for c in schema.metrics])
-        rec = {c.label: ("合计" if c.key == "area" else tot.get(c.key) if c.metric else "") for c in cols}
+        rec = {
+            c.label: ("合计" if c.key == "area" else tot.get(c.key) if c.metric else "")
+            for c in cols
+        }
         rec["填表说明"] = ""
         records.append(rec)
     df = pd.DataFrame(records)
@@ -229,7 +261,9 @@ def _a4_xlsxwriter(path: Path, s: A4Sample, schema: FormSchema) -> Path:
     ws.write(1, 0, f"填报市局（盖章）：{s.sender}")
     if s.filled:
         ws.write(1, len(cols) - 2, "填报日期：")
-        ws.write_datetime(1, len(cols) - 1, dt.datetime(s.filled.year, s.filled.month, s.filled.day), datef)
+        ws.write_datetime(
+            1, len(cols) - 1, dt.datetime(s.filled.year, s.filled.month, s.filled.day), datef
+        )
     for j, c in enumerate(cols):
         ws.write_string(2, j, c.header)
     for i, row in enumerate(s.rows):
@@ -274,7 +308,10 @@ def _a4_pandas(path: Path, s: A4Sample, schema: FormSchema) -> Path:
     import pandas as pd
 
     cols = [c for c in _a4_cols(schema, s) if c.key != "seq"]
-    recs = [{c.label: (row.get(c.key) if row.get(c.key) is not None else "") for c in cols} for row in s.rows]
+    recs = [
+        {c.label: (row.get(c.key) if row.get(c.key) is not None else "") for c in cols}
+        for row in s.rows
+    ]
     df = pd.DataFrame(recs, columns=[c.label for c in cols])
     df = df[[df.columns[1], df.columns[0], *df.columns[2:]]]
     with pd.ExcelWriter(path, engine="openpyxl") as xw:

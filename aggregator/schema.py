@@ -99,7 +99,14 @@ def load_schemas(path: Path | None = None) -> dict[str, FormSchema]:
         keys = [c.key for c in cols]
         if len(set(keys)) != len(keys):
             raise DataFileError(f"{path.name}：{form} 的列 key 重复")
-        out[form] = FormSchema(form, d["name"], d["long_name"], tuple(d.get("title_keywords", ())), d["file_stem"], tuple(cols))
+        out[form] = FormSchema(
+            form,
+            d["name"],
+            d["long_name"],
+            tuple(d.get("title_keywords", ())),
+            d["file_stem"],
+            tuple(cols),
+        )
     return out
 
 

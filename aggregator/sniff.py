@@ -53,7 +53,11 @@ def sniff(path: Path, limits: Limits) -> Sniff:
     if size == 0:
         return Sniff("empty", "empty", WRONG_KIND["empty"])
     if size > limits.max_file_mb * 1e6:
-        return Sniff("unknown", "too-large", f"文件过大（{size / 1e6:.0f} MB，上限 {limits.max_file_mb:.0f} MB），不像是一份报表，未读取。")
+        return Sniff(
+            "unknown",
+            "too-large",
+            f"文件过大（{size / 1e6:.0f} MB，上限 {limits.max_file_mb:.0f} MB），不像是一份报表，未读取。",
+        )
     with path.open("rb") as f:
         head = f.read(8192)
     if head.startswith(OLE_MAGIC):
@@ -62,7 +66,12 @@ def sniff(path: Path, limits: Limits) -> Sniff:
         return _sniff_zip(path, limits)
     if head.startswith(b"%PDF"):
         return Sniff("pdf", "pdf", WRONG_KIND["pdf"])
-    if head[:8] in (b"\x89PNG\r\n\x1a\n",) or head[:3] == b"\xff\xd8\xff" or head[:6] in (b"GIF87a", b"GIF89a") or head[:2] == b"BM":
+    if (
+        head[:8] in (b"\x89PNG\r\n\x1a\n",)
+        or head[:3] == b"\xff\xd8\xff"
+        or head[:6] in (b"GIF87a", b"GIF89a")
+        or head[:2] == b"BM"
+    ):
         return Sniff("image", "image", WRONG_KIND["image"])
     if head.startswith((b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")):
         return Sniff("zip", "zip", WRONG_KIND["zip"])
@@ -149,8 +158,15 @@ def _sniff_zip(path: Path, limits: Limits) -> Sniff:
             out.kind = "xlsm" if kind == "xlsx" else kind
         declared = sum(i.file_size for i in zf.infolist())
         compressed = sum(i.compress_size for i in zf.infolist()) or 1
-        if declared > limits.max_uncompressed_mb * 1e6 or declared / compressed > limits.max_compression_ratio and declared > 10e6:
-            out.problem, out.message = "zip-bomb", f"文件解压后过大（声明 {declared / 1e6:.0f} MB），疑似异常文件，未读取。"
+        if (
+            declared > limits.max_uncompressed_mb * 1e6
+            or declared / compressed > limits.max_compression_ratio
+            and declared > 10e6
+        ):
+            out.problem, out.message = (
+                "zip-bomb",
+                f"文件解压后过大（声明 {declared / 1e6:.0f} MB），疑似异常文件，未读取。",
+            )
             return out
         budget = int(limits.max_uncompressed_mb * 1e6)
         parts = [n for n in raw_names if _is_sheet_part(n.replace("\\", "/"))]
@@ -160,9 +176,19 @@ def _sniff_zip(path: Path, limits: Limits) -> Sniff:
             try:
                 data, budget = _inflate(zf, part, budget)
             except _TooBig:
-                out.problem, out.message = "zip-bomb", "文件解压后实际内容过大，疑似异常文件，未读取。"
+                out.problem, out.message = (
+                    "zip-bomb",
+                    "文件解压后实际内容过大，疑似异常文件，未读取。",
+                )
                 return out
-            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError):
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                OSError,
+                EOFError,
+                NotImplementedError,
+                RuntimeError,
+            ):
                 out.problem, out.message = "truncated", WRONG_KIND["truncated"]
                 return out
             if part == "content.xml":
@@ -178,7 +204,9 @@ def _sniff_zip(path: Path, limits: Limits) -> Sniff:
 
 
 def _is_sheet_part(n: str) -> bool:
-    return n == "content.xml" or (n.endswith(".xml") and ("worksheets/" in n or re.fullmatch(r"sheet\d+\.xml", n) is not None))
+    return n == "content.xml" or (
+        n.endswith(".xml") and ("worksheets/" in n or re.fullmatch(r"sheet\d+\.xml", n) is not None)
+    )
 
 
 def _read_small(zf: zipfile.ZipFile, name: str) -> bytes:
@@ -243,7 +271,13 @@ def _formulas(data: bytes) -> list[tuple[str, str, bool]]:
 
 
 def _unescape(s: str) -> str:
-    return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+    return (
+        s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
 
 
 def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -255,12 +289,16 @@ def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
         return {}
     targets = {
         m.group(1).decode(): m.group(2).decode()
-        for m in re.finditer(rb"<Relationship\b[^>]*?Id=\"([^\"]+)\"[^>]*?Target=\"([^\"]+)\"", rels)
+        for m in re.finditer(
+            rb"<Relationship\b[^>]*?Id=\"([^\"]+)\"[^>]*?Target=\"([^\"]+)\"", rels
+        )
     }
     targets.update(
         {
             m.group(2).decode(): m.group(1).decode()
-            for m in re.finditer(rb"<Relationship\b[^>]*?Target=\"([^\"]+)\"[^>]*?Id=\"([^\"]+)\"", rels)
+            for m in re.finditer(
+                rb"<Relationship\b[^>]*?Target=\"([^\"]+)\"[^>]*?Id=\"([^\"]+)\"", rels
+            )
         }
     )
     out: dict[str, str] = {}

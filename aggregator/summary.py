@@ -61,7 +61,9 @@ def resolve_period(period: str, as_of: dt.datetime) -> str:
         if len(period) != 6 or not period[:4].isdigit() or period[4:] not in ("H1", "FY"):
             raise UsageError(f"期次“{period}”不对：应为 2023H1（上半年）、2023FY（全年）或 auto。")
         if int(period[:4]) not in years:
-            raise UsageError(f"没有 {period[:4]} 年的政策文件（已有：{'、'.join(map(str, years))}）。")
+            raise UsageError(
+                f"没有 {period[:4]} 年的政策文件（已有：{'、'.join(map(str, years))}）。"
+            )
         return period
     passed: list[tuple[dt.datetime, str]] = []
     for y in years:
@@ -91,7 +93,9 @@ def _fingerprint(ctx: Context) -> str:
     return h.hexdigest()[:16]
 
 
-def _read_all(ledger: Ledger, ctx: Context, as_of: dt.datetime, jobs: int | None, progress: Progress | None) -> list[tuple[object, ReturnRead]]:
+def _read_all(
+    ledger: Ledger, ctx: Context, as_of: dt.datetime, jobs: int | None, progress: Progress | None
+) -> list[tuple[object, ReturnRead]]:
     subs = ledger.submissions(until=iso(as_of))
     version = _fingerprint(ctx)
     cached: dict[int, ReturnRead] = {}
@@ -104,13 +108,17 @@ def _read_all(ledger: Ledger, ctx: Context, as_of: dt.datetime, jobs: int | None
             cached[s.id] = r
     if todo:
         results = read_many([(s.stored, s.name) for s in todo], ctx, jobs=jobs, progress=progress)
-        ledger.save_reads([(s.sha256, s.name, version, r) for s, r in zip(todo, results, strict=True)])
+        ledger.save_reads(
+            [(s.sha256, s.name, version, r) for s, r in zip(todo, results, strict=True)]
+        )
         for s, r in zip(todo, results, strict=True):
             cached[s.id] = r
     return [(s, cached[s.id]) for s in subs]
 
 
-def collect(opts: Options, progress: Progress | None = None) -> tuple[Context, list[Entry], Facts, int]:
+def collect(
+    opts: Options, progress: Progress | None = None
+) -> tuple[Context, list[Entry], Facts, int]:
     """Take in the inbox and build the facts of the period (shared by summary and status)."""
     as_of = opts.as_of or now()
     period = resolve_period(opts.period, as_of)
@@ -127,7 +135,12 @@ def collect(opts: Options, progress: Progress | None = None) -> tuple[Context, l
         entries = decide(pairs, ctx.policy)  # type: ignore[arg-type]
         ignored = [(n, "") for n, _ in scan.ignored]
         facts = build_facts(entries, ctx, period, as_of, scan.problems, ignored)
-        ledger.set_statuses([(e.sub.id, e.read.form, e.read.city, e.read.period, e.status, e.reason) for e in entries])
+        ledger.set_statuses(
+            [
+                (e.sub.id, e.read.form, e.read.city, e.read.period, e.status, e.reason)
+                for e in entries
+            ]
+        )
     finally:
         ledger.close()
     return ctx, entries, facts, new
@@ -148,7 +161,11 @@ def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
             ledger.close()
         ctx, entries, facts, new = collect(opts, progress)
         out = opts.out or Path("reports")
-        target = out / default_report_name(period) if (out.is_dir() or out.suffix.lower() != ".xlsx") else out
+        target = (
+            out / default_report_name(period)
+            if (out.is_dir() or out.suffix.lower() != ".xlsx")
+            else out
+        )
         remove_stale(target)
         with atomic_path(target) as tmp:
             write_report(tmp, facts, ctx)
@@ -156,7 +173,9 @@ def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
         if opts.json_out:
             remove_stale(opts.json_out)
             with atomic_path(opts.json_out) as tmp:
-                tmp.write_text(json.dumps(facts.json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+                tmp.write_text(
+                    json.dumps(facts.json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+                )
         failpoint("after-report")
         ledger = Ledger(opts.state)
         try:

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from aggregator.atomic import atomic_path
 from aggregator.policy import Policy
@@ -32,7 +33,9 @@ def sender_label(city: str) -> str:
     return f"{city}人力资源和社会保障局"
 
 
-def write_templates(policy: Policy, registry: Registry, schemas: dict[str, FormSchema], out: Path) -> list[Path]:
+def write_templates(
+    policy: Policy, registry: Registry, schemas: dict[str, FormSchema], out: Path
+) -> list[Path]:
     """Write the Attachment 4 and 5 workbooks of every city into ``out``; return their paths."""
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -50,24 +53,37 @@ def write_templates(policy: Policy, registry: Registry, schemas: dict[str, FormS
     return written
 
 
-def _protect(ws: object) -> None:
-    ws.protect("", {"insert_rows": True, "delete_rows": True, "format_rows": True, "format_columns": True, "autofilter": True})  # type: ignore[attr-defined]
+def _protect(ws: Worksheet) -> None:
+    ws.protect(
+        "",
+        {
+            "insert_rows": True,
+            "delete_rows": True,
+            "format_rows": True,
+            "format_columns": True,
+            "autofilter": True,
+        },
+    )
 
 
-def _footer_rows(ws: object, st: Styles, row: int, last: int, note: str) -> None:
-    ws.merge_range(row, 0, row, last, "填报人及联系电话：", st.footer)  # type: ignore[attr-defined]
-    ws.merge_range(row + 1, 0, row + 1, last, note, st.note)  # type: ignore[attr-defined]
-    ws.set_row(row + 1, 30)  # type: ignore[attr-defined]
+def _footer_rows(ws: Worksheet, st: Styles, row: int, last: int, note: str) -> None:
+    ws.merge_range(row, 0, row, last, "填报人及联系电话：", st.footer)
+    ws.merge_range(row + 1, 0, row + 1, last, note, st.note)
+    ws.set_row(row + 1, 30)
 
 
-def _write_a5(path: Path, policy: Policy, schema: FormSchema, city: str, counties: list[str]) -> None:
+def _write_a5(
+    path: Path, policy: Policy, schema: FormSchema, city: str, counties: list[str]
+) -> None:
     wb = xlsxwriter.Workbook(str(path))
     st = Styles(wb)
     ws = wb.add_worksheet("成果汇总表")
     cols = list(schema.columns)
     last = len(cols) - 1
     choices = [f"{policy.year}年上半年", f"{policy.year}年度"]
-    first = write_form_top(ws, st, policy.titles["A5"], cols, sender_label(city), period_choice=choices)
+    first = write_form_top(
+        ws, st, policy.titles["A5"], cols, sender_label(city), period_choice=choices
+    )
     for i, county in enumerate(counties):
         r = first + i
         for j, col in enumerate(cols):
@@ -84,7 +100,13 @@ def _write_a5(path: Path, policy: Policy, schema: FormSchema, city: str, countie
     ws.write_string(total, 1, "合计", st.total_label)
     for j, col in enumerate(cols):
         if col.metric:
-            ws.data_validation(first, j, total - 1, j, {"validate": "integer", "criteria": ">=", "value": 0, **COUNT_MESSAGE})
+            ws.data_validation(
+                first,
+                j,
+                total - 1,
+                j,
+                {"validate": "integer", "criteria": ">=", "value": 0, **COUNT_MESSAGE},
+            )
             ref = f"{_col(j)}{first + 1}:{_col(j)}{total}"
             ws.write_formula(total, j, f"=SUM({ref})", st.total_int, 0)
         elif col.key not in ("seq", "area"):
@@ -97,7 +119,9 @@ def _write_a5(path: Path, policy: Policy, schema: FormSchema, city: str, countie
     wb.close()
 
 
-def _write_a4(path: Path, policy: Policy, schema: FormSchema, city: str, counties: list[str]) -> None:
+def _write_a4(
+    path: Path, policy: Policy, schema: FormSchema, city: str, counties: list[str]
+) -> None:
     wb = xlsxwriter.Workbook(str(path))
     st = Styles(wb)
     ws = wb.add_worksheet("活动计划表")
@@ -122,29 +146,69 @@ def _write_a4(path: Path, policy: Policy, schema: FormSchema, city: str, countie
                 ws.write_blank(r, j, None, fmt)
     for j, col in enumerate(cols):
         _validate_a4(ws, col, j, first, end, counties, year)
-    _footer_rows(ws, st, end + 1, last, f"报送要求：请于{_md(policy.deadlines['plan'])}前报送。各县（市、区）全年至少开展{policy.county_min_activities}场活动；沿海县（市、区）与对口结对地区全年至少联办{policy.coastal_min_joint_activities}场活动（举办单位写明双方）；各市至少开展{policy.city_min_demo_team_activities}次专家服务示范团活动。")
+    _footer_rows(
+        ws,
+        st,
+        end + 1,
+        last,
+        f"报送要求：请于{_md(policy.deadlines['plan'])}前报送。各县（市、区）全年至少开展{policy.county_min_activities}场活动；沿海县（市、区）与对口结对地区全年至少联办{policy.coastal_min_joint_activities}场活动（举办单位写明双方）；各市至少开展{policy.city_min_demo_team_activities}次专家服务示范团活动。",
+    )
     ws.freeze_panes(first, 3)
     print_setup(ws, (0, first - 1), last, footer=f"{city} 附件4")
     _protect(ws)
     wb.close()
 
 
-def _validate_a4(ws: object, col: Column, j: int, first: int, end: int, counties: list[str], year: int) -> None:
-    dv = ws.data_validation  # type: ignore[attr-defined]
+def _validate_a4(
+    ws: Worksheet, col: Column, j: int, first: int, end: int, counties: list[str], year: int
+) -> None:
+    dv = ws.data_validation
     if col.key == "county":
-        dv(first, j, end, j, {"validate": "list", "source": counties, "input_title": "县（市、区）", "input_message": "请从下拉列表选择活动所属县（市、区）。"})
+        dv(
+            first,
+            j,
+            end,
+            j,
+            {
+                "validate": "list",
+                "source": counties,
+                "input_title": "县（市、区）",
+                "input_message": "请从下拉列表选择活动所属县（市、区）。",
+            },
+        )
     elif col.key == "demo_team_activity":
-        dv(first, j, end, j, {"validate": "list", "source": ["是", "否"], "input_title": "是否示范团活动", "input_message": "本市专家服务示范团的活动选“是”，其他选“否”。"})
+        dv(
+            first,
+            j,
+            end,
+            j,
+            {
+                "validate": "list",
+                "source": ["是", "否"],
+                "input_title": "是否示范团活动",
+                "input_message": "本市专家服务示范团的活动选“是”，其他选“否”。",
+            },
+        )
     elif col.key == "experts_invited":
         dv(first, j, end, j, {"validate": "integer", "criteria": ">=", "value": 0, **COUNT_MESSAGE})
     elif col.key == "planned_date":
-        dv(first, j, end, j, {
-            "validate": "date", "criteria": "between",
-            "minimum": dt.date(year, 1, 1), "maximum": dt.date(year, 12, 31),
-            "error_type": "warning",
-            "input_title": "拟举办日期", "input_message": f"请填写日期，如 {year}-05-12；只能确定月份的，可写“{year}年5月”。",
-            "error_title": "日期", "error_message": f"建议填写{year}年内的具体日期。确需填写月份或季度，请点“是”保留。",
-        })
+        dv(
+            first,
+            j,
+            end,
+            j,
+            {
+                "validate": "date",
+                "criteria": "between",
+                "minimum": dt.date(year, 1, 1),
+                "maximum": dt.date(year, 12, 31),
+                "error_type": "warning",
+                "input_title": "拟举办日期",
+                "input_message": f"请填写日期，如 {year}-05-12；只能确定月份的，可写“{year}年5月”。",
+                "error_title": "日期",
+                "error_message": f"建议填写{year}年内的具体日期。确需填写月份或季度，请点“是”保留。",
+            },
+        )
 
 
 def _col(j: int) -> str:

@@ -8,6 +8,7 @@ Results come back in the order of the tasks, identical to a single-process run.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import time
@@ -47,11 +48,21 @@ def _guarded(reader: Reader, path: str, label: str, ctx: Context) -> ReturnRead:
     try:
         return reader(path, label, ctx)
     except MemoryError:
-        return reject(ReturnRead(file=label), "file-too-complex", "读取此文件所需内存超过上限，疑似异常文件，未读取。请检查后重新报送。")
+        return reject(
+            ReturnRead(file=label),
+            "file-too-complex",
+            "读取此文件所需内存超过上限，疑似异常文件，未读取。请检查后重新报送。",
+        )
     except RecursionError:
-        return reject(ReturnRead(file=label), "file-too-complex", "文件结构异常（嵌套过深），未读取。")
+        return reject(
+            ReturnRead(file=label), "file-too-complex", "文件结构异常（嵌套过深），未读取。"
+        )
     except Exception as e:  # a bug of ours or of a library: the file is reported, the run goes on
-        return reject(ReturnRead(file=label), "file-internal-error", f"读取此文件时出现内部错误（{type(e).__name__}: {str(e)[:100]}），未读取。请联系省中心。")
+        return reject(
+            ReturnRead(file=label),
+            "file-internal-error",
+            f"读取此文件时出现内部错误（{type(e).__name__}: {str(e)[:100]}），未读取。请联系省中心。",
+        )
 
 
 def _worker(conn: Connection, ctx: Context, memory_mb: int, reader: Reader) -> None:
@@ -120,7 +131,9 @@ def read_many(
 
     def spawn() -> _Slot:
         parent, child = mpc.Pipe()
-        proc = mpc.Process(target=_worker, args=(child, ctx, limits.read_memory_mb, reader), daemon=True)
+        proc = mpc.Process(
+            target=_worker, args=(child, ctx, limits.read_memory_mb, reader), daemon=True
+        )
         proc.start()
         child.close()
         return _Slot(proc, parent)
@@ -170,18 +183,30 @@ def read_many(
                 if not s.proc.is_alive():
                     code = s.proc.exitcode
                     label = s.task[2]
-                    finish(s, reject(ReturnRead(file=label), "file-reader-crashed", f"读取此文件时读取程序异常退出（退出码 {code}），疑似异常或损坏的文件（例如声明了超大的表格范围）。未读取，请用 Excel 另存为 .xlsx 后重新报送。"))
+                    finish(
+                        s,
+                        reject(
+                            ReturnRead(file=label),
+                            "file-reader-crashed",
+                            f"读取此文件时读取程序异常退出（退出码 {code}），疑似异常或损坏的文件（例如声明了超大的表格范围）。未读取，请用 Excel 另存为 .xlsx 后重新报送。",
+                        ),
+                    )
                     slots[i] = replace(s)
                 elif time.monotonic() - s.started > limits.read_timeout_seconds:
                     label = s.task[2]
-                    finish(s, reject(ReturnRead(file=label), "file-timeout", f"读取此文件超过 {limits.read_timeout_seconds:.0f} 秒仍未完成，疑似异常文件，未读取。请检查后重新报送。"))
+                    finish(
+                        s,
+                        reject(
+                            ReturnRead(file=label),
+                            "file-timeout",
+                            f"读取此文件超过 {limits.read_timeout_seconds:.0f} 秒仍未完成，疑似异常文件，未读取。请检查后重新报送。",
+                        ),
+                    )
                     slots[i] = replace(s)
     finally:
         for s in slots:
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 s.conn.send(None)
-            except (OSError, ValueError):
-                pass
         for s in slots:
             s.proc.join(0.5)
             if s.proc.is_alive():

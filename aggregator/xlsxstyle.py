@@ -20,30 +20,52 @@ class Styles:
     def __init__(self, wb: Workbook) -> None:
         base: dict[str, Any] = {"font_name": BODY_FONT, "font_size": 11, "valign": "vcenter"}
         cell = {**base, "border": 1}
-        self.title = wb.add_format({**base, "font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center"})
+        self.title = wb.add_format(
+            {**base, "font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center"}
+        )
         self.subtitle = wb.add_format({**base, "font_size": 10, "italic": True, "align": "center"})
         self.meta = wb.add_format({**base, "align": "left"})
         self.meta_input = wb.add_format({**base, "align": "left", "locked": False, "bottom": 1})
-        self.meta_date = wb.add_format({**base, "align": "left", "locked": False, "bottom": 1, "num_format": "yyyy年m月d日"})
-        self.header = wb.add_format({**cell, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#D9E1F2"})
+        self.meta_date = wb.add_format(
+            {**base, "align": "left", "locked": False, "bottom": 1, "num_format": "yyyy年m月d日"}
+        )
+        self.header = wb.add_format(
+            {**cell, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#D9E1F2"}
+        )
         self.text = wb.add_format({**cell, "text_wrap": True})
         self.text_center = wb.add_format({**cell, "align": "center", "text_wrap": True})
         self.input_text = wb.add_format({**cell, "text_wrap": True, "locked": False})
         self.input_text_center = wb.add_format({**cell, "align": "center", "locked": False})
         self.input_int = wb.add_format({**cell, "num_format": "0", "locked": False})
-        self.input_date = wb.add_format({**cell, "num_format": "yyyy-mm-dd", "locked": False, "align": "center"})
+        self.input_date = wb.add_format(
+            {**cell, "num_format": "yyyy-mm-dd", "locked": False, "align": "center"}
+        )
         self.input_phone = wb.add_format({**cell, "num_format": "@", "locked": False})
         self.int = wb.add_format({**cell, "num_format": "#,##0"})
-        self.total_label = wb.add_format({**cell, "bold": True, "align": "center", "bg_color": "#F2F2F2"})
-        self.total_int = wb.add_format({**cell, "bold": True, "num_format": "#,##0", "bg_color": "#F2F2F2"})
-        self.missing = wb.add_format({**cell, "align": "center", "font_color": "#9C0006", "bg_color": "#FFC7CE"})
-        self.ok = wb.add_format({**cell, "align": "center", "font_color": "#006100", "bg_color": "#C6EFCE"})
-        self.bad = wb.add_format({**cell, "align": "center", "font_color": "#9C0006", "bg_color": "#FFC7CE"})
-        self.unknown = wb.add_format({**cell, "align": "center", "font_color": "#7F6000", "bg_color": "#FFEB9C"})
+        self.total_label = wb.add_format(
+            {**cell, "bold": True, "align": "center", "bg_color": "#F2F2F2"}
+        )
+        self.total_int = wb.add_format(
+            {**cell, "bold": True, "num_format": "#,##0", "bg_color": "#F2F2F2"}
+        )
+        self.missing = wb.add_format(
+            {**cell, "align": "center", "font_color": "#9C0006", "bg_color": "#FFC7CE"}
+        )
+        self.ok = wb.add_format(
+            {**cell, "align": "center", "font_color": "#006100", "bg_color": "#C6EFCE"}
+        )
+        self.bad = wb.add_format(
+            {**cell, "align": "center", "font_color": "#9C0006", "bg_color": "#FFC7CE"}
+        )
+        self.unknown = wb.add_format(
+            {**cell, "align": "center", "font_color": "#7F6000", "bg_color": "#FFEB9C"}
+        )
         self.date = wb.add_format({**cell, "num_format": "yyyy-mm-dd", "align": "center"})
         self.datetime = wb.add_format({**cell, "num_format": "yyyy-mm-dd hh:mm", "align": "center"})
         self.footer = wb.add_format({**base, "align": "left", "text_wrap": True})
-        self.note = wb.add_format({**base, "font_size": 9, "align": "left", "text_wrap": True, "font_color": "#595959"})
+        self.note = wb.add_format(
+            {**base, "font_size": 9, "align": "left", "text_wrap": True, "font_color": "#595959"}
+        )
 
 
 def write_form_top(
@@ -65,14 +87,29 @@ def write_form_top(
     ws.set_row(0, 30)
     ws.merge_range(0, 0, 0, last, title, st.title)
     third = max(1, (last + 1) // 3)
-    ws.merge_range(1, 0, 1, third * 2 - 1 if period_choice is None else third - 1 + third // 2, f"填报市局（盖章）：{sender}", st.meta)
+    ws.merge_range(
+        1,
+        0,
+        1,
+        third * 2 - 1 if period_choice is None else third - 1 + third // 2,
+        f"填报市局（盖章）：{sender}",
+        st.meta,
+    )
     if period_choice is not None:
         c0 = third + third // 2
         ws.write_string(1, c0, "报送期次：", st.meta)
         ws.merge_range(1, c0 + 1, 1, c0 + 2, period_value, st.meta_input)
         ws.data_validation(
-            1, c0 + 1, 1, c0 + 1,
-            {"validate": "list", "source": period_choice, "input_title": "报送期次", "input_message": "请选择本次报送的期次（6月报上半年，12月报全年）"},
+            1,
+            c0 + 1,
+            1,
+            c0 + 1,
+            {
+                "validate": "list",
+                "source": period_choice,
+                "input_title": "报送期次",
+                "input_message": "请选择本次报送的期次（6月报上半年，12月报全年）",
+            },
         )
     dcol = max(last - 2, 0)
     ws.write_string(1, dcol - 1 if dcol > 0 else dcol, "填报日期：", st.meta)
@@ -87,7 +124,9 @@ def write_form_top(
     return 3
 
 
-def print_setup(ws: Worksheet, header_rows: tuple[int, int], last_col: int, *, footer: str = "") -> None:
+def print_setup(
+    ws: Worksheet, header_rows: tuple[int, int], last_col: int, *, footer: str = ""
+) -> None:
     """A4 landscape, one page wide, header rows repeated on every page, page numbers."""
     ws.set_paper(A4_PAPER)
     ws.set_landscape()

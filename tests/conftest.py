@@ -37,4 +37,8 @@ def sha256(path: Path) -> str:
 
 def tree_hashes(folder: Path) -> dict[str, str]:
     """sha256 of every file below a folder, by relative path."""
-    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): sha256(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

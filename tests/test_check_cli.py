@@ -14,14 +14,34 @@ from aggregator.cli import app
 from aggregator.samples import write_a5
 
 TITLE = "2023年上半年“智聚山海·助力共富”专家服务活动成果汇总表"
-HEADER = ["序号", "县（市、区）", "本地区已完成服务团数量", "邀请专家总人次", "现场技术指导总数", "开展专题讲座、网络远程培训总数", "提出合理化建议总数", "义诊总人次", "对接专业项目总数", "破解技术难题总数", "达成中长期合作意向总数", "指导培训基层专业技术人才总人数", "惠及当地群众总人数", "备注"]
+HEADER = [
+    "序号",
+    "县（市、区）",
+    "本地区已完成服务团数量",
+    "邀请专家总人次",
+    "现场技术指导总数",
+    "开展专题讲座、网络远程培训总数",
+    "提出合理化建议总数",
+    "义诊总人次",
+    "对接专业项目总数",
+    "破解技术难题总数",
+    "达成中长期合作意向总数",
+    "指导培训基层专业技术人才总人数",
+    "惠及当地群众总人数",
+    "备注",
+]
 
 
 def _bad(path: Path) -> Path:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "汇总"
-    for row in ([TITLE], ["填报市局（盖章）：宁波市人力社保局"], HEADER, [1, "海曙区", "12人次", 12.5, *[1] * 9, "=HYPERLINK(\"http://x\")"]):
+    for row in (
+        [TITLE],
+        ["填报市局（盖章）：宁波市人力社保局"],
+        HEADER,
+        [1, "海曙区", "12人次", 12.5, *[1] * 9, '=HYPERLINK("http://x")'],
+    ):
         ws.append(row)
     ws["N4"].data_type = "s"  # a remark that looks like a formula, typed as text
     wb.save(path)
@@ -32,7 +52,11 @@ def test_clean_return_exits_0_and_says_what_was_read(tmp_path: Path, runner: Cli
     p = write_a5(tmp_path / "宁波.xlsx", a5_sample(), "xlsxwriter")
     result = runner.invoke(app, ["check", str(p), "--jobs", "1"])
     assert result.exit_code == 0, result.output
-    assert "附件5 成果汇总表" in result.output and "宁波市" in result.output and "2023年上半年" in result.output
+    assert (
+        "附件5 成果汇总表" in result.output
+        and "宁波市" in result.output
+        and "2023年上半年" in result.output
+    )
     assert "读取行数：11" in result.output
 
 
@@ -56,10 +80,21 @@ def test_json_output(tmp_path: Path, runner: CliRunner) -> None:
     doc = json.loads(result.stdout)
     assert doc[0]["form"] == "A5" and doc[0]["city"] == "宁波市" and doc[0]["period"] == "2023H1"
     issue = next(i for i in doc[0]["issues"] if i["cell"] == "D4")
-    assert issue == {"severity": "error", "code": "value-invalid", "file": str(p), "sheet": "汇总", "cell": "D4", "city": "宁波市", "county": "海曙区", "message": issue["message"]}
+    assert issue == {
+        "severity": "error",
+        "code": "value-invalid",
+        "file": str(p),
+        "sheet": "汇总",
+        "cell": "D4",
+        "city": "宁波市",
+        "county": "海曙区",
+        "message": issue["message"],
+    }
 
 
-def test_annotated_copy_marks_cells_and_lists_problems_original_untouched(tmp_path: Path, runner: CliRunner) -> None:
+def test_annotated_copy_marks_cells_and_lists_problems_original_untouched(
+    tmp_path: Path, runner: CliRunner
+) -> None:
     p = _bad(tmp_path / "bad.xlsx")
     before = sha256(p)
     out = tmp_path / "annotated"
@@ -74,8 +109,14 @@ def test_annotated_copy_marks_cells_and_lists_problems_original_untouched(tmp_pa
     assert ws["D4"].fill.fgColor.rgb.endswith("FFC7CE")
     assert ws["C4"].fill.fgColor.rgb.endswith("FFEB9C")
     listing = wb["问题清单"]
-    assert listing["A1"].value == "序号" and listing.max_row == 4  # C4, D4, and the missing counties
-    assert {listing.cell(r, 4).value for r in range(2, 5)} == {"C4", "D4", None}  # openpyxl reads "" as None
+    assert (
+        listing["A1"].value == "序号" and listing.max_row == 4
+    )  # C4, D4, and the missing counties
+    assert {listing.cell(r, 4).value for r in range(2, 5)} == {
+        "C4",
+        "D4",
+        None,
+    }  # openpyxl reads "" as None
     assert ws["N4"].data_type == "s" and ws["N4"].value.startswith("=")  # still text, not a formula
 
 
@@ -83,7 +124,13 @@ def test_xls_is_converted_before_annotating(tmp_path: Path, runner: CliRunner) -
     from aggregator.samples import A5Sample
 
     s = a5_sample()
-    s = A5Sample(s.sender, s.title, [("海曙区", {"teams_completed": "3场"}), *s.rows[1:]], filled=s.filled, contact=s.contact)
+    s = A5Sample(
+        s.sender,
+        s.title,
+        [("海曙区", {"teams_completed": "3场"}), *s.rows[1:]],
+        filled=s.filled,
+        contact=s.contact,
+    )
     p = write_a5(tmp_path / "r.xls", s, "xls")
     before = sha256(p)
     result = runner.invoke(app, ["check", str(p), "--annotate", str(tmp_path / "a")])

@@ -32,11 +32,17 @@ def test_whole_corpus_through_check(runner: CliRunner) -> None:
             assert issue["message"] and issue["severity"] in ("error", "warning")
             assert "Traceback" not in issue["message"]
     assert elapsed < 120
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 2_000_000  # KiB: the test process stays small
+    assert (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 2_000_000
+    )  # KiB: the test process stays small
 
 
 def test_memory_exhausting_files_end_in_a_message(runner: CliRunner) -> None:
-    names = [n for n in ("OOM_alloc.xls", "OOM_alloc2.xls", "OOM_alloc3.xls", "issue_594_dos.ods") if (CORPUS / n).exists()]
+    names = [
+        n
+        for n in ("OOM_alloc.xls", "OOM_alloc2.xls", "OOM_alloc3.xls", "issue_594_dos.ods")
+        if (CORPUS / n).exists()
+    ]
     result = runner.invoke(app, ["check", "--json", *[str(CORPUS / n) for n in names]])
     doc = json.loads(result.stdout)
     assert len(doc) == len(names) and all(d["rejected"] for d in doc)
@@ -48,7 +54,24 @@ def test_whole_corpus_through_summary(tmp_path: Path, runner: CliRunner) -> None
     inbox.mkdir()
     for p in CORPUS.iterdir():
         (inbox / p.name).write_bytes(p.read_bytes())
-    result = runner.invoke(app, ["summary", "--period", "2023H1", "--inbox", str(inbox), "--state", str(tmp_path / "state"), "--out", str(tmp_path / "out"), "--json", str(tmp_path / "s.json"), "--as-of", "2023-06-20"])
+    result = runner.invoke(
+        app,
+        [
+            "summary",
+            "--period",
+            "2023H1",
+            "--inbox",
+            str(inbox),
+            "--state",
+            str(tmp_path / "state"),
+            "--out",
+            str(tmp_path / "out"),
+            "--json",
+            str(tmp_path / "s.json"),
+            "--as-of",
+            "2023-06-20",
+        ],
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     statuses = {s["status"] for s in doc["submissions"]}

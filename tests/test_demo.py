@@ -18,7 +18,15 @@ def test_demo_runs_and_finds_what_was_planted(tmp_path: Path, runner: CliRunner)
     assert "上半年汇总表" in result.output and "全年汇总表" in result.output
     h1 = json.loads((out / "reports" / "2023H1_summary.json").read_text(encoding="utf-8"))
     codes = {i["code"] for i in h1["issues"]}
-    assert {"total-mismatch", "return-late", "superseded", "duplicate", "file-docx", "return-missing", "county-former-name"} <= codes
+    assert {
+        "total-mismatch",
+        "return-late",
+        "superseded",
+        "duplicate",
+        "file-docx",
+        "return-missing",
+        "county-former-name",
+    } <= codes
     statuses = {s["status"] for s in h1["submissions"]}
     assert statuses == {"accepted", "rejected", "superseded", "duplicate", "ignored"}
     assert h1["province"]["counties_reported"] == 90 - 1 - 9  # 文成县 missing, 丽水市 not returned
@@ -28,7 +36,9 @@ def test_demo_runs_and_finds_what_was_planted(tmp_path: Path, runner: CliRunner)
     assert {".xls", ".xlsx", ".docx"} <= kinds
     fy = json.loads((out / "reports" / "2023FY_summary.json").read_text(encoding="utf-8"))
     assert any(i["code"] == "fy-below-h1" for i in fy["issues"])
-    wb = openpyxl.load_workbook(out / "reports" / "2023H1_专家服务活动成果汇总表.xlsx", data_only=True)
+    wb = openpyxl.load_workbook(
+        out / "reports" / "2023H1_专家服务活动成果汇总表.xlsx", data_only=True
+    )
     assert wb["成果汇总"]["C15"].value == h1["province"]["totals"]["teams_completed"]
 
 

@@ -37,14 +37,18 @@ def _mangle(text: str, how: int) -> str:
     extra=st.booleans(),
     drop=st.integers(0, 13),
 )
-def test_every_column_found_where_it_is(form: str, order: object, mangles: list[int], blank_rows: int, extra: bool, drop: int) -> None:
+def test_every_column_found_where_it_is(
+    form: str, order: object, mangles: list[int], blank_rows: int, extra: bool, drop: int
+) -> None:
     cols = list(A5 if form == "A5" else A4)
     keep = [c for i, c in enumerate(cols) if not (i == drop and not c.required)]
     order.shuffle(keep)  # type: ignore[attr-defined]
     header = [_mangle(c.header, mangles[i]) for i, c in enumerate(keep)]
     if extra:
         header.insert(len(header) // 2, "审核意见")
-    rows: list[list[object]] = [["2023年成果汇总表"]] + [[""] for _ in range(blank_rows)] + [header, [1] * len(header)]
+    rows: list[list[object]] = (
+        [["2023年成果汇总表"]] + [[""] for _ in range(blank_rows)] + [header, [1] * len(header)]
+    )
     layout = find_layout(SheetGrid("s", True, rows), SCHEMAS)
     assert layout is not None and layout.form == form
     assert layout.header_row == 1 + blank_rows

@@ -41,7 +41,11 @@ def _copy(tmp_path: Path) -> Path:
         ("plan = 2023-03-13", "plan = 2022-03-13", "deadlines.plan.*不在 2023 年"),
         ("FY = 2023-12-10\n", "", "缺少“deadlines.FY”"),
         ("county_min_activities = 4", "county_min_activities = -4", "quotas.county_min_activities"),
-        ("county_min_activities = 4", 'county_min_activities = "四"', "quotas.county_min_activities"),
+        (
+            "county_min_activities = 4",
+            'county_min_activities = "四"',
+            "quotas.county_min_activities",
+        ),
         ('"淳安县", "永嘉县"', '"淳安县", "永加县"', "永加县.*不是参考数据中的县"),
         ('"淳安县", "永嘉县"', '"淳安县", "淳安县"', "重复"),
         ('pairings = "pairings-2023.csv"', 'pairings = "missing.csv"', "找不到结对文件"),
@@ -78,7 +82,10 @@ def test_pairing_file_mistakes_are_named(tmp_path: Path, line: str, message: str
 def test_analyst_can_add_a_pairing_without_code(tmp_path: Path) -> None:
     path = _copy(tmp_path)
     pairings = tmp_path / "pairings-2023.csv"
-    pairings.write_text(pairings.read_text(encoding="utf-8") + "永嘉县,鹿城区,yes,high,2023-05,省发改委通知,\n", encoding="utf-8")
+    pairings.write_text(
+        pairings.read_text(encoding="utf-8") + "永嘉县,鹿城区,yes,high,2023-05,省发改委通知,\n",
+        encoding="utf-8",
+    )
     assert load_policy(path).partners("永嘉县") == ["鹿城区"]
 
 

@@ -75,7 +75,15 @@ def test_split_retired_name_names_both_successors() -> None:
     assert res.kind == "legacy" and set(res.candidates) == {"上城区", "钱塘区"}
 
 
-@pytest.mark.parametrize(("typo", "likely"), [("谆安县", "淳安县"), ("景宁畲族治县", "景宁畲族自治县"), ("萧山县", "萧山区"), ("慈溪县", "慈溪市")])
+@pytest.mark.parametrize(
+    ("typo", "likely"),
+    [
+        ("谆安县", "淳安县"),
+        ("景宁畲族治县", "景宁畲族自治县"),
+        ("萧山县", "萧山区"),
+        ("慈溪县", "慈溪市"),
+    ],
+)
 def test_misspelt_name_suggests_the_likely_county(typo: str, likely: str) -> None:
     res = REG.resolve(typo)
     if res.kind == "county":  # suffix-insensitive match is a correct reading too
@@ -116,7 +124,14 @@ def test_ambiguous_alias_needs_the_city(tmp_path: Path) -> None:
 
 def test_counts_and_order_match_the_reference() -> None:
     assert len(REG.cities) == 11 and len(REG.counties) == 90
-    assert [c.name for c in REG.counties_of("衢州市")] == ["柯城区", "衢江区", "常山县", "开化县", "龙游县", "江山市"]
+    assert [c.name for c in REG.counties_of("衢州市")] == [
+        "柯城区",
+        "衢江区",
+        "常山县",
+        "开化县",
+        "龙游县",
+        "江山市",
+    ]
 
 
 def test_mentions_in_host_units() -> None:
@@ -134,7 +149,9 @@ def test_bad_reference_file_names_file_and_row(tmp_path: Path) -> None:
     src = Path(__file__).resolve().parents[1] / "workbooks" / "reference"
     for name in ("cities.csv", "legacy-names.csv"):
         (tmp_path / name).write_bytes((src / name).read_bytes())
-    text = (src / "counties.csv").read_text(encoding="utf-8").replace("杭州市,淳安县", "杭洲市,淳安县")
+    text = (
+        (src / "counties.csv").read_text(encoding="utf-8").replace("杭州市,淳安县", "杭洲市,淳安县")
+    )
     (tmp_path / "counties.csv").write_text(text, encoding="utf-8")
     with pytest.raises(DataFileError, match="counties.csv 第13行.*杭洲市"):
         load_registry(tmp_path)

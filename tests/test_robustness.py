@@ -32,7 +32,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _sources(tmp_path: Path) -> list[Path]:
-    out = [write_a5(tmp_path / "a5.xlsx", a5_sample(), "openpyxl"), write_a4(tmp_path / "a4.xlsx", a4_sample(), "xlsxwriter"), write_a5(tmp_path / "a5.xls", a5_sample(), "xls")]
+    out = [
+        write_a5(tmp_path / "a5.xlsx", a5_sample(), "openpyxl"),
+        write_a4(tmp_path / "a4.xlsx", a4_sample(), "xlsxwriter"),
+        write_a5(tmp_path / "a5.xls", a5_sample(), "xls"),
+    ]
     return out + [FIXTURES / "lo_a5_宁波市.ods"]
 
 
@@ -65,7 +69,9 @@ def _mutants(src: Path, rng: random.Random, n: int) -> list[bytes]:
     return out
 
 
-def test_mutated_returns_end_accepted_or_rejected_never_a_traceback(tmp_path: Path, ctx: Context) -> None:
+def test_mutated_returns_end_accepted_or_rejected_never_a_traceback(
+    tmp_path: Path, ctx: Context
+) -> None:
     rng = random.Random(20230610)
     files = []
     for src in _sources(tmp_path):
@@ -99,9 +105,36 @@ def _inbox_with_returns(base: Path, extra: bool = False) -> Path:
     return inbox
 
 
-def _cli(base: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    args = [sys.executable, "-m", "aggregator", "summary", "--period", "2023H1", "--inbox", str(base / "inbox"), "--state", str(base / "state"), "--out", str(base / "out"), "--json", str(base / "out" / "s.json"), "--as-of", "2023-06-09", *extra]
-    return subprocess.run(args, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})}, cwd=ROOT)
+def _cli(
+    base: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    args = [
+        sys.executable,
+        "-m",
+        "aggregator",
+        "summary",
+        "--period",
+        "2023H1",
+        "--inbox",
+        str(base / "inbox"),
+        "--state",
+        str(base / "state"),
+        "--out",
+        str(base / "out"),
+        "--json",
+        str(base / "out" / "s.json"),
+        "--as-of",
+        "2023-06-09",
+        *extra,
+    ]
+    return subprocess.run(
+        args,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
 
 
 @pytest.mark.parametrize("point", POINTS)
@@ -137,21 +170,52 @@ def test_killed_run_loses_nothing_and_the_next_run_completes(tmp_path: Path, poi
     b = json.loads((clean / "out" / "s.json").read_text(encoding="utf-8"))
     strip = lambda d: {k: v for k, v in d.items() if k != "submissions"}  # noqa: E731
     assert strip(a) == strip(b)
-    assert [(s["file"], s["status"]) for s in a["submissions"]] == [(s["file"], s["status"]) for s in b["submissions"]]
+    assert [(s["file"], s["status"]) for s in a["submissions"]] == [
+        (s["file"], s["status"]) for s in b["submissions"]
+    ]
     assert [s["status"] for s in a["submissions"]] == ["accepted", "superseded", "accepted"]
 
 
 def test_second_run_waits_then_says_who_holds_the_lock(tmp_path: Path, runner: CliRunner) -> None:
     _inbox_with_returns(tmp_path)
     with run_lock(tmp_path / "state", wait=1):
-        result = runner.invoke(app, ["summary", "--period", "2023H1", "--inbox", str(tmp_path / "inbox"), "--state", str(tmp_path / "state"), "--out", str(tmp_path / "out"), "--wait", "0.5"])
+        result = runner.invoke(
+            app,
+            [
+                "summary",
+                "--period",
+                "2023H1",
+                "--inbox",
+                str(tmp_path / "inbox"),
+                "--state",
+                str(tmp_path / "state"),
+                "--out",
+                str(tmp_path / "out"),
+                "--wait",
+                "0.5",
+            ],
+        )
     assert result.exit_code == 1
     assert "另一个汇总进程正在运行" in result.output and f"进程 {os.getpid()}" in result.output
 
 
-def test_unwritable_output_keeps_the_previous_report(tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unwritable_output_keeps_the_previous_report(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _inbox_with_returns(tmp_path)
-    args = ["summary", "--period", "2023H1", "--inbox", str(tmp_path / "inbox"), "--state", str(tmp_path / "state"), "--out", str(tmp_path / "out"), "--as-of", "2023-06-09"]
+    args = [
+        "summary",
+        "--period",
+        "2023H1",
+        "--inbox",
+        str(tmp_path / "inbox"),
+        "--state",
+        str(tmp_path / "state"),
+        "--out",
+        str(tmp_path / "out"),
+        "--as-of",
+        "2023-06-09",
+    ]
     assert runner.invoke(app, args).exit_code == 0
     report = tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx"
     before = sha256(report)
@@ -162,14 +226,31 @@ def test_unwritable_output_keeps_the_previous_report(tmp_path: Path, runner: Cli
 
     monkeypatch.setattr("aggregator.report.write_report", full_disk)
     result = runner.invoke(app, args)
-    assert result.exit_code == 1 and "No space left on device" in result.output and "原有汇总表未改动" in result.output
+    assert (
+        result.exit_code == 1
+        and "No space left on device" in result.output
+        and "原有汇总表未改动" in result.output
+    )
     assert sha256(report) == before and not list((tmp_path / "out").glob(".*.tmp"))
 
 
 def test_output_folder_that_is_a_file_is_an_error(tmp_path: Path, runner: CliRunner) -> None:
     _inbox_with_returns(tmp_path)
     (tmp_path / "blocked").write_text("x")
-    result = runner.invoke(app, ["summary", "--period", "2023H1", "--inbox", str(tmp_path / "inbox"), "--state", str(tmp_path / "state"), "--out", str(tmp_path / "blocked" / "r.xlsx")])
+    result = runner.invoke(
+        app,
+        [
+            "summary",
+            "--period",
+            "2023H1",
+            "--inbox",
+            str(tmp_path / "inbox"),
+            "--state",
+            str(tmp_path / "state"),
+            "--out",
+            str(tmp_path / "blocked" / "r.xlsx"),
+        ],
+    )
     assert result.exit_code == 1 and "无法写出汇总表" in result.output
 
 
@@ -188,15 +269,33 @@ def test_lock_files_and_temporaries_are_ignored(tmp_path: Path) -> None:
     for name in ("~$上半年.xlsx", ".~lock.上半年.xlsx#", "Thumbs.db", "下载中.xlsx.crdownload"):
         (inbox / name).write_bytes(b"x")
     scan = scan_inbox(inbox, settle=0)
-    assert sorted(n for n, _ in scan.ignored) == sorted(["~$上半年.xlsx", ".~lock.上半年.xlsx#", "Thumbs.db", "下载中.xlsx.crdownload"])
+    assert sorted(n for n, _ in scan.ignored) == sorted(
+        ["~$上半年.xlsx", ".~lock.上半年.xlsx#", "Thumbs.db", "下载中.xlsx.crdownload"]
+    )
 
 
-def test_file_still_being_copied_is_left_for_the_next_run(tmp_path: Path, runner: CliRunner) -> None:
+def test_file_still_being_copied_is_left_for_the_next_run(
+    tmp_path: Path, runner: CliRunner
+) -> None:
     inbox = _inbox_with_returns(tmp_path)
     full = write_a5(tmp_path / "full.xlsx", a5_sample(), "openpyxl").read_bytes()
     partial = inbox / "宁波市" / "正在复制.xlsx"
     partial.write_bytes(full[: len(full) // 2])  # fresh and without its zip directory
-    args = ["summary", "--period", "2023H1", "--inbox", str(inbox), "--state", str(tmp_path / "state"), "--out", str(tmp_path / "out"), "--json", str(tmp_path / "s.json"), "--as-of", "2023-06-09"]
+    args = [
+        "summary",
+        "--period",
+        "2023H1",
+        "--inbox",
+        str(inbox),
+        "--state",
+        str(tmp_path / "state"),
+        "--out",
+        str(tmp_path / "out"),
+        "--json",
+        str(tmp_path / "s.json"),
+        "--as-of",
+        "2023-06-09",
+    ]
     assert runner.invoke(app, args).exit_code == 0
     doc = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     assert "宁波市/正在复制.xlsx" not in [s["file"] for s in doc["submissions"]]
@@ -213,7 +312,7 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path, runner: CliRu
     inbox = tmp_path / "inbox"
     (inbox / "宁波市").mkdir(parents=True)
     plan = a4_sample()
-    plan.rows[0]["activity_name"] = "=HYPERLINK(\"http://evil\",\"点我\")"
+    plan.rows[0]["activity_name"] = '=HYPERLINK("http://evil","点我")'
     plan.rows[1]["content"] = "+cmd|' /C calc'!A0"
     plan.rows[2]["hosts"] = "@SUM(1+1)"
     plan.rows[3]["contact_person"] = "-2+3"
@@ -221,11 +320,36 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path, runner: CliRu
     s = a5_sample()
     s.remarks = {"海曙区": "=1+1"}
     write_a5(inbox / "宁波市" / "上半年.xlsx", s, "xlsxwriter")
-    result = runner.invoke(app, ["summary", "--period", "2023H1", "--inbox", str(inbox), "--state", str(tmp_path / "state"), "--out", str(tmp_path / "out"), "--as-of", "2023-06-09"])
+    result = runner.invoke(
+        app,
+        [
+            "summary",
+            "--period",
+            "2023H1",
+            "--inbox",
+            str(inbox),
+            "--state",
+            str(tmp_path / "state"),
+            "--out",
+            str(tmp_path / "out"),
+            "--as-of",
+            "2023-06-09",
+        ],
+    )
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx")
-    texts = [c for row in wb["活动计划"].iter_rows() for c in row if isinstance(c.value, str) and c.value and c.value[0] in "=+-@"]
-    assert {c.value for c in texts} >= {"=HYPERLINK(\"http://evil\",\"点我\")", "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"}
+    texts = [
+        c
+        for row in wb["活动计划"].iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value and c.value[0] in "=+-@"
+    ]
+    assert {c.value for c in texts} >= {
+        '=HYPERLINK("http://evil","点我")',
+        "+cmd|' /C calc'!A0",
+        "@SUM(1+1)",
+        "-2+3",
+    }
     assert all(c.data_type == "s" for c in texts)
 
 

@@ -35,7 +35,9 @@ def _zip(path: Path, members: dict[str, bytes]) -> Path:
         ("a.doc", b"{\\rtf1 hello}", "doc", "Word"),
     ],
 )
-def test_wrong_kinds_say_what_they_are_and_what_to_send(tmp_path: Path, name: str, data: bytes, kind: str, says: str) -> None:
+def test_wrong_kinds_say_what_they_are_and_what_to_send(
+    tmp_path: Path, name: str, data: bytes, kind: str, says: str
+) -> None:
     p = tmp_path / name
     p.write_bytes(data)
     s = sniff(p, LIMITS)
@@ -43,7 +45,13 @@ def test_wrong_kinds_say_what_they_are_and_what_to_send(tmp_path: Path, name: st
 
 
 def test_word_docx_and_plain_zip(tmp_path: Path) -> None:
-    s = sniff(_zip(tmp_path / "报表.xlsx", {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"}), LIMITS)
+    s = sniff(
+        _zip(
+            tmp_path / "报表.xlsx",
+            {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"},
+        ),
+        LIMITS,
+    )
     assert s.kind == "docx" and "Word" in s.message
     s = sniff(_zip(tmp_path / "b.xlsx", {"a.txt": b"x"}), LIMITS)
     assert s.kind == "zip"
@@ -82,7 +90,14 @@ def test_truncated_zip(tmp_path: Path) -> None:
 
 def test_zip_bomb_by_declared_size(tmp_path: Path) -> None:
     big = b"<worksheet><sheetData>" + b" " * 250_000_000 + b"</sheetData></worksheet>"
-    p = _zip(tmp_path / "bomb.xlsx", {"[Content_Types].xml": b"spreadsheetml", "xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": big})
+    p = _zip(
+        tmp_path / "bomb.xlsx",
+        {
+            "[Content_Types].xml": b"spreadsheetml",
+            "xl/workbook.xml": b"<workbook/>",
+            "xl/worksheets/sheet1.xml": big,
+        },
+    )
     assert p.stat().st_size < 1_000_000
     s = sniff(p, LIMITS)
     assert s.problem == "zip-bomb" and "解压后过大" in s.message
@@ -91,7 +106,10 @@ def test_zip_bomb_by_declared_size(tmp_path: Path) -> None:
 def test_actual_size_is_counted_when_declared_size_lies(tmp_path: Path) -> None:
     small = Limits(max_uncompressed_mb=1)
     data = b"<worksheet><sheetData>" + b" " * 3_000_000 + b"</sheetData></worksheet>"
-    p = _zip(tmp_path / "liar.xlsx", {"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": data})
+    p = _zip(
+        tmp_path / "liar.xlsx",
+        {"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": data},
+    )
     raw = bytearray(p.read_bytes())
     # Patch the declared uncompressed size (local header and central directory) to 1000 bytes.
     for sig, off in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pytest
 import province as pv
+import pytest
 from conftest import tree_hashes
 from content import METRICS
 from typer.testing import CliRunner
@@ -20,9 +20,30 @@ from aggregator.cli import app
 REG = pv.REG
 
 
-def run(runner: CliRunner, base: Path, period: str, as_of: str, name: str) -> tuple[dict[str, Any], Path]:
+def run(
+    runner: CliRunner, base: Path, period: str, as_of: str, name: str
+) -> tuple[dict[str, Any], Path]:
     out = base / "reports" / name
-    result = runner.invoke(app, ["summary", "--period", period, "--inbox", str(base / "inbox"), "--state", str(base / "state"), "--out", str(out), "--json", str(base / f"{name}.json"), "--as-of", as_of, "--jobs", "2"])
+    result = runner.invoke(
+        app,
+        [
+            "summary",
+            "--period",
+            period,
+            "--inbox",
+            str(base / "inbox"),
+            "--state",
+            str(base / "state"),
+            "--out",
+            str(out),
+            "--json",
+            str(base / f"{name}.json"),
+            "--as-of",
+            as_of,
+            "--jobs",
+            "2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     return json.loads((base / f"{name}.json").read_text(encoding="utf-8")), out
 
@@ -43,10 +64,19 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert tree_hashes(inbox) == hashes  # the inbox is never changed
     pv.whole_year(inbox)
     fy, fy_dir = run(runner, base, "2023FY", "2023-12-09T12:00", "fy")
-    return {"base": base, "h1": h1, "h1_book": h1_dir / "2023H1_专家服务活动成果汇总表.xlsx", "fy": fy, "fy_book": fy_dir / "2023FY_专家服务活动成果汇总表.xlsx", "runner": runner}
+    return {
+        "base": base,
+        "h1": h1,
+        "h1_book": h1_dir / "2023H1_专家服务活动成果汇总表.xlsx",
+        "fy": fy,
+        "fy_book": fy_dir / "2023FY_专家服务活动成果汇总表.xlsx",
+        "runner": runner,
+    }
 
 
-def expected_totals(value: Any, cities: list[str], override: dict[tuple[str, str], int] | None = None) -> dict[str, int]:
+def expected_totals(
+    value: Any, cities: list[str], override: dict[tuple[str, str], int] | None = None
+) -> dict[str, int]:
     out = dict.fromkeys(METRICS, 0)
     for c in REG.counties:
         if c.city in cities and c.name != "文成县":
@@ -81,7 +111,11 @@ def test_h1_quotas(province: dict[str, Any]) -> None:
     by = {c["county"]: c for c in d["counties"]}
     assert by["淳安县"]["planned_activities"] == 2 and by["淳安县"]["activities_ok"] is False
     assert by["西湖区"]["planned_activities"] == 5 and by["西湖区"]["activities_ok"] is True
-    assert by["淳安县"]["paired_with"] == ["西湖区"] and by["淳安县"]["joint_activities"] == 1 and by["淳安县"]["joint_ok"] is True
+    assert (
+        by["淳安县"]["paired_with"] == ["西湖区"]
+        and by["淳安县"]["joint_activities"] == 1
+        and by["淳安县"]["joint_ok"] is True
+    )
     assert by["永嘉县"]["paired_with"] == [] and by["永嘉县"]["joint_ok"] is None
     assert by["庆元县"]["joint_ok"] is False  # paired with 海曙区, no joint activity planned
     cities = {c["city"]: c for c in d["cities"]}
@@ -93,7 +127,10 @@ def test_h1_submissions_supersession_and_timeliness(province: dict[str, Any]) ->
     subs = {s["file"]: s for s in province["h1"]["submissions"]}
     assert subs["宁波市/上半年_宁波市.xlsx"]["status"] == "superseded"
     assert subs["宁波市/上半年_宁波市（更正）.xlsx"]["status"] == "accepted"
-    assert subs["湖州市/上半年_湖州市.xlsx"]["on_time"] is False and subs["湖州市/上半年_湖州市.xlsx"]["late_days"] == 2
+    assert (
+        subs["湖州市/上半年_湖州市.xlsx"]["on_time"] is False
+        and subs["湖州市/上半年_湖州市.xlsx"]["late_days"] == 2
+    )
     assert subs["杭州市/上半年_杭州市.xlsx"]["on_time"] is True
     assert subs["杭州市/附件4_杭州市.xlsx"]["received_at"] == "2023-03-10T12:00:00+08:00"
     assert all(s["sha256"] and len(s["sha256"]) == 64 for s in subs.values())
@@ -116,14 +153,26 @@ def _sheet_rows(ws: Any) -> list[list[Any]]:
 def test_h1_workbook_says_the_same_as_the_json(province: dict[str, Any]) -> None:
     d = province["h1"]
     wb = openpyxl.load_workbook(province["h1_book"], data_only=True)
-    assert wb.sheetnames == ["成果汇总", "分县明细", "配额达标", "报送情况", "活动计划", "数据问题", "更正记录", "收到的文件", "说明"]
+    assert wb.sheetnames == [
+        "成果汇总",
+        "分县明细",
+        "配额达标",
+        "报送情况",
+        "活动计划",
+        "数据问题",
+        "更正记录",
+        "收到的文件",
+        "说明",
+    ]
     ws = wb["成果汇总"]
     assert ws["A1"].value.startswith("2023年上半年“智聚山海")
     rows = _sheet_rows(ws)
     for i, city in enumerate(d["cities"]):
         assert rows[3 + i][1] == city["city"]
         assert rows[3 + i][2:13] == [city["totals"][m] for m in METRICS]
-    assert rows[14][0] == "全省合计" and rows[14][2:13] == [d["province"]["totals"][m] for m in METRICS]
+    assert rows[14][0] == "全省合计" and rows[14][2:13] == [
+        d["province"]["totals"][m] for m in METRICS
+    ]
     formulas = openpyxl.load_workbook(province["h1_book"])["成果汇总"]
     assert formulas["C15"].value == "=SUM(C4:C14)"
 
@@ -133,7 +182,9 @@ def test_h1_workbook_says_the_same_as_the_json(province: dict[str, Any]) -> None
     chunan = next(r for r in detail if r[1] == "淳安县")
     assert chunan[2] == pv.h1_value("淳安县", "teams_completed")
     subtotal = next(r for r in detail if r[0] == "温州市" and r[1] == "小计")
-    assert subtotal[2:13] == [next(c for c in d["cities"] if c["city"] == "温州市")["totals"][m] for m in METRICS]
+    assert subtotal[2:13] == [
+        next(c for c in d["cities"] if c["city"] == "温州市")["totals"][m] for m in METRICS
+    ]
 
     quotas = _sheet_rows(wb["配额达标"])
     row = next(r for r in quotas if r[1] == "淳安县" and str(r[2]).startswith("计划活动"))
@@ -146,7 +197,10 @@ def test_h1_workbook_says_the_same_as_the_json(province: dict[str, Any]) -> None
     assert huzhou[4] == "逾期 2 天" and huzhou[6] == "湖州联系人" and huzhou[7] == "0571-87654321"
     lishui = next(r for r in returns if r[0] == "丽水市" and "附件5" in str(r[1]))
     assert lishui[4] == "未报送"
-    assert any(r[0] == "丽水市" and "附件5" in str(r[1]) for r in returns[returns.index(next(r for r in returns if r[0] == "催报名单")) :])
+    assert any(
+        r[0] == "丽水市" and "附件5" in str(r[1])
+        for r in returns[returns.index(next(r for r in returns if r[0] == "催报名单")) :]
+    )
 
     plan = _sheet_rows(wb["活动计划"])[3:]
     n_acts = sum(2 if c.name == "淳安县" else 4 for c in REG.counties) + 1
@@ -156,10 +210,12 @@ def test_h1_workbook_says_the_same_as_the_json(province: dict[str, Any]) -> None
 
     issues = _sheet_rows(wb["数据问题"])[3:]
     assert len(issues) == len(d["issues"])
-    assert any("金华市" == r[2] and "各行相加为" in r[7] for r in issues)
+    assert any(r[2] == "金华市" and "各行相加为" in r[7] for r in issues)
 
     changes = _sheet_rows(wb["更正记录"])[3:]
-    assert [r[1:5] for r in changes] == [["海曙区", "本地区已完成服务团数量", pv.h1_value("海曙区", "teams_completed"), 99]]
+    assert [r[1:5] for r in changes] == [
+        ["海曙区", "本地区已完成服务团数量", pv.h1_value("海曙区", "teams_completed"), 99]
+    ]
 
     about = _sheet_rows(wb["说明"])
     shas = {r[1] for r in about}
@@ -177,7 +233,9 @@ def test_fy_after_h1(province: dict[str, Any]) -> None:
     by = {c["county"]: c for c in d["counties"]}
     teams = pv.fy_value("淳安县", "teams_completed")
     assert by["淳安县"]["activities_ok"] is (teams >= 4)
-    assert not [i for i in d["issues"] if i["code"] == "total-mismatch" and "上半年" in i["file"]]  # H1's problems stay in H1
+    assert not [
+        i for i in d["issues"] if i["code"] == "total-mismatch" and "上半年" in i["file"]
+    ]  # H1's problems stay in H1
     wb = openpyxl.load_workbook(province["fy_book"], data_only=True)
     assert wb["成果汇总"]["A1"].value.startswith("2023年度“智聚山海")
 
@@ -192,9 +250,25 @@ def test_rerun_with_nothing_new_changes_nothing(province: dict[str, Any], tmp_pa
 
 def test_status_lists_late_missing_and_who_to_chase(province: dict[str, Any]) -> None:
     base = province["base"]
-    result = province["runner"].invoke(app, ["status", "--period", "2023H1", "--inbox", str(base / "inbox"), "--state", str(base / "state"), "--as-of", "2023-06-12T12:00"], terminal_width=200)
+    result = province["runner"].invoke(
+        app,
+        [
+            "status",
+            "--period",
+            "2023H1",
+            "--inbox",
+            str(base / "inbox"),
+            "--state",
+            str(base / "state"),
+            "--as-of",
+            "2023-06-12T12:00",
+        ],
+        terminal_width=200,
+    )
     assert result.exit_code == 0, result.output
-    assert "逾期 2 天" in result.output and "未报送" in result.output and "催报名单" in result.output
+    assert (
+        "逾期 2 天" in result.output and "未报送" in result.output and "催报名单" in result.output
+    )
     assert "缺少县（市、区）：文成县" in result.output
 
 
@@ -208,7 +282,22 @@ def test_period_auto_picks_latest_passed_deadline(tmp_path: Path, runner: CliRun
 
 def test_empty_inbox_says_no_county_has_returned(tmp_path: Path, runner: CliRunner) -> None:
     (tmp_path / "inbox").mkdir()
-    result = runner.invoke(app, ["summary", "--period", "2023H1", "--inbox", str(tmp_path / "inbox"), "--state", str(tmp_path / "state"), "--out", str(tmp_path / "out"), "--as-of", "2023-06-20"])
+    result = runner.invoke(
+        app,
+        [
+            "summary",
+            "--period",
+            "2023H1",
+            "--inbox",
+            str(tmp_path / "inbox"),
+            "--state",
+            str(tmp_path / "state"),
+            "--out",
+            str(tmp_path / "out"),
+            "--as-of",
+            "2023-06-20",
+        ],
+    )
     assert result.exit_code == 0 and "尚无县（市、区）报送" in result.output
     wb = openpyxl.load_workbook(tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx")
     assert "已报送 0/90" in wb["成果汇总"]["A2"].value
@@ -216,13 +305,29 @@ def test_empty_inbox_says_no_county_has_returned(tmp_path: Path, runner: CliRunn
 
 def test_bad_period_is_a_usage_error(tmp_path: Path, runner: CliRunner) -> None:
     (tmp_path / "inbox").mkdir()
-    result = runner.invoke(app, ["summary", "--period", "2023Q3", "--inbox", str(tmp_path / "inbox"), "--state", str(tmp_path / "s")])
+    result = runner.invoke(
+        app,
+        [
+            "summary",
+            "--period",
+            "2023Q3",
+            "--inbox",
+            str(tmp_path / "inbox"),
+            "--state",
+            str(tmp_path / "s"),
+        ],
+    )
     assert result.exit_code == 2 and "2023H1" in result.output
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_workbook_opens_in_libreoffice(province: dict[str, Any], tmp_path: Path) -> None:
     book = province["h1_book"]
-    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(book)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(book)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     pdf = tmp_path / (book.stem + ".pdf")
     assert pdf.exists() and pdf.stat().st_size > 10_000

@@ -36,13 +36,17 @@ def _open(templates: Path, form: str, city: str) -> openpyxl.worksheet.worksheet
 
 
 @pytest.mark.parametrize("city", ["杭州市", "丽水市", "舟山市"])
-def test_a5_title_header_counties_and_sum_formulas(templates: Path, ctx: Context, city: str) -> None:
+def test_a5_title_header_counties_and_sum_formulas(
+    templates: Path, ctx: Context, city: str
+) -> None:
     ws = _open(templates, "A5", city)
     schema = ctx.schemas["A5"]
     assert ws["A1"].value == ctx.policy.titles["A5"]
     assert "A1:N1" in {str(r) for r in ws.merged_cells.ranges}
     assert ws["A2"].value.startswith("填报市局（盖章）：") and city in ws["A2"].value
-    assert [ws.cell(3, i + 1).value for i in range(len(schema.columns))] == [c.header for c in schema.columns]
+    assert [ws.cell(3, i + 1).value for i in range(len(schema.columns))] == [
+        c.header for c in schema.columns
+    ]
     counties = [c.name for c in ctx.registry.counties_of(city)]
     assert [ws.cell(4 + i, 2).value for i in range(len(counties))] == counties
     total_row = 4 + len(counties)
@@ -65,7 +69,9 @@ def test_a5_metric_cells_accept_only_whole_numbers(templates: Path) -> None:
 def test_a4_dropdowns_date_and_protection(templates: Path, ctx: Context) -> None:
     ws = _open(templates, "A4", "衢州市")
     schema = ctx.schemas["A4"]
-    assert [ws.cell(3, i + 1).value for i in range(len(schema.columns))] == [c.header for c in schema.columns]
+    assert [ws.cell(3, i + 1).value for i in range(len(schema.columns))] == [
+        c.header for c in schema.columns
+    ]
     dvs = list(ws.data_validations.dataValidation)
     lists = {str(d.sqref): d.formula1 for d in dvs if d.type == "list"}
     county_list = lists["B4:B63"].strip('"').split(",")

@@ -16,14 +16,35 @@ FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 @pytest.mark.parametrize(
     ("raw", "value", "status"),
     [
-        (12, 12, "ok"), (12.0, 12, "ok"), ("12", 12, "ok"), ("12.0", 12, "ok"), ("１２", 12, "ok"),
-        ("1,200", 1200, "ok"), ("1，200", 1200, "ok"), (" 7 ", 7, "ok"),
-        ("12人次", 12, "unit"), ("300人", 300, "unit"), ("5场", 5, "unit"), ("3个", 3, "unit"), ("2项", 2, "unit"),
-        ("无", 0, "ok"), ("—", 0, "ok"), ("/", 0, "ok"),
-        ("", None, "missing"), (None, None, "missing"), ("  ", None, "missing"),
-        ("12.5", None, "error"), (12.5, None, "error"), ("-3", None, "error"), (-3, None, "error"),
-        ("若干", None, "error"), ("#DIV/0!", None, "error"), (True, None, "error"), (dt.date(2023, 1, 1), None, "error"),
-        ("约10", None, "error"), ("5-8", None, "error"),
+        (12, 12, "ok"),
+        (12.0, 12, "ok"),
+        ("12", 12, "ok"),
+        ("12.0", 12, "ok"),
+        ("１２", 12, "ok"),
+        ("1,200", 1200, "ok"),
+        ("1，200", 1200, "ok"),
+        (" 7 ", 7, "ok"),
+        ("12人次", 12, "unit"),
+        ("300人", 300, "unit"),
+        ("5场", 5, "unit"),
+        ("3个", 3, "unit"),
+        ("2项", 2, "unit"),
+        ("无", 0, "ok"),
+        ("—", 0, "ok"),
+        ("/", 0, "ok"),
+        ("", None, "missing"),
+        (None, None, "missing"),
+        ("  ", None, "missing"),
+        ("12.5", None, "error"),
+        (12.5, None, "error"),
+        ("-3", None, "error"),
+        (-3, None, "error"),
+        ("若干", None, "error"),
+        ("#DIV/0!", None, "error"),
+        (True, None, "error"),
+        (dt.date(2023, 1, 1), None, "error"),
+        ("约10", None, "error"),
+        ("5-8", None, "error"),
     ],
 )
 def test_parse_count(raw: object, value: int | None, status: str) -> None:
@@ -31,13 +52,20 @@ def test_parse_count(raw: object, value: int | None, status: str) -> None:
     assert (c.value, c.status) == (value, status)
 
 
-@pytest.mark.parametrize(("raw", "value"), [("约10", 10), ("5-8", 5), ("5~8", 5), ("10余", 10), ("10多", 10), ("20以上", 20)])
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("约10", 10), ("5-8", 5), ("5~8", 5), ("10余", 10), ("10多", 10), ("20以上", 20)],
+)
 def test_approximate_counts_when_allowed(raw: str, value: int) -> None:
     c = parse_count(raw, allow_approx=True)
     assert c.value == value and c.status == "approx" and c.detail
 
 
-@given(st.integers(min_value=0, max_value=10**9), st.sampled_from(["{}", "{:,}", "{}.0", "{}人次", "{}人", " {} "]), st.booleans())
+@given(
+    st.integers(min_value=0, max_value=10**9),
+    st.sampled_from(["{}", "{:,}", "{}.0", "{}人次", "{}人", " {} "]),
+    st.booleans(),
+)
 def test_any_whole_number_however_written_reads_back(n: int, pattern: str, fullwidth: bool) -> None:
     text = pattern.format(n)
     if fullwidth:
@@ -45,7 +73,11 @@ def test_any_whole_number_however_written_reads_back(n: int, pattern: str, fullw
     assert parse_count(text).value == n
 
 
-@given(st.one_of(st.text(max_size=30), st.floats(allow_nan=True), st.integers(), st.none(), st.booleans()))
+@given(
+    st.one_of(
+        st.text(max_size=30), st.floats(allow_nan=True), st.integers(), st.none(), st.booleans()
+    )
+)
 def test_parse_count_never_raises_and_is_consistent(raw: object) -> None:
     c = parse_count(raw)
     assert c.status in ("ok", "missing", "unit", "approx", "error")
@@ -100,6 +132,22 @@ def test_parse_when_never_raises(raw: str) -> None:
         assert w.start <= w.end
 
 
-@pytest.mark.parametrize(("raw", "value"), [("是", True), ("√", True), ("Y", True), ("y", True), ("✓", True), (1, True), ("否", False), ("", False), (None, False), ("×", False), ("N", False), ("也许", None)])
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("是", True),
+        ("√", True),
+        ("Y", True),
+        ("y", True),
+        ("✓", True),
+        (1, True),
+        ("否", False),
+        ("", False),
+        (None, False),
+        ("×", False),
+        ("N", False),
+        ("也许", None),
+    ],
+)
 def test_parse_flag(raw: object, value: bool | None) -> None:
     assert parse_flag(raw) is value

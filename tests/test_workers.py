@@ -27,13 +27,29 @@ def _dying_reader(path: str, label: str, ctx: Context) -> ReturnRead:
 
 def _files(tmp_path: Path) -> list[tuple[Path, str]]:
     good = write_a5(tmp_path / "good.xlsx", a5_sample(), "xlsxwriter")
-    return [(good, "1.xlsx"), (good, "abort.xlsx"), (good, "2.xlsx"), (good, "hang.xlsx"), (good, "3.xlsx"), (good, "raise.xlsx")]
+    return [
+        (good, "1.xlsx"),
+        (good, "abort.xlsx"),
+        (good, "2.xlsx"),
+        (good, "hang.xlsx"),
+        (good, "3.xlsx"),
+        (good, "raise.xlsx"),
+    ]
 
 
-def test_a_dying_or_hanging_reader_rejects_one_file_and_the_run_goes_on(tmp_path: Path, ctx: Context) -> None:
+def test_a_dying_or_hanging_reader_rejects_one_file_and_the_run_goes_on(
+    tmp_path: Path, ctx: Context
+) -> None:
     quick = Context(ctx.registry, ctx.schemas, _with_timeout(ctx, 3))
     out = read_many(_files(tmp_path), quick, jobs=2, reader=_dying_reader)
-    assert [r.file for r in out] == ["1.xlsx", "abort.xlsx", "2.xlsx", "hang.xlsx", "3.xlsx", "raise.xlsx"]
+    assert [r.file for r in out] == [
+        "1.xlsx",
+        "abort.xlsx",
+        "2.xlsx",
+        "hang.xlsx",
+        "3.xlsx",
+        "raise.xlsx",
+    ]
     assert [r.rejected for r in out] == [False, True, False, True, False, True]
     assert out[5].problems[-1].code == "file-internal-error" and "RuntimeError" in out[5].reason
     assert out[1].problems[-1].code == "file-reader-crashed" and "异常退出" in out[1].reason
