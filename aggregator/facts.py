@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,22 +117,22 @@ def build_facts(
         if e.counted and e.read.form == "A4" and e.read.period == str(policy.year)
     }
 
+    planned_by = Counter(a["county"] for a in acts)
+    joint_by: Counter[str] = Counter()
+    for a in acts:
+        if len(a["counties"]) >= 2:
+            for c in a["counties"]:
+                if any(p in a["counties"] for p in policy.partners(c)):
+                    joint_by[c] += 1
+    records = county_df[metrics].to_dict("index")
+    files = county_df["file"].to_dict()
     county_facts: list[dict[str, Any]] = []
     for county in reg.counties:
         name = county.name
-        reported = name in county_df.index
-        vals = {m: _int(county_df.at[name, m]) for m in metrics} if reported else None
-        planned = sum(1 for a in acts if a["county"] == name)
+        reported = name in records
+        vals = {m: _int(records[name][m]) for m in metrics} if reported else None
+        planned = planned_by[name]
         partners = policy.partners(name)
-        joint = (
-            sum(
-                1
-                for a in acts
-                if name in a["counties"] and any(p in a["counties"] for p in partners)
-            )
-            if partners
-            else 0
-        )
         if fy:
             teams = vals["teams_completed"] if vals else None
             activities_ok = None if teams is None else teams >= policy.county_min_activities
@@ -143,7 +144,7 @@ def build_facts(
         joint_ok = (
             None
             if not partners or not (partner_cities & plan_cities)
-            else joint >= policy.coastal_min_joint_activities
+            else joint_by[name] >= policy.coastal_min_joint_activities
         )
         county_facts.append(
             {
@@ -154,31 +155,33 @@ def build_facts(
                 "planned_activities": planned,
                 "activities_ok": activities_ok,
                 "paired_with": partners,
-                "joint_activities": joint,
+                "joint_activities": joint_by[name] if partners else 0,
                 "joint_ok": joint_ok,
                 "mountain": policy.is_mountain(name),
-                "file": county_df.at[name, "file"] if reported else None,
+                "file": files.get(name),
             }
         )
 
+    by_city: dict[str, list[dict[str, Any]]] = {}
+    for c in county_facts:
+        by_city.setdefault(c["city"], []).append(c)
+    sums = figs.groupby("city")[metrics].sum(min_count=1).to_dict("index") if len(figs) else {}
+    own_rows = figs[figs["county"].isna()]
+    own = (
+        own_rows.groupby("city")[metrics].sum(min_count=1).to_dict("index") if len(own_rows) else {}
+    )
+    demo_by = Counter(a["city"] for a in acts if a["demo_team"])
+    acts_by_city = Counter(a["city"] for a in acts)
     city_facts: list[dict[str, Any]] = []
     city_rows: list[dict[str, Any]] = []
     for city in reg.cities:
-        mine = [c for c in county_facts if c["city"] == city.name]
-        rows = figs[figs["city"] == city.name]
-        totals = {m: int(rows[m].dropna().sum()) for m in metrics}
-        own = rows[rows["county"].isna()]
-        if not own.empty:
+        mine = by_city.get(city.name, [])
+        totals = {m: _int(sums.get(city.name, {}).get(m)) or 0 for m in metrics}
+        if city.name in own:
             city_rows.append(
-                {
-                    "city": city.name,
-                    "metrics": {
-                        m: _int(own[m].dropna().sum()) if own[m].notna().any() else None
-                        for m in metrics
-                    },
-                }
+                {"city": city.name, "metrics": {m: _int(own[city.name][m]) for m in metrics}}
             )
-        demo = sum(1 for a in acts if a["city"] == city.name and a["demo_team"])
+        demo = demo_by[city.name]
         city_facts.append(
             {
                 "city": city.name,
@@ -190,7 +193,7 @@ def build_facts(
                 "demo_team_ok": (demo >= policy.city_min_demo_team_activities)
                 if city.name in plan_cities
                 else None,
-                "planned_activities": sum(1 for a in acts if a["city"] == city.name),
+                "planned_activities": acts_by_city[city.name],
             }
         )
 
@@ -313,18 +316,16 @@ def _returns(
     policy = ctx.policy
     rows: list[dict[str, Any]] = []
     chase: list[dict[str, Any]] = []
+    contacts = _contacts(entries)
+    grouped: dict[tuple[str | None, str | None, str | None], list[Entry]] = {}
+    for e in entries:
+        if e.status in ("accepted", "superseded"):
+            grouped.setdefault((e.read.city, e.read.form, e.read.period), []).append(e)
     for city in cities:
         name = city["city"]
-        contact = _contact(entries, name)
+        contact = contacts.get(name, ("", ""))
         for form, per in (("A4", str(policy.year)), ("A5", period)):
-            got = [
-                e
-                for e in entries
-                if e.read.city == name
-                and e.read.form == form
-                and e.read.period == per
-                and e.status in ("accepted", "superseded")
-            ]
+            got = grouped.get((name, form, per), [])
             deadline = policy.deadline(form, period)
             if got:
                 first = min(got, key=lambda e: e.received_at)
@@ -397,8 +398,10 @@ def _returns(
     return rows, chase
 
 
-def _contact(entries: list[Entry], city: str) -> tuple[str, str]:
-    for e in sorted(entries, key=lambda e: e.received_at, reverse=True):
-        if e.read.city == city and (e.read.contact_person or e.read.contact_phone):
-            return e.read.contact_person, e.read.contact_phone
-    return "", ""
+def _contacts(entries: list[Entry]) -> dict[str, tuple[str, str]]:
+    """Each city's latest contact (person, phone) from any of its returns."""
+    out: dict[str, tuple[str, str]] = {}
+    for e in sorted(entries, key=lambda e: e.received_at):
+        if e.read.city and (e.read.contact_person or e.read.contact_phone):
+            out[e.read.city] = (e.read.contact_person, e.read.contact_phone)
+    return out

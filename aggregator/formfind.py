@@ -61,13 +61,22 @@ def merged_view(grid: SheetGrid, rows: range) -> dict[tuple[int, int], Any]:
     return out
 
 
-def _match(text: str, columns: tuple[Column, ...]) -> tuple[str, int] | None:
-    """Best column key for a header text, with a score (3 exact, 2 contains a name, 1 inside one)."""
+_MATCH_CACHE: dict[tuple[str, str], tuple[str, int] | None] = {}
+
+
+def _match(text: str, schema: FormSchema) -> tuple[str, int] | None:
+    """Best column key for a header text, with a score (3 exact, 2 contains a name, 1 inside one).
+
+    Memoised per form and text: the same headers recur in almost every return.
+    """
     if not text:
         return None
+    key = (schema.form, text)
+    if key in _MATCH_CACHE:
+        return _MATCH_CACHE[key]
     best: tuple[str, int, int] | None = None
-    for col in columns:
-        for name in col.names():
+    for col in schema.columns:
+        for name in col.names:
             if text == name:
                 score, length = 3, len(name)
             elif len(name) >= 2 and name in text and len(text) <= len(name) + 8:
@@ -78,13 +87,16 @@ def _match(text: str, columns: tuple[Column, ...]) -> tuple[str, int] | None:
                 continue
             if best is None or (score, length) > (best[1], best[2]):
                 best = (col.key, score, length)
-    return (best[0], best[1]) if best else None
+    result = (best[0], best[1]) if best else None
+    if len(_MATCH_CACHE) < 100_000:
+        _MATCH_CACHE[key] = result
+    return result
 
 
 def _assign(texts: list[str], schema: FormSchema) -> tuple[dict[str, int], list[tuple[str, str]]]:
     cands: list[tuple[int, int, str]] = []  # (score, col, key)
     for c, t in enumerate(texts):
-        m = _match(t, schema.columns)
+        m = _match(t, schema)
         if m:
             cands.append((m[1], c, m[0]))
     cands.sort(key=lambda x: (-x[0], x[1]))
@@ -101,20 +113,30 @@ def _assign(texts: list[str], schema: FormSchema) -> tuple[dict[str, int], list[
     return taken, fuzzy
 
 
-def _header_texts(
-    grid: SheetGrid, r: int, height: int, width: int, merged: dict[tuple[int, int], Any]
-) -> list[str]:
+def _header_texts(normed: list[list[str]], r: int, height: int) -> list[str]:
     out = []
-    for c in range(width):
+    for c in range(len(normed[r])):
         parts: list[str] = []
-        for rr in range(r, r + height):
-            v = grid.cell(rr, c)
-            if v in ("", None):
-                v = merged.get((rr, c), "")
-            t = norm(v)
+        for rr in range(r, min(r + height, len(normed))):
+            t = normed[rr][c]
             if t and (not parts or parts[-1] != t):
                 parts.append(t)
         out.append("".join(parts))
+    return out
+
+
+def _normed_top(grid: SheetGrid, nrows: int, width: int) -> list[list[str]]:
+    """The first rows' cells normalised once, merged cells showing their value everywhere."""
+    merged = merged_view(grid, range(0, nrows))
+    out = []
+    for r in range(nrows):
+        row = []
+        for c in range(width):
+            v = grid.cell(r, c)
+            if v in ("", None):
+                v = merged.get((r, c), "")
+            row.append(norm(v) if v not in ("", None) else "")
+        out.append(row)
     return out
 
 
@@ -131,11 +153,14 @@ def find_layout(grid: SheetGrid, schemas: dict[str, FormSchema]) -> Layout | Non
     width = max((len(r) for r in grid.rows[: nrows + 2]), default=0)
     if not nrows or not width:
         return None
-    merged = merged_view(grid, range(0, nrows + 2))
+    normed = _normed_top(grid, min(len(grid.rows), nrows + 1), width)
+    full = {form: len(schema.columns) for form, schema in schemas.items()}
     best: tuple[tuple[int, int, int], Layout] | None = None
     for r in range(nrows):
+        if sum(1 for t in normed[r] if t) < 2:
+            continue
         for height in (1, 2):
-            texts = _header_texts(grid, r, height, width, merged)
+            texts = _header_texts(normed, r, height)
             if sum(1 for t in texts if t) < 3:
                 continue
             for form, schema in schemas.items():
@@ -154,6 +179,8 @@ def find_layout(grid: SheetGrid, schemas: dict[str, FormSchema]) -> Layout | Non
                         col for col in schema.columns if col.required and col.key not in keys
                     ]
                     best = (rank, Layout(form, r, height, keys, extra, missing, fuzzy))
+        if best is not None and best[0][1] >= full[best[1].form] - 1 and best[1].header_row < r:
+            break  # a complete header was found above: nothing further down can beat it
     return best[1] if best else None
 
 

@@ -75,6 +75,8 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
                         )
                     )
                     continue
+            if fn.startswith(".") and not fn.startswith(".~lock"):
+                continue  # hidden files (.gitkeep, .DS_Store): not returns, not worth a line
             if is_ignored(name):
                 scan.ignored.append((name, ""))
                 continue
@@ -132,7 +134,7 @@ def _incomplete_zip(path: Path) -> bool:
 
 def take_in(ledger: Ledger, scan: Scan, first_seen: str) -> int:
     """Record every new file (name and content) with a copy of its bytes; return how many."""
-    new = 0
+    rows: list[tuple[str, str, int, float, str, str]] = []
     # Files arriving together are ordered shortest name first, so that an original counts
     # before its "- 副本" and a "（更正）" version after the file it corrects.
     for name, path in sorted(scan.candidates, key=lambda c: (len(c[0]), c[0])):
@@ -140,13 +142,12 @@ def take_in(ledger: Ledger, scan: Scan, first_seen: str) -> int:
             digest = sha256_of(path)
             if ledger.known(name, digest):
                 continue
-            size = path.stat().st_size
+            st = path.stat()
             stored = ledger.store_copy(path, digest)
-            if sha256_of(ledger.state / stored) != digest:  # changed while we copied: next run
+            if stored is None:  # changed while we copied: next run
                 scan.pending.append(name)
                 continue
-            ledger.record(name, digest, size, path.stat().st_mtime, first_seen, stored)
-            new += 1
+            rows.append((name, digest, st.st_size, st.st_mtime, first_seen, stored))
         except OSError as e:
             scan.problems.append(
                 warning(
@@ -155,4 +156,5 @@ def take_in(ledger: Ledger, scan: Scan, first_seen: str) -> int:
                     file=name,
                 )
             )
-    return new
+    ledger.record_many(rows)
+    return len(rows)

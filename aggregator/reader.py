@@ -217,7 +217,7 @@ def _columns_problems(out: ReturnRead, g: SheetGrid, layout: Layout, schema: For
         )
     for key, text in layout.fuzzy:
         col = schema.column(key)
-        if norm(text) not in col.names():
+        if norm(text) not in col.names:
             c = layout.columns[key]
             out.problems.append(
                 warning(

@@ -130,12 +130,17 @@ class Registry:
             stem = _strip_kind(norm(lg.name))
             if stem != norm(lg.name) and len(stem) >= 2:
                 self._add(stem, _Entry(None, lg, "legacy"))
-        # Longest names first, for scanning free text (host units) for mentions.
+        # Names that can be mentioned in free text (host units), longest first, and indexed by
+        # their first two characters so a scan looks only at names that can start at a position.
         self._mention_keys = sorted(
             (k for k, es in self._index.items() if len(k) >= 2 and any(e.county for e in es)),
             key=len,
             reverse=True,
         )
+        self._cities_longest_first = sorted(self._city_index.items(), key=lambda kv: -len(kv[0]))
+        self._by_first: dict[str, list[str]] = {}
+        for k in self._mention_keys:
+            self._by_first.setdefault(k[:2], []).append(k)
 
     def _add(self, name: str, entry: _Entry) -> None:
         key = norm(name)
@@ -163,23 +168,18 @@ class Registry:
     def mentions(self, text: str, city: str | None = None) -> list[County]:
         """Counties mentioned anywhere in a free text, in order of appearance (longest names win)."""
         t = norm(text)
-        taken = [False] * len(t)
-        found: list[tuple[int, County]] = []
-        for key in self._mention_keys:
-            start = t.find(key)
-            while start >= 0:
-                end = start + len(key)
-                if not any(taken[start:end]):
+        seen: list[County] = []
+        i = 0
+        while i < len(t):
+            for key in self._by_first.get(t[i : i + 2], ()):
+                if t.startswith(key, i):
                     county = self._pick([e for e in self._index[key] if e.county], city)
                     if county is not None:
-                        for i in range(start, end):
-                            taken[i] = True
-                        found.append((start, county))
-                start = t.find(key, end)
-        seen: list[County] = []
-        for _, c in sorted(found, key=lambda x: x[0]):
-            if c not in seen:
-                seen.append(c)
+                        if county not in seen:
+                            seen.append(county)
+                        i += len(key) - 1
+                        break
+            i += 1
         return seen
 
     def _pick(self, entries: list[_Entry], city: str | None) -> County | None:
@@ -218,7 +218,7 @@ class Registry:
         if found is not None:
             return found
         # City written in front: 杭州市淳安县, 杭州淳安.
-        for key, c in sorted(self._city_index.items(), key=lambda kv: -len(kv[0])):
+        for key, c in self._cities_longest_first:
             if t.startswith(key) and len(t) > len(key):
                 rest = t[len(key) :]
                 found = self._lookup(raw, rest, c.name)

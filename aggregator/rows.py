@@ -110,7 +110,7 @@ def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
     cols = layout.columns
     area_c = cols["area"]
     metrics = [c for c in schema.metrics if c.key in cols]
-    area_names = schema.column("area").names()
+    area_names = schema.column("area").names
     seen: dict[str, int] = {}
     for r in range(layout.first_data_row, end):
         row = g.rows[r]
@@ -257,7 +257,7 @@ def read_a4(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
             continue
         name = _text(g, r, cols, "activity_name")
         if name and norm(name) in {
-            norm(n) for n in ctx.schemas["A4"].column("activity_name").names()
+            norm(n) for n in ctx.schemas["A4"].column("activity_name").names
         }:
             continue  # repeated header
         where = {"file": out.file, "sheet": g.name, "city": out.city or ""}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from aggregator.datafiles import data_dir
@@ -33,8 +33,9 @@ class Column:
         """The header on one line (for messages and reports)."""
         return self.header.replace("\n", "")
 
+    @cached_property
     def names(self) -> tuple[str, ...]:
-        """Normalised header and variants, for matching what returns print."""
+        """Normalised header and variants, for matching what returns print (computed once)."""
         return tuple(dict.fromkeys(norm(n) for n in (self.header, *self.variants)))
 
 

@@ -170,8 +170,6 @@ def _sniff_zip(path: Path, limits: Limits) -> Sniff:
             return out
         budget = int(limits.max_uncompressed_mb * 1e6)
         parts = [n for n in raw_names if _is_sheet_part(n.replace("\\", "/"))]
-        if kind == "xlsx" or kind == "xlsm":
-            out.sheet_paths = _sheet_paths(zf)
         for part in parts:
             try:
                 data, budget = _inflate(zf, part, budget)
@@ -200,6 +198,8 @@ def _sniff_zip(path: Path, limits: Limits) -> Sniff:
                 return out
             if b"<f" in data or b":f" in data:
                 out.formulas[part] = _formulas(data)
+        if out.formulas and kind in ("xlsx", "xlsm"):
+            out.sheet_paths = _sheet_paths(zf)  # only needed to place formulas
         return out
 
 

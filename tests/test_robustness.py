@@ -362,3 +362,49 @@ def test_names_inside_files_never_become_paths(tmp_path: Path, runner: CliRunner
     runner.invoke(app, ["check", str(tmp_path / "r.xlsx"), "--annotate", str(out)])
     assert [p.name for p in out.iterdir()] == ["r_问题标注.xlsx"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["annotated", "r.xlsx"]
+
+
+BOMB_DTD = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(
+        f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10)
+    )
+    + "]>"
+)
+
+
+def test_xml_entity_tricks_do_not_expand(tmp_path: Path, runner: CliRunner) -> None:
+    src = write_a5(tmp_path / "ok.xlsx", a5_sample(), "openpyxl")
+    bad = tmp_path / "lol.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data
+                data = BOMB_DTD.encode() + body.replace(b"<v>", b"<v>&lol9;", 1)
+            elif info.filename == "xl/workbook.xml":
+                body = data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data
+                data = (
+                    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+                    + body
+                )
+            zout.writestr(info, data)
+    start = time.monotonic()
+    result = runner.invoke(app, ["check", "--json", "--annotate", str(tmp_path / "a"), str(bad)])
+    assert time.monotonic() - start < 30
+    doc = json.loads(result.stdout)
+    assert doc[0]["rejected"] or doc[0]["form"] == "A5"
+    assert "root:" not in result.stdout
+
+
+def test_macros_are_not_copied_into_annotated_copies(tmp_path: Path, runner: CliRunner) -> None:
+    from conftest import CORPUS
+
+    src = CORPUS / "vba.xlsm"
+    if not src.exists():
+        pytest.skip("corpus not available")
+    runner.invoke(app, ["check", str(src), "--annotate", str(tmp_path)])
+    copy = tmp_path / "vba_问题标注.xlsx"
+    assert copy.exists()
+    with zipfile.ZipFile(copy) as z:
+        assert not [n for n in z.namelist() if "vba" in n.lower()]
