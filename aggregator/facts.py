@@ -334,7 +334,7 @@ def _returns(
                         "city": name,
                         "form": FORM_LABEL[form],
                         "deadline": deadline,
-                        "files": "、".join(e.sub.name for e in got),
+                        "files": "\n".join(e.sub.name for e in got),
                         "received_at": first.received_at,
                         "on_time": first.on_time,
                         "late_days": first.late_days,

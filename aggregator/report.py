@@ -15,7 +15,7 @@ from aggregator.check import period_label
 from aggregator.facts import Facts
 from aggregator.problems import col_letter
 from aggregator.reader import Context
-from aggregator.report_sheets import sub, top
+from aggregator.report_sheets import finish, sub, text, top
 from aggregator.schema import Column
 from aggregator.xlsxstyle import Styles
 
@@ -181,10 +181,11 @@ def _county_sheet(
                 else:
                     ws.write_number(r, 2 + j, v, st.int)
             ws.write_string(r, 2 + len(metrics), "是" if c["mountain"] else "", st.text_center)
-            ws.write_string(
+            text(
+                ws,
                 r,
                 3 + len(metrics),
-                "、".join(files.get(city["city"], [])) if c["reported"] else "",
+                "\n".join(files.get(city["city"], [])) if c["reported"] else "",
                 st.text,
             )
             r += 1
@@ -223,3 +224,4 @@ def _county_sheet(
             r, 2 + j, f"=SUM({refs})", st.total_int, facts.json["province"]["totals"][m.key]
         )
     ws.autofilter(2, 0, r - 1, 3 + len(metrics))
+    finish(ws)

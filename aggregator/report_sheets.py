@@ -4,6 +4,7 @@ files and the 说明 sheet; and the layout helpers every sheet shares."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,6 +44,7 @@ def top(
     for i, (h, w) in enumerate(heads):
         ws.write_string(2, i, h, st.header)
         ws.set_column(i, i, w)
+    _HEIGHTS[id(ws)] = ([w for _, w in heads], {})
     ws.freeze_panes(3, 0)
     print_setup(ws, (0, 2), last, footer=title[:40])
     return 3
@@ -54,7 +56,34 @@ def sub(facts: Facts) -> str:
 
 
 def text(ws: Worksheet, r: int, c: int, v: Any, fmt: Any) -> None:
-    ws.write_string(r, c, "" if v is None else str(v), fmt)
+    """Write text as text (never a formula), noting how many lines it needs when it wraps."""
+    value = "" if v is None else str(v)
+    ws.write_string(r, c, value, fmt)
+    sheet = _HEIGHTS.get(id(ws))
+    wraps = bool(getattr(fmt, "text_wrap", False))
+    if sheet is not None and value and wraps and c < len(sheet[0]):
+        width = sheet[0][c]
+        lines = sum(math.ceil(max(1.0, _display_width(part)) / width) for part in value.split("\n"))
+        sheet[1][r] = max(sheet[1].get(r, 1), lines)
+
+
+# Row heights of wrapped text: xlsxwriter cannot autofit rows (nor does LibreOffice on load),
+# so each sheet made by top() records the lines its wrapped cells need; finish() applies them.
+_HEIGHTS: dict[int, tuple[list[float], dict[int, int]]] = {}
+LINE_HEIGHT = 14.5
+
+
+def _display_width(s: str) -> float:
+    """Width in column units: a CJK character is about two digits wide, ASCII a little under one."""
+    return sum(1.9 if ord(ch) > 0x2E80 else 0.9 for ch in s)
+
+
+def finish(ws: Worksheet) -> None:
+    """Give rows with wrapped text the height their lines need."""
+    _, lines = _HEIGHTS.pop(id(ws), ([], {}))
+    for r, n in lines.items():
+        if n > 1:
+            ws.set_row(r, LINE_HEIGHT * n + 2)
 
 
 def quota_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
@@ -86,6 +115,7 @@ def quota_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
         ws.write_string(r, 7, q["note"], st.text)
         r += 1
     ws.autofilter(2, 0, max(r - 1, 3), len(heads) - 1)
+    finish(ws)
 
 
 def returns_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
@@ -130,6 +160,7 @@ def returns_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
         text(ws, r, 6, x["contact"], st.text)
         text(ws, r, 7, x["phone"], st.text)
         r += 1
+    finish(ws)
 
 
 def plan_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
@@ -178,6 +209,7 @@ def plan_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
         text(ws, r, 15, f"{a['file']}（{a['sheet']} 第{a['row']}行）", st.text)
         r += 1
     ws.autofilter(2, 0, max(r - 1, 3), len(heads) - 1)
+    finish(ws)
 
 
 def issues_sheet(wb: xlsxwriter.Workbook, st: Styles, issues: list[dict[str, Any]]) -> None:
@@ -217,6 +249,7 @@ def issues_sheet(wb: xlsxwriter.Workbook, st: Styles, issues: list[dict[str, Any
             text(ws, r, c, i[k], st.text)
         r += 1
     ws.autofilter(2, 0, max(r - 1, 3), len(heads) - 1)
+    finish(ws)
 
 
 def changes_sheet(
@@ -252,6 +285,7 @@ def changes_sheet(
         text(ws, r, 5, c["old_file"], st.text)
         text(ws, r, 6, c["new_file"], st.text)
         r += 1
+    finish(ws)
 
 
 def files_sheet(wb: xlsxwriter.Workbook, st: Styles, subs: list[dict[str, Any]]) -> None:
@@ -294,6 +328,7 @@ def files_sheet(wb: xlsxwriter.Workbook, st: Styles, subs: list[dict[str, Any]])
         text(ws, r, 8, s["reason"], st.text)
         r += 1
     ws.autofilter(2, 0, max(r - 1, 3), len(heads) - 1)
+    finish(ws)
 
 
 def about_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts, ctx: Context) -> None:
