@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -152,24 +153,10 @@ def summary(
     wait: Annotated[float, typer.Option(help="另一个汇总正在运行时最多等待的秒数")] = 10.0,
 ) -> None:
     """收取收件箱中的报表，写出全省汇总表（及 JSON）。"""
-    from aggregator.lock import LockBusy
-
     opts = _options(period, inbox, state, as_of, jobs, out, json_out)
     opts.lock_wait = wait
-    try:
-        with _progress() as cb:
-            outcome = run_summary(opts, progress=cb)
-    except UsageError as e:
-        err_console.print(str(e))
-        raise typer.Exit(2) from None
-    except (LockBusy, DataFileError) as e:
-        _fail(str(e))
-        return
-    except OSError as e:
-        _fail(
-            f"无法写出汇总表：{e.strerror or e}（{getattr(e, 'filename', '') or ''}）。原有汇总表未改动。"
-        )
-        return
+    with _run_errors(), _progress() as cb:
+        outcome = run_summary(opts, progress=cb)
     _render_digest(outcome)
     console.print(
         f"汇总表：[bold]{outcome.report}[/]"
@@ -186,17 +173,9 @@ def status(
     jobs: Annotated[int | None, typer.Option(help="并行读取的进程数")] = None,
 ) -> None:
     """各市报送情况：按时、逾期、未报送，以及催报联系人。"""
-    from aggregator.lock import LockBusy
-
     opts = _options(period, inbox, state, as_of, jobs)
-    try:
+    with _run_errors():
         outcome = run_status(opts)
-    except UsageError as e:
-        err_console.print(str(e))
-        raise typer.Exit(2) from None
-    except (LockBusy, DataFileError) as e:
-        _fail(str(e))
-        return
     f = outcome.facts
     t = Table(
         title=f"{f.json['period_label']}报送情况（截至 {outcome.as_of:%Y-%m-%d %H:%M}）",
@@ -227,6 +206,24 @@ def status(
         console.print(ct)
     else:
         console.print("[green]所有市均已报送。[/]")
+
+
+@contextlib.contextmanager
+def _run_errors() -> Iterator[None]:
+    """Exit codes and messages of a run: 2 for usage, 1 for what stops it (lock, data files,
+    a report that cannot be written, in which case the previous report is untouched)."""
+    from aggregator.lock import LockBusy
+
+    try:
+        yield
+    except UsageError as e:
+        err_console.print(str(e))
+        raise typer.Exit(2) from None
+    except (LockBusy, DataFileError) as e:
+        _fail(str(e))
+    except OSError as e:
+        where = getattr(e, "filename", "") or ""
+        _fail(f"无法写出汇总表：{e.strerror or e}（{where}）。原有汇总表未改动。")
 
 
 class _progress:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from aggregator.problems import Problem
+from aggregator.problems import Problem, Severity
 
 
 @dataclass
@@ -90,6 +90,21 @@ class ReturnRead:
     problems: list[Problem] = field(default_factory=list)
     rejected: bool = False
     reason: str = ""
+
+    def add(
+        self,
+        severity: Severity,
+        code: str,
+        message: str,
+        *,
+        sheet: str = "",
+        cell: str = "",
+        county: str = "",
+    ) -> None:
+        """Record a problem of this file (its file name and city filled in)."""
+        self.problems.append(
+            Problem(severity, code, message, self.file, sheet, cell, self.city or "", county)
+        )
 
     @property
     def errors(self) -> list[Problem]:

@@ -12,7 +12,7 @@ from aggregator.context import Context
 from aggregator.formfind import Layout, Meta, find_layout, is_footer, read_meta, row_is_empty
 from aggregator.grid import SheetGrid, UnreadableFile, read_grids
 from aggregator.model import ReturnRead, SheetNote
-from aggregator.problems import a1, error, warning
+from aggregator.problems import a1
 from aggregator.rows import city_row_as_total, read_a4, read_a5
 from aggregator.schema import FormSchema
 from aggregator.sniff import SPREADSHEET_KINDS, sniff
@@ -26,7 +26,7 @@ def reject(out: ReturnRead, code: str, message: str, **where: Any) -> ReturnRead
     """Mark a return rejected with one error naming why."""
     out.rejected = True
     out.reason = message
-    out.problems.append(error(code, message, file=out.file, **where))
+    out.add("error", code, message, **where)
     return out
 
 
@@ -41,12 +41,10 @@ def read_return(path: Path, label: str, ctx: Context) -> ReturnRead:
     if sn.kind not in SPREADSHEET_KINDS:
         return reject(out, "file-unknown", f"{PurePosixPath(label).name}：无法识别的文件格式。")
     if sn.has_macros:
-        out.problems.append(
-            warning(
-                "file-macros",
-                "文件含有宏（VBA）。宏不会被运行，也不会被复制到汇总表中；请尽量报送不含宏的 .xlsx 文件。",
-                file=label,
-            )
+        out.add(
+            "warning",
+            "file-macros",
+            "文件含有宏（VBA）。宏不会被运行，也不会被复制到汇总表中；请尽量报送不含宏的 .xlsx 文件。",
         )
     try:
         grids, problems = read_grids(path, sn, label)
@@ -63,13 +61,11 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
         if not g.visible:
             if any(not row_is_empty(r) for r in g.rows[:50]):
                 out.sheets.append(SheetNote(g.name, "hidden"))
-                out.problems.append(
-                    warning(
-                        "sheet-hidden",
-                        f"工作表“{g.name}”是隐藏的，未读取。如其中有要报送的数据，请取消隐藏后重新报送。",
-                        file=label,
-                        sheet=g.name,
-                    )
+                out.add(
+                    "warning",
+                    "sheet-hidden",
+                    f"工作表“{g.name}”是隐藏的，未读取。如其中有要报送的数据，请取消隐藏后重新报送。",
+                    sheet=g.name,
                 )
             continue
         if not g.rows or all(row_is_empty(r) for r in g.rows):
@@ -96,13 +92,11 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
     out.form = main
     for s in out.sheets:
         if s.status == "no-form":
-            out.problems.append(
-                warning(
-                    "sheet-no-form",
-                    f"工作表“{s.name}”中没有找到报表表头，未读取。",
-                    file=label,
-                    sheet=s.name,
-                )
+            out.add(
+                "warning",
+                "sheet-no-form",
+                f"工作表“{s.name}”中没有找到报表表头，未读取。",
+                sheet=s.name,
             )
     metas: list[Meta] = []
     readable: list[tuple[SheetGrid, Layout, int]] = []
@@ -110,13 +104,11 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
         if layout.form != main:
             out.sheets.append(SheetNote(g.name, "other-form", layout.form))
             other = ctx.schemas[layout.form]
-            out.problems.append(
-                warning(
-                    "sheet-other-form",
-                    f"工作表“{g.name}”是{other.name}（{other.long_name}），本文件按{ctx.schemas[main].name}读取，该表未读取；请分开报送。",
-                    file=label,
-                    sheet=g.name,
-                )
+            out.add(
+                "warning",
+                "sheet-other-form",
+                f"工作表“{g.name}”是{other.name}（{other.long_name}），本文件按{ctx.schemas[main].name}读取，该表未读取；请分开报送。",
+                sheet=g.name,
             )
             continue
         end = _data_end(g, layout)
@@ -163,13 +155,10 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
         got = {f.county for f in out.figures}
         missing = [c.name for c in ctx.registry.counties_of(out.city) if c.name not in got]
         if missing:
-            out.problems.append(
-                warning(
-                    "county-not-listed",
-                    f"本表缺少以下县（市、区）的数据：{'、'.join(missing)}。如未开展活动请填0，不要删行。",
-                    file=label,
-                    city=out.city,
-                )
+            out.add(
+                "warning",
+                "county-not-listed",
+                f"本表缺少以下县（市、区）的数据：{'、'.join(missing)}。如未开展活动请填0，不要删行。",
             )
     if not out.figures and not out.activities and not out.rejected:
         reject(out, "no-rows", "表头下面没有读到任何数据行。")
@@ -196,37 +185,31 @@ def _data_end(g: SheetGrid, layout: Layout) -> int:
 def _columns_problems(out: ReturnRead, g: SheetGrid, layout: Layout, schema: FormSchema) -> None:
     hr = layout.header_row
     for col in layout.missing_required:
-        out.problems.append(
-            error(
-                "column-missing",
-                f"缺少必填列“{col.label}”。请使用下发的模板。",
-                file=out.file,
-                sheet=g.name,
-                cell=a1(hr, 0),
-            )
+        out.add(
+            "error",
+            "column-missing",
+            f"缺少必填列“{col.label}”。请使用下发的模板。",
+            sheet=g.name,
+            cell=a1(hr, 0),
         )
     for c, text in layout.extra:
-        out.problems.append(
-            warning(
-                "column-extra",
-                f"{a1(hr, c)}：多出的列“{text}”不在表格规定中，未读取。",
-                file=out.file,
-                sheet=g.name,
-                cell=a1(hr, c),
-            )
+        out.add(
+            "warning",
+            "column-extra",
+            f"{a1(hr, c)}：多出的列“{text}”不在表格规定中，未读取。",
+            sheet=g.name,
+            cell=a1(hr, c),
         )
     for key, text in layout.fuzzy:
         col = schema.column(key)
         if norm(text) not in col.names:
             c = layout.columns[key]
-            out.problems.append(
-                warning(
-                    "column-renamed",
-                    f"{a1(hr, c)}：列名“{text}”与规定的“{col.label}”不同，已按“{col.label}”读取。",
-                    file=out.file,
-                    sheet=g.name,
-                    cell=a1(hr, c),
-                )
+            out.add(
+                "warning",
+                "column-renamed",
+                f"{a1(hr, c)}：列名“{text}”与规定的“{col.label}”不同，已按“{col.label}”读取。",
+                sheet=g.name,
+                cell=a1(hr, c),
             )
 
 
@@ -279,12 +262,10 @@ def _when(out: ReturnRead, meta: Meta, label: str, ctx: Context) -> None:
         if m:
             found = int(m.group(1))
             if found != year:
-                out.problems.append(
-                    warning(
-                        "year-mismatch",
-                        f"标题或期次写的是{found}年，与{year}年的通知不符（是否沿用了旧表？）。已按{year}年读取，请核对。",
-                        file=out.file,
-                    )
+                out.add(
+                    "warning",
+                    "year-mismatch",
+                    f"标题或期次写的是{found}年，与{year}年的通知不符（是否沿用了旧表？）。已按{year}年读取，请核对。",
                 )
             break
     out.year = year
@@ -308,12 +289,10 @@ def _when(out: ReturnRead, meta: Meta, label: str, ctx: Context) -> None:
         p = "H1" if dt.date(year, 4, 1) <= filled <= h1_end else "FY" if filled > h1_end else None
         if p:
             out.period = f"{year}{p}"
-            out.problems.append(
-                warning(
-                    "period-from-date",
-                    f"标题未注明“上半年”或“年度”，按填报日期 {filled.isoformat()} 判断为{'上半年' if p == 'H1' else '全年'}。请在标题中注明。",
-                    file=out.file,
-                )
+            out.add(
+                "warning",
+                "period-from-date",
+                f"标题未注明“上半年”或“年度”，按填报日期 {filled.isoformat()} 判断为{('上半年' if p == 'H1' else '全年')}。请在标题中注明。",
             )
 
 

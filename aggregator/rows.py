@@ -8,7 +8,7 @@ from aggregator.context import Context
 from aggregator.formfind import Layout, row_is_empty
 from aggregator.grid import SheetGrid
 from aggregator.model import Activity, Figures, ReturnRead, TotalRow
-from aggregator.problems import a1, error, warning
+from aggregator.problems import a1
 from aggregator.reference import Registry, Resolution
 from aggregator.textnorm import clean, norm
 from aggregator.values import Count, parse_count, parse_flag, parse_when
@@ -17,62 +17,54 @@ from aggregator.values import Count, parse_count, parse_flag, parse_when
 def _count_problem(
     out: ReturnRead, sheet: str, cell: str, c: Count, raw: Any, label: str, county: str
 ) -> None:
-    where = {
-        "file": out.file,
-        "sheet": sheet,
-        "cell": cell,
-        "city": out.city or "",
-        "county": county,
-    }
+    where = {"sheet": sheet, "cell": cell, "county": county}
     shown = clean(raw)
     if c.status == "missing":
-        out.problems.append(
-            warning(
-                "value-missing",
-                f"{cell}：“{label}”为空，按“未填”处理（不是0）。没有请填0。",
-                **where,
-            )
+        out.add(
+            "warning",
+            "value-missing",
+            f"{cell}：“{label}”为空，按“未填”处理（不是0）。没有请填0。",
+            **where,
         )
     elif c.status == "unit":
-        out.problems.append(
-            warning(
-                "value-unit", f"{cell}：数字中含有单位“{c.detail}”，已按 {c.value} 读取。", **where
-            )
+        out.add(
+            "warning",
+            "value-unit",
+            f"{cell}：数字中含有单位“{c.detail}”，已按 {c.value} 读取。",
+            **where,
         )
     elif c.status == "approx":
-        out.problems.append(
-            warning(
-                "value-approx", f"{cell}：“{label}”填的是{c.detail}。请填写确切的整数。", **where
-            )
+        out.add(
+            "warning",
+            "value-approx",
+            f"{cell}：“{label}”填的是{c.detail}。请填写确切的整数。",
+            **where,
         )
     elif c.status == "error":
-        out.problems.append(
-            error(
-                "value-invalid",
-                f"{cell}：“{label}”填的是“{shown}”，{c.detail}。此数未计入，请改为不小于0的整数。",
-                **where,
-            )
+        out.add(
+            "error",
+            "value-invalid",
+            f"{cell}：“{label}”填的是“{shown}”，{c.detail}。此数未计入，请改为不小于0的整数。",
+            **where,
         )
 
 
 def _resolve_problem(out: ReturnRead, res: Resolution, sheet: str, cell: str) -> None:
-    where = {"file": out.file, "sheet": sheet, "cell": cell, "city": out.city or ""}
+    where = {"sheet": sheet, "cell": cell}
     text = clean(res.text)
     if res.kind == "legacy" and res.legacy:
-        out.problems.append(
-            error(
-                "county-retired",
-                f"{cell}：“{text}”是已撤销的区划名称。{res.legacy.message}此行未计入。",
-                **where,
-            )
+        out.add(
+            "error",
+            "county-retired",
+            f"{cell}：“{text}”是已撤销的区划名称。{res.legacy.message}此行未计入。",
+            **where,
         )
     elif res.kind == "ambiguous":
-        out.problems.append(
-            error(
-                "county-ambiguous",
-                f"{cell}：“{text}”可能指{'、'.join(res.candidates)}，无法确定。请填写完整名称。此行未计入。",
-                **where,
-            )
+        out.add(
+            "error",
+            "county-ambiguous",
+            f"{cell}：“{text}”可能指{'、'.join(res.candidates)}，无法确定。请填写完整名称。此行未计入。",
+            **where,
         )
     elif res.kind == "unknown":
         hint = (
@@ -80,27 +72,23 @@ def _resolve_problem(out: ReturnRead, res: Resolution, sheet: str, cell: str) ->
             if res.candidates
             else "请填写现行县（市、区）的完整名称。"
         )
-        out.problems.append(
-            error(
-                "county-unknown",
-                f"{cell}：不认识的县（市、区）名称“{text}”，{hint}此行未计入。",
-                **where,
-            )
+        out.add(
+            "error",
+            "county-unknown",
+            f"{cell}：不认识的县（市、区）名称“{text}”，{hint}此行未计入。",
+            **where,
         )
 
 
 def _note_alias(out: ReturnRead, res: Resolution, sheet: str, cell: str) -> None:
     if res.how == "former" and res.county:
-        out.problems.append(
-            warning(
-                "county-former-name",
-                f"{cell}：“{clean(res.text)}”是旧称，已按现名“{res.county.name}”读取。",
-                file=out.file,
-                sheet=sheet,
-                cell=cell,
-                city=out.city or "",
-                county=res.county.name,
-            )
+        out.add(
+            "warning",
+            "county-former-name",
+            f"{cell}：“{clean(res.text)}”是旧称，已按现名“{res.county.name}”读取。",
+            sheet=sheet,
+            cell=cell,
+            county=res.county.name,
         )
 
 
@@ -125,15 +113,12 @@ def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
         if res.kind == "empty":
             if all(norm(v) == "" for v in raw.values()):
                 continue
-            out.problems.append(
-                error(
-                    "area-missing",
-                    f"{a1(r, area_c)}：这一行填了数字，但没有填县（市、区）名称，此行未计入。",
-                    file=out.file,
-                    sheet=g.name,
-                    cell=a1(r, area_c),
-                    city=out.city or "",
-                )
+            out.add(
+                "error",
+                "area-missing",
+                f"{a1(r, area_c)}：这一行填了数字，但没有填县（市、区）名称，此行未计入。",
+                sheet=g.name,
+                cell=a1(r, area_c),
             )
             continue
         if not res.ok:
@@ -143,16 +128,13 @@ def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
             _note_alias(out, res, g.name, a1(r, area_c))
         county = res.county.name if res.county else None
         if res.kind != "total" and metrics and all(norm(raw[m.key]) == "" for m in metrics):
-            out.problems.append(
-                warning(
-                    "county-blank",
-                    f"{a1(r, area_c)}：“{clean(raw_area)}”这一行没有填写任何数字，视为未报送。未开展活动请填0。",
-                    file=out.file,
-                    sheet=g.name,
-                    cell=a1(r, area_c),
-                    city=out.city or "",
-                    county=county or "",
-                )
+            out.add(
+                "warning",
+                "county-blank",
+                f"{a1(r, area_c)}：“{clean(raw_area)}”这一行没有填写任何数字，视为未报送。未开展活动请填0。",
+                sheet=g.name,
+                cell=a1(r, area_c),
+                county=county or "",
             )
             continue
         values: dict[str, int | None] = {}
@@ -168,29 +150,23 @@ def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
             continue
         city = res.county.city if res.county else res.city.name if res.city else None
         if out.city and city and city != out.city:
-            out.problems.append(
-                error(
-                    "county-wrong-city",
-                    f"{a1(r, area_c)}：“{clean(raw_area)}”属于{city}，不属于{out.city}。此行未计入。",
-                    file=out.file,
-                    sheet=g.name,
-                    cell=a1(r, area_c),
-                    city=out.city,
-                )
+            out.add(
+                "error",
+                "county-wrong-city",
+                f"{a1(r, area_c)}：“{clean(raw_area)}”属于{city}，不属于{out.city}。此行未计入。",
+                sheet=g.name,
+                cell=a1(r, area_c),
             )
             continue
         key = county or (f"{city}:own" if res.city_own else f"{city}:name")
         if key in seen:
-            out.problems.append(
-                error(
-                    "county-duplicate",
-                    f"{a1(r, area_c)}：“{clean(raw_area)}”在第{seen[key]}行已经出现过，此行未计入。",
-                    file=out.file,
-                    sheet=g.name,
-                    cell=a1(r, area_c),
-                    city=out.city or "",
-                    county=county or "",
-                )
+            out.add(
+                "error",
+                "county-duplicate",
+                f"{a1(r, area_c)}：“{clean(raw_area)}”在第{seen[key]}行已经出现过，此行未计入。",
+                sheet=g.name,
+                cell=a1(r, area_c),
+                county=county or "",
             )
             continue
         seen[key] = r + 1
@@ -213,26 +189,20 @@ def city_row_as_total(out: ReturnRead) -> None:
         if others and all(v is None or v == sums[k] for k, v in f.values.items()):
             out.totals.append(TotalRow(f.sheet, f.row, f.area_text, f.values, f.cells))
         elif any(x.city_own and x.city == f.city for x in out.figures):
-            out.problems.append(
-                error(
-                    "county-duplicate",
-                    f"第{f.row}行“{f.area_text}”与各县之和不一致，且已有市本级行，无法判断其含义，此行未计入。",
-                    file=out.file,
-                    sheet=f.sheet,
-                    city=out.city or "",
-                )
+            out.add(
+                "error",
+                "county-duplicate",
+                f"第{f.row}行“{f.area_text}”与各县之和不一致，且已有市本级行，无法判断其含义，此行未计入。",
+                sheet=f.sheet,
             )
         else:
             f.city_own = True
             out.figures.append(f)
-            out.problems.append(
-                warning(
-                    "city-row-as-own",
-                    f"第{f.row}行“{f.area_text}”不等于各县之和，按市本级数据计入。如是合计行，请改名为“合计”并核对数字。",
-                    file=out.file,
-                    sheet=f.sheet,
-                    city=out.city or "",
-                )
+            out.add(
+                "warning",
+                "city-row-as-own",
+                f"第{f.row}行“{f.area_text}”不等于各县之和，按市本级数据计入。如是合计行，请改名为“合计”并核对数字。",
+                sheet=f.sheet,
             )
 
 
@@ -260,16 +230,15 @@ def read_a4(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
             norm(n) for n in ctx.schemas["A4"].column("activity_name").names
         }:
             continue  # repeated header
-        where = {"file": out.file, "sheet": g.name, "city": out.city or ""}
+        where = {"sheet": g.name}
         if not name:
             c = cols.get("activity_name", 0)
-            out.problems.append(
-                error(
-                    "activity-name-missing",
-                    f"{a1(r, c)}：这一行没有填“活动名称”，此行未计入。",
-                    cell=a1(r, c),
-                    **where,
-                )
+            out.add(
+                "error",
+                "activity-name-missing",
+                f"{a1(r, c)}：这一行没有填“活动名称”，此行未计入。",
+                cell=a1(r, c),
+                **where,
             )
             continue
         hosts = _text(g, r, cols, "hosts")
@@ -288,9 +257,7 @@ def read_a4(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
                 if shown
                 else f"{cell}：没有填拟举办日期。"
             )
-            out.problems.append(
-                warning("date-unparsed", msg, cell=cell, county=county or "", **where)
-            )
+            out.add("warning", "date-unparsed", msg, cell=cell, county=county or "", **where)
         experts: int | None = None
         if "experts_invited" in cols:
             raw = g.cell(r, cols["experts_invited"])
@@ -312,25 +279,23 @@ def read_a4(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
             flag = parse_flag(raw)
             if flag is None:
                 cell = a1(r, cols["demo_team_activity"])
-                out.problems.append(
-                    warning(
-                        "flag-unclear",
-                        f"{cell}：“是否为本市专家示范团活动”填的是“{clean(raw)}”，无法判断，按“否”处理。请填“是”或“否”。",
-                        cell=cell,
-                        county=county or "",
-                        **where,
-                    )
+                out.add(
+                    "warning",
+                    "flag-unclear",
+                    f"{cell}：“是否为本市专家示范团活动”填的是“{clean(raw)}”，无法判断，按“否”处理。请填“是”或“否”。",
+                    cell=cell,
+                    county=county or "",
+                    **where,
                 )
             demo = bool(flag)
         if county is None:
             c = cols.get("hosts", cols["activity_name"])
-            out.problems.append(
-                warning(
-                    "activity-county-unknown",
-                    f"{a1(r, c)}：无法判断活动“{name}”属于哪个县（市、区），计为市级活动。请在“举办单位”中写明县（市、区）。",
-                    cell=a1(r, c),
-                    **where,
-                )
+            out.add(
+                "warning",
+                "activity-county-unknown",
+                f"{a1(r, c)}：无法判断活动“{name}”属于哪个县（市、区），计为市级活动。请在“举办单位”中写明县（市、区）。",
+                cell=a1(r, c),
+                **where,
             )
         out.activities.append(
             Activity(

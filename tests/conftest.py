@@ -42,3 +42,31 @@ def tree_hashes(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def summary_args(
+    inbox: Path,
+    state: Path,
+    out: Path,
+    *extra: str,
+    period: str = "2023H1",
+    json_out: Path | None = None,
+    as_of: str | None = None,
+) -> list[str]:
+    """Arguments of an `aggregator summary` run in a test."""
+    args = [
+        "summary",
+        "--period",
+        period,
+        "--inbox",
+        str(inbox),
+        "--state",
+        str(state),
+        "--out",
+        str(out),
+    ]
+    if json_out is not None:
+        args += ["--json", str(json_out)]
+    if as_of is not None:
+        args += ["--as-of", as_of]
+    return [*args, *extra]

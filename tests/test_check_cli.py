@@ -7,29 +7,14 @@ from pathlib import Path
 
 import openpyxl
 from conftest import sha256
-from content import a5_sample
+from content import A5_HEADER, a5_sample
 from typer.testing import CliRunner
 
 from aggregator.cli import app
 from aggregator.samples import write_a5
 
 TITLE = "2023年上半年“智聚山海·助力共富”专家服务活动成果汇总表"
-HEADER = [
-    "序号",
-    "县（市、区）",
-    "本地区已完成服务团数量",
-    "邀请专家总人次",
-    "现场技术指导总数",
-    "开展专题讲座、网络远程培训总数",
-    "提出合理化建议总数",
-    "义诊总人次",
-    "对接专业项目总数",
-    "破解技术难题总数",
-    "达成中长期合作意向总数",
-    "指导培训基层专业技术人才总人数",
-    "惠及当地群众总人数",
-    "备注",
-]
+HEADER = A5_HEADER
 
 
 def _bad(path: Path) -> Path:

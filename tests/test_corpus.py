@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, summary_args
 from typer.testing import CliRunner
 
 from aggregator.cli import app
@@ -56,21 +56,13 @@ def test_whole_corpus_through_summary(tmp_path: Path, runner: CliRunner) -> None
         (inbox / p.name).write_bytes(p.read_bytes())
     result = runner.invoke(
         app,
-        [
-            "summary",
-            "--period",
-            "2023H1",
-            "--inbox",
-            str(inbox),
-            "--state",
-            str(tmp_path / "state"),
-            "--out",
-            str(tmp_path / "out"),
-            "--json",
-            str(tmp_path / "s.json"),
-            "--as-of",
-            "2023-06-20",
-        ],
+        summary_args(
+            inbox,
+            tmp_path / "state",
+            tmp_path / "out",
+            json_out=tmp_path / "s.json",
+            as_of="2023-06-20",
+        ),
     )
     assert result.exit_code == 0, result.output
     doc = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
-from content import METRICS, NINGBO, a4_sample, a5_sample, a5_values
+from content import A5_HEADER, METRICS, NINGBO, a4_sample, a5_sample, a5_values
 
 from aggregator.model import ReturnRead
 from aggregator.reader import Context, read_return
@@ -105,22 +105,7 @@ def _sheet(
     return path
 
 
-HEADER = [
-    "序号",
-    "县（市、区）",
-    "本地区已完成服务团数量",
-    "邀请专家总人次",
-    "现场技术指导总数",
-    "开展专题讲座、网络远程培训总数",
-    "提出合理化建议总数",
-    "义诊总人次",
-    "对接专业项目总数",
-    "破解技术难题总数",
-    "达成中长期合作意向总数",
-    "指导培训基层专业技术人才总人数",
-    "惠及当地群众总人数",
-    "备注",
-]
+HEADER = A5_HEADER
 
 
 def _row(area: str, vals: list[object]) -> list[object]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import FIXTURES, sha256, tree_hashes
+from conftest import FIXTURES, sha256, summary_args, tree_hashes
 from content import a4_sample, a5_sample
 from typer.testing import CliRunner
 
@@ -181,19 +181,7 @@ def test_second_run_waits_then_says_who_holds_the_lock(tmp_path: Path, runner: C
     with run_lock(tmp_path / "state", wait=1):
         result = runner.invoke(
             app,
-            [
-                "summary",
-                "--period",
-                "2023H1",
-                "--inbox",
-                str(tmp_path / "inbox"),
-                "--state",
-                str(tmp_path / "state"),
-                "--out",
-                str(tmp_path / "out"),
-                "--wait",
-                "0.5",
-            ],
+            summary_args(tmp_path / "inbox", tmp_path / "state", tmp_path / "out", "--wait", "0.5"),
         )
     assert result.exit_code == 1
     assert "另一个汇总进程正在运行" in result.output and f"进程 {os.getpid()}" in result.output
@@ -203,19 +191,9 @@ def test_unwritable_output_keeps_the_previous_report(
     tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _inbox_with_returns(tmp_path)
-    args = [
-        "summary",
-        "--period",
-        "2023H1",
-        "--inbox",
-        str(tmp_path / "inbox"),
-        "--state",
-        str(tmp_path / "state"),
-        "--out",
-        str(tmp_path / "out"),
-        "--as-of",
-        "2023-06-09",
-    ]
+    args = summary_args(
+        tmp_path / "inbox", tmp_path / "state", tmp_path / "out", as_of="2023-06-09"
+    )
     assert runner.invoke(app, args).exit_code == 0
     report = tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx"
     before = sha256(report)
@@ -239,17 +217,7 @@ def test_output_folder_that_is_a_file_is_an_error(tmp_path: Path, runner: CliRun
     (tmp_path / "blocked").write_text("x")
     result = runner.invoke(
         app,
-        [
-            "summary",
-            "--period",
-            "2023H1",
-            "--inbox",
-            str(tmp_path / "inbox"),
-            "--state",
-            str(tmp_path / "state"),
-            "--out",
-            str(tmp_path / "blocked" / "r.xlsx"),
-        ],
+        summary_args(tmp_path / "inbox", tmp_path / "state", tmp_path / "blocked" / "r.xlsx"),
     )
     assert result.exit_code == 1 and "无法写出汇总表" in result.output
 
@@ -281,21 +249,13 @@ def test_file_still_being_copied_is_left_for_the_next_run(
     full = write_a5(tmp_path / "full.xlsx", a5_sample(), "openpyxl").read_bytes()
     partial = inbox / "宁波市" / "正在复制.xlsx"
     partial.write_bytes(full[: len(full) // 2])  # fresh and without its zip directory
-    args = [
-        "summary",
-        "--period",
-        "2023H1",
-        "--inbox",
-        str(inbox),
-        "--state",
-        str(tmp_path / "state"),
-        "--out",
-        str(tmp_path / "out"),
-        "--json",
-        str(tmp_path / "s.json"),
-        "--as-of",
-        "2023-06-09",
-    ]
+    args = summary_args(
+        inbox,
+        tmp_path / "state",
+        tmp_path / "out",
+        json_out=tmp_path / "s.json",
+        as_of="2023-06-09",
+    )
     assert runner.invoke(app, args).exit_code == 0
     doc = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     assert "宁波市/正在复制.xlsx" not in [s["file"] for s in doc["submissions"]]
@@ -322,19 +282,7 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path, runner: CliRu
     write_a5(inbox / "宁波市" / "上半年.xlsx", s, "xlsxwriter")
     result = runner.invoke(
         app,
-        [
-            "summary",
-            "--period",
-            "2023H1",
-            "--inbox",
-            str(inbox),
-            "--state",
-            str(tmp_path / "state"),
-            "--out",
-            str(tmp_path / "out"),
-            "--as-of",
-            "2023-06-09",
-        ],
+        summary_args(inbox, tmp_path / "state", tmp_path / "out", as_of="2023-06-09"),
     )
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx")

@@ -11,7 +11,7 @@ from typing import Any
 import openpyxl
 import province as pv
 import pytest
-from conftest import tree_hashes
+from conftest import summary_args, tree_hashes
 from content import METRICS
 from typer.testing import CliRunner
 
@@ -26,23 +26,16 @@ def run(
     out = base / "reports" / name
     result = runner.invoke(
         app,
-        [
-            "summary",
-            "--period",
-            period,
-            "--inbox",
-            str(base / "inbox"),
-            "--state",
-            str(base / "state"),
-            "--out",
-            str(out),
-            "--json",
-            str(base / f"{name}.json"),
-            "--as-of",
-            as_of,
+        summary_args(
+            base / "inbox",
+            base / "state",
+            out,
             "--jobs",
             "2",
-        ],
+            period=period,
+            json_out=base / f"{name}.json",
+            as_of=as_of,
+        ),
     )
     assert result.exit_code == 0, result.output
     return json.loads((base / f"{name}.json").read_text(encoding="utf-8")), out
@@ -284,19 +277,7 @@ def test_empty_inbox_says_no_county_has_returned(tmp_path: Path, runner: CliRunn
     (tmp_path / "inbox").mkdir()
     result = runner.invoke(
         app,
-        [
-            "summary",
-            "--period",
-            "2023H1",
-            "--inbox",
-            str(tmp_path / "inbox"),
-            "--state",
-            str(tmp_path / "state"),
-            "--out",
-            str(tmp_path / "out"),
-            "--as-of",
-            "2023-06-20",
-        ],
+        summary_args(tmp_path / "inbox", tmp_path / "state", tmp_path / "out", as_of="2023-06-20"),
     )
     assert result.exit_code == 0 and "尚无县（市、区）报送" in result.output
     wb = openpyxl.load_workbook(tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx")
