@@ -143,3 +143,18 @@ def test_formulas_are_listed_with_cached_flag(tmp_path: Path) -> None:
     wb.save(tmp_path / "f.xlsx")
     s = sniff(tmp_path / "f.xlsx", LIMITS)
     assert list(s.formulas.values()) == [[("A2", "SUM(A1:A1)", False)]]
+
+
+@pytest.mark.parametrize(("rows", "cols", "says"), [(30_000, 3, "30000 行"), (5, 300, "300 列")])
+def test_sheets_of_too_many_real_rows_or_columns(
+    tmp_path: Path, rows: int, cols: int, says: str
+) -> None:
+    path = tmp_path / "big.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet()
+    for r in range(rows):
+        for c in range(cols):
+            ws.write_number(r, c, r + c)
+    wb.close()
+    s = sniff(path, LIMITS)
+    assert s.problem == "sheet-too-large" and says in s.message
