@@ -4,13 +4,14 @@ county by county, with what each supersession changed."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aggregator.clock import parse_time
 from aggregator.ledger import Submission
 from aggregator.model import ReturnRead
 from aggregator.policy import Policy
+from aggregator.problems import Problem
 
 
 @dataclass
@@ -48,9 +49,31 @@ def entry_keys(read: ReturnRead) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def _period_from_receipt(read: ReturnRead, received: dt.datetime, policy: Policy) -> ReturnRead:
+    """A results return that says nothing of its period (the notice's own title does not) is
+    taken as answering the deadline it arrived for, with a warning asking to say it."""
+    errors = [p for p in read.problems if p.severity == "error"]
+    if not (read.rejected and read.form == "A5" and [p.code for p in errors] == ["period-unknown"]):
+        return read
+    period = policy.period_by_receipt(received)
+    label = "上半年" if period.endswith("H1") else "全年"
+    note = Problem(
+        "warning",
+        "period-from-receipt",
+        f"标题未注明“上半年”或“年度”，也没有填报日期，按收到时间 {received:%Y-%m-%d} 判断为{label}成果汇总表。请在标题中注明期次。",
+        read.file,
+        city=read.city or "",
+    )
+    problems = [p for p in read.problems if p.code != "period-unknown"] + [note]
+    return replace(read, period=period, rejected=False, reason="", problems=problems)
+
+
 def decide(pairs: list[tuple[Submission, ReturnRead]], policy: Policy) -> list[Entry]:
     """Statuses for every submission (oldest first), timeliness, and supersession changes."""
-    entries = [Entry(s, r, received_at=parse_time(s.first_seen)) for s, r in pairs]
+    entries = []
+    for s, r in pairs:
+        received = parse_time(s.first_seen)
+        entries.append(Entry(s, _period_from_receipt(r, received, policy), received_at=received))
     first_by_hash: dict[str, Entry] = {}
     for e in entries:
         if e.sub.sha256 in first_by_hash:

@@ -87,6 +87,15 @@ class Policy:
         d = self.deadline(form, period) + dt.timedelta(days=1)
         return dt.datetime(d.year, d.month, d.day, tzinfo=CHINA)
 
+    def period_by_receipt(self, received: dt.datetime) -> str:
+        """The Attachment 5 period a return received at this time answers, when it does not say:
+        before the midpoint between the June and December deadlines, the half year."""
+        h1, fy = (
+            self.deadline_end("A5", f"{self.year}H1"),
+            self.deadline_end("A5", f"{self.year}FY"),
+        )
+        return f"{self.year}H1" if received < h1 + (fy - h1) / 2 else f"{self.year}FY"
+
     def periods(self) -> list[str]:
         """The period codes of this year, in order."""
         return [f"{self.year}{k}" for k in PERIOD_KINDS]

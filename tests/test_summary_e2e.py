@@ -312,3 +312,37 @@ def test_workbook_opens_in_libreoffice(province: dict[str, Any], tmp_path: Path)
     )
     pdf = tmp_path / (book.stem + ".pdf")
     assert pdf.exists() and pdf.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(("as_of", "period"), [("2023-06-09", "2023H1"), ("2023-12-09", "2023FY")])
+def test_official_title_without_period_is_read_by_receipt_time(
+    tmp_path: Path, runner: CliRunner, as_of: str, period: str
+) -> None:
+    from content import a5_sample
+
+    from aggregator.samples import write_a5
+
+    sample = a5_sample()
+    sample.title = "2023年“智聚山海·助力共富”专家服务活动成果汇总表"  # as printed in the notice
+    sample.filled = None
+    (tmp_path / "inbox" / "宁波市").mkdir(parents=True)
+    write_a5(tmp_path / "inbox" / "宁波市" / "成果汇总表.xlsx", sample, "xlsxwriter")
+    result = runner.invoke(
+        app,
+        summary_args(
+            tmp_path / "inbox",
+            tmp_path / "state",
+            tmp_path / "out",
+            period=period,
+            json_out=tmp_path / "s.json",
+            as_of=as_of,
+        ),
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert (
+        doc["submissions"][0]["status"] == "accepted" and doc["submissions"][0]["period"] == period
+    )
+    assert doc["province"]["counties_reported"] == 10
+    note = next(i for i in doc["issues"] if i["code"] == "period-from-receipt")
+    assert note["severity"] == "warning" and "请在标题中注明期次" in note["message"]
