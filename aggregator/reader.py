@@ -217,7 +217,7 @@ def _columns_problems(out: ReturnRead, g: SheetGrid, layout: Layout, schema: For
 def _who(out: ReturnRead, meta: Meta, label: str, ctx: Context) -> None:
     reg = ctx.registry
     if meta.sender:
-        res = reg.resolve(meta.sender)
+        res = reg.resolve(meta.sender, suggestions=False)
         if res.kind == "county" and res.county:
             out.sender_county, out.city = res.county.name, res.county.city
             return

@@ -190,10 +190,13 @@ class Registry:
                 return in_city[0]
         return counties[0] if len(counties) == 1 else None
 
-    def resolve(self, text: object, city: str | None = None) -> Resolution:
+    def resolve(
+        self, text: object, city: str | None = None, *, suggestions: bool = True
+    ) -> Resolution:
         """Understand a written area name: county, city, a total row, retired, ambiguous or unknown.
 
-        ``city`` (the sender's city) is used only to settle an alias that names several counties.
+        ``city`` (the sender's city) is used only to settle an alias that names several counties;
+        ``suggestions=False`` skips the (costly) fuzzy search for likely counties of an unknown name.
         """
         raw = "" if text is None else str(text)
         t = norm(raw)
@@ -226,7 +229,7 @@ class Registry:
                     return Resolution(raw, "county", county=found.county, how="city-prefix")
                 if found is not None:
                     return found
-        return Resolution(raw, "unknown", candidates=self.suggest(t, city))
+        return Resolution(raw, "unknown", candidates=self.suggest(t, city) if suggestions else ())
 
     def _lookup(self, raw: str, t: str, city: str | None) -> Resolution | None:
         entries = self._index.get(t)

@@ -63,6 +63,8 @@ def text(ws: Worksheet, r: int, c: int, v: Any, fmt: Any) -> None:
     wraps = bool(getattr(fmt, "text_wrap", False))
     if sheet is not None and value and wraps and c < len(sheet[0]):
         width = sheet[0][c]
+        if len(value) * 1.9 <= width and "\n" not in value:
+            return  # fits on one line whatever its characters
         lines = sum(math.ceil(max(1.0, _display_width(part)) / width) for part in value.split("\n"))
         sheet[1][r] = max(sheet[1].get(r, 1), lines)
 
