@@ -206,16 +206,18 @@ def build_facts(
     problems: list[Problem] = list(extra_problems)
     relevant = (period, str(policy.year), None)
     for e in entries:
-        if e.read.period not in relevant:
-            continue  # e.g. the half-year returns when summing up the whole year
+        # Every duplicate, superseded or rejected file keeps its reason; the row-level problems
+        # of other periods' returns (the half year's, when summing up the whole year) do not.
         if e.status == "duplicate":
             problems.append(warning("duplicate", e.reason, file=e.sub.name, city=e.read.city or ""))
         elif e.status == "superseded":
             problems.append(
                 warning("superseded", e.reason, file=e.sub.name, city=e.read.city or "")
             )
-        else:
+        elif e.read.period in relevant:
             problems.extend(p.located(file=e.sub.name) for p in e.read.problems)
+        elif e.status == "rejected":
+            problems.extend(p.located(file=e.sub.name) for p in e.read.errors)
     problems.extend(check_totals([e for e in entries if e.read.period == period], schema))
     if fy:
         h1 = _figures(entries, f"{policy.year}H1", metrics)
