@@ -227,7 +227,7 @@ def build_facts(
             )
         )
     problems.extend(check_plausibility(county_df, metrics, labels, policy))
-    returns, chase = _returns(entries, ctx, period, county_facts, city_facts, problems)
+    returns, chase = _returns(entries, ctx, period, city_facts, problems)
     unpaired = [c["county"] for c in county_facts if c["mountain"] and not c["paired_with"]]
     if unpaired:
         problems.append(
@@ -310,7 +310,6 @@ def _returns(
     entries: list[Entry],
     ctx: Context,
     period: str,
-    counties: list[dict[str, Any]],
     cities: list[dict[str, Any]],
     problems: list[Problem],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -396,7 +395,6 @@ def _returns(
                     "phone": contact[1],
                 }
             )
-    del counties
     return rows, chase
 
 

@@ -46,7 +46,7 @@ def top(
         ws.set_column(i, i, w)
     _HEIGHTS[id(ws)] = ([w for _, w in heads], {})
     ws.freeze_panes(3, 0)
-    print_setup(ws, (0, 2), last, footer=title[:40])
+    print_setup(ws, (0, 2), footer=title[:40])
     return 3
 
 

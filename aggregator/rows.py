@@ -221,7 +221,6 @@ def read_a4(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
     reg = ctx.registry
     year = ctx.policy.year
     for r in range(layout.first_data_row, end):
-        row = g.rows[r]
         filled = [k for k, c in cols.items() if k != "seq" and norm(g.cell(r, c)) != ""]
         if not filled:
             continue
@@ -318,7 +317,6 @@ def read_a4(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
                 len(counties) >= 2,
             )
         )
-        del row
 
 
 def _activity_counties(

@@ -16,7 +16,7 @@ from aggregator.decide import Entry, decide
 from aggregator.facts import Facts, build_facts
 from aggregator.faults import failpoint
 from aggregator.intake import scan_inbox, take_in
-from aggregator.ledger import Ledger
+from aggregator.ledger import Ledger, Submission
 from aggregator.lock import run_lock
 from aggregator.model import ReturnRead
 from aggregator.policy import load_policy
@@ -95,7 +95,7 @@ def _fingerprint(ctx: Context) -> str:
 
 def _read_all(
     ledger: Ledger, ctx: Context, as_of: dt.datetime, jobs: int | None, progress: Progress | None
-) -> list[tuple[object, ReturnRead]]:
+) -> list[tuple[Submission, ReturnRead]]:
     subs = ledger.submissions(until=iso(as_of))
     version = _fingerprint(ctx)
     cached: dict[int, ReturnRead] = {}
@@ -132,7 +132,7 @@ def collect(
         failpoint("after-intake")
         pairs = _read_all(ledger, ctx, as_of, opts.jobs, progress)
         failpoint("after-reads")
-        entries = decide(pairs, ctx.policy)  # type: ignore[arg-type]
+        entries = decide(pairs, ctx.policy)
         ignored = [(n, "") for n, _ in scan.ignored]
         facts = build_facts(entries, ctx, period, as_of, scan.problems, ignored)
         ledger.set_statuses(

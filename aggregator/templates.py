@@ -114,7 +114,7 @@ def _write_a5(
     note = f"报送要求：此表每年{_md(policy.deadlines['H1'])}、{_md(policy.deadlines['FY'])}前报送，分别报送半年度、年度成果汇总表（数据为累计数）。未开展的项目请填0，不要留空。"
     _footer_rows(ws, st, total + 1, last, note)
     ws.freeze_panes(first, 2)
-    print_setup(ws, (0, first - 1), last, footer=f"{city} 附件5")
+    print_setup(ws, (0, first - 1), footer=f"{city} 附件5")
     _protect(ws)
     wb.close()
 
@@ -154,7 +154,7 @@ def _write_a4(
         f"报送要求：请于{_md(policy.deadlines['plan'])}前报送。各县（市、区）全年至少开展{policy.county_min_activities}场活动；沿海县（市、区）与对口结对地区全年至少联办{policy.coastal_min_joint_activities}场活动（举办单位写明双方）；各市至少开展{policy.city_min_demo_team_activities}次专家服务示范团活动。",
     )
     ws.freeze_panes(first, 3)
-    print_setup(ws, (0, first - 1), last, footer=f"{city} 附件4")
+    print_setup(ws, (0, first - 1), footer=f"{city} 附件4")
     _protect(ws)
     wb.close()
 

@@ -124,9 +124,7 @@ def write_form_top(
     return 3
 
 
-def print_setup(
-    ws: Worksheet, header_rows: tuple[int, int], last_col: int, *, footer: str = ""
-) -> None:
+def print_setup(ws: Worksheet, header_rows: tuple[int, int], *, footer: str = "") -> None:
     """A4 landscape, one page wide, header rows repeated on every page, page numbers."""
     ws.set_paper(A4_PAPER)
     ws.set_landscape()
@@ -135,4 +133,3 @@ def print_setup(
     ws.fit_to_pages(1, 0)
     ws.center_horizontally()
     ws.set_footer(f"&L{footer}&C第 &P 页，共 &N 页")
-    del last_col
