@@ -75,6 +75,8 @@ class Stage:
 
     name: str
     as_of: str
+    period: str  # the results period this stage belongs to
+    summary_at: str = ""  # when set: the summary of that period is made at this time
     files: list[Path] = field(default_factory=list)
 
 
@@ -186,12 +188,13 @@ def write_demo(out: Path, reg: Registry, policy: Policy, seed: int = 2023) -> li
     rng = random.Random(seed)
     y = policy.year
     base = out / "returns"
+    half, whole = f"{y}H1", f"{y}FY"
     stages = [
-        Stage("1-活动计划", f"{y}-03-10T17:00"),
-        Stage("2-上半年", f"{y}-06-09T17:00"),
-        Stage("3-上半年补报", f"{y}-06-14T10:00"),
-        Stage("4-全年", f"{y}-12-08T17:00"),
-        Stage("5-全年补报", f"{y}-12-13T10:00"),
+        Stage("1-活动计划", f"{y}-03-10T17:00", half),
+        Stage("2-上半年", f"{y}-06-09T17:00", half),
+        Stage("3-上半年补报", f"{y}-06-14T10:00", half, summary_at=f"{y}-06-20T09:00"),
+        Stage("4-全年", f"{y}-12-08T17:00", whole),
+        Stage("5-全年补报", f"{y}-12-13T10:00", whole, summary_at=f"{y}-12-20T09:00"),
     ]
     by = {s.name: s for s in stages}
     keys = metric_keys()

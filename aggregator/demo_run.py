@@ -27,60 +27,28 @@ def run_demo(out: Path, *, whole_year: bool = True, jobs: int | None = None) -> 
     stages = write_demo(out, ctx.registry, ctx.policy)
     inbox, state, reports = out / "inbox", out / "state", out / "reports"
     inbox.mkdir(parents=True, exist_ok=True)
-    h1: Outcome | None = None
-    fy: Outcome | None = None
+    made: dict[str, Outcome] = {}
     for stage in stages:
+        if stage.period.endswith("FY") and not whole_year:
+            break
         stage_into_inbox(stage, out / "returns", inbox)
-        opts = Options(
-            period="2023H1", inbox=inbox, state=state, as_of=stage_time(stage), jobs=jobs
+        run_status(
+            Options(
+                period=stage.period, inbox=inbox, state=state, as_of=stage_time(stage), jobs=jobs
+            )
         )
-        if stage.name.startswith("3"):
-            run_status(opts)
-            h1 = run_summary(
+        if stage.summary_at:
+            made[stage.period] = run_summary(
                 Options(
-                    period="2023H1",
+                    period=stage.period,
                     inbox=inbox,
                     state=state,
-                    as_of=parse_time("2023-06-20T09:00"),
+                    as_of=parse_time(stage.summary_at),
                     out=reports,
-                    json_out=reports / "2023H1_summary.json",
+                    json_out=reports / f"{stage.period}_summary.json",
                     jobs=jobs,
                 )
             )
-            if not whole_year:
-                break
-        elif stage.name.startswith("5"):
-            run_status(
-                Options(
-                    period="2023FY", inbox=inbox, state=state, as_of=stage_time(stage), jobs=jobs
-                )
-            )
-            fy = run_summary(
-                Options(
-                    period="2023FY",
-                    inbox=inbox,
-                    state=state,
-                    as_of=parse_time("2023-12-20T09:00"),
-                    out=reports,
-                    json_out=reports / "2023FY_summary.json",
-                    jobs=jobs,
-                )
-            )
-        else:
-            run_status(opts)
-    assert h1 is not None
-    return DemoResult(out, h1, fy)
-
-
-def main() -> None:
-    """Entry point of ``make demo``: the same as ``aggregator demo --out demo``."""
-    import sys
-
-    from aggregator.cli import app
-
-    sys.argv = ["aggregator", "demo", *(sys.argv[2:] if len(sys.argv) > 2 else ["--out", "demo"])]
-    app()
-
-
-if __name__ == "__main__":
-    main()
+    half = next(o for p, o in made.items() if p.endswith("H1"))
+    whole = next((o for p, o in made.items() if p.endswith("FY")), None)
+    return DemoResult(out, half, whole)
