@@ -20,11 +20,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from aggregator.atomic import atomic_path
 from aggregator.model import ReturnRead
-from aggregator.problems import Problem
+from aggregator.problems import SEVERITY_LABEL, Problem
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
-SEVERITY = {"error": "错误", "warning": "提醒"}
 
 
 def safe_text(cell: Any, value: str) -> None:
@@ -114,7 +113,7 @@ def _mark(wb: openpyxl.Workbook, p: Problem) -> None:
     fill = ERROR_FILL if p.severity == "error" else WARNING_FILL
     if cell.fill is None or cell.fill.fgColor.rgb != "00" + ERROR_FILL.fgColor.rgb[2:]:
         cell.fill = fill
-    text = f"{SEVERITY[p.severity]}：{p.message}"
+    text = f"{SEVERITY_LABEL[p.severity]}：{p.message}"
     if cell.comment is not None:
         text = cell.comment.text + "\n" + text
     cell.comment = Comment(text[:2000], "汇总工具", width=300, height=120)
@@ -131,7 +130,7 @@ def _problem_sheet(wb: openpyxl.Workbook, problems: list[Problem]) -> None:
         safe_text(cell, h)
         cell.font = Font(bold=True)
     for i, p in enumerate(problems, start=1):
-        vals = [str(i), SEVERITY[p.severity], p.sheet, p.cell, p.message, p.code]
+        vals = [str(i), SEVERITY_LABEL[p.severity], p.sheet, p.cell, p.message, p.code]
         for c, v in enumerate(vals, start=1):
             cell = ws.cell(i + 1, c)
             safe_text(cell, v)

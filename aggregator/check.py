@@ -11,8 +11,6 @@ from aggregator.model import ReturnRead
 from aggregator.reader import Context
 from aggregator.workers import Progress, read_many
 
-FORM_NAMES = {"A4": "附件4 活动计划表", "A5": "附件5 成果汇总表"}
-
 
 def period_label(period: str | None) -> str:
     """2023H1 → 2023年上半年, 2023FY → 2023年度, 2023 → 2023年."""

@@ -14,9 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from aggregator import __version__
-from aggregator.check import FORM_NAMES, check_files, period_label
+from aggregator.check import check_files, period_label
 from aggregator.context import load_context
-from aggregator.problems import DataFileError
+from aggregator.problems import SEVERITY_LABEL, DataFileError
+from aggregator.schema import form_label
 from aggregator.summary import Options, Outcome, UsageError, run_status, run_summary
 
 app = typer.Typer(
@@ -26,7 +27,10 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
-SEVERITY = {"error": "[bold red]错误[/]", "warning": "[yellow]提醒[/]"}
+SEVERITY = {
+    "error": f"[bold red]{SEVERITY_LABEL['error']}[/]",
+    "warning": f"[yellow]{SEVERITY_LABEL['warning']}[/]",
+}
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -97,7 +101,7 @@ def _render_check(r: object, annotated: Path | None) -> None:
         if r.sender_county:
             who += f" {r.sender_county}"
         console.print(
-            f"表单：{FORM_NAMES.get(r.form or '', '未识别')}　报送单位：{who}　期次：{period_label(r.period)}　读取行数：{rows}"
+            f"表单：{form_label(r.form)}　报送单位：{who}　期次：{period_label(r.period)}　读取行数：{rows}"
         )
     if r.contact_person or r.contact_phone:
         console.print(f"填报人：{r.contact_person}　电话：{r.contact_phone}")

@@ -111,13 +111,9 @@ def _supersede(members: list[Entry]) -> None:
             owner[k] = e
     for e in members:
         e.keys_won = [k for k, o in owner.items() if o is e]
-        if not e.keys_won:
-            later = [
-                o
-                for o in {id(o): o for o in owner.values()}.values()
-                if o.sub.first_seen >= e.sub.first_seen and o is not e
-            ]
-            by = later[0].sub.name if later else "后来的报表"
+        keys = entry_keys(e.read)
+        if keys and not e.keys_won:
+            by = owner[keys[0]].sub.name
             e.status = "superseded"
             e.reason = f"已被后来报送的“{by}”取代（同一表单、同一期次、同样的县（市、区））。"
 

@@ -16,8 +16,7 @@ from aggregator.decide import Entry
 from aggregator.problems import Problem, warning
 from aggregator.reader import Context
 from aggregator.rules import check_plausibility, check_totals, check_whole_year, quota_rows
-
-FORM_LABEL = {"A4": "附件4 活动计划表", "A5": "附件5 成果汇总表"}
+from aggregator.schema import form_label
 
 
 @dataclass
@@ -333,7 +332,7 @@ def _returns(
                 rows.append(
                     {
                         "city": name,
-                        "form": FORM_LABEL[form],
+                        "form": form_label(form),
                         "deadline": deadline,
                         "files": "\n".join(e.sub.name for e in got),
                         "received_at": first.received_at,
@@ -348,7 +347,7 @@ def _returns(
                     problems.append(
                         warning(
                             "return-late",
-                            f"{name}{FORM_LABEL[form]}于 {first.received_at:%Y-%m-%d %H:%M} 收到，逾期 {first.late_days} 天（截止 {deadline:%Y-%m-%d}）。",
+                            f"{name}{form_label(form)}于 {first.received_at:%Y-%m-%d %H:%M} 收到，逾期 {first.late_days} 天（截止 {deadline:%Y-%m-%d}）。",
                             file=first.sub.name,
                             city=name,
                         )
@@ -357,7 +356,7 @@ def _returns(
                 rows.append(
                     {
                         "city": name,
-                        "form": FORM_LABEL[form],
+                        "form": form_label(form),
                         "deadline": deadline,
                         "files": "",
                         "received_at": None,
@@ -371,20 +370,20 @@ def _returns(
                 problems.append(
                     warning(
                         "return-missing",
-                        f"{name}尚未报送{FORM_LABEL[form]}（{period_label(per)}）。",
+                        f"{name}尚未报送{form_label(form)}（{period_label(per)}）。",
                         city=name,
                     )
                 )
                 chase.append(
                     {
                         "city": name,
-                        "missing": f"{FORM_LABEL[form]}（{period_label(per)}）",
+                        "missing": f"{form_label(form)}（{period_label(per)}）",
                         "contact": contact[0],
                         "phone": contact[1],
                     }
                 )
         if city["missing_counties"] and any(
-            r["city"] == name and r["form"] == FORM_LABEL["A5"] and r["state"] != "未报送"
+            r["city"] == name and r["form"] == form_label("A5") and r["state"] != "未报送"
             for r in rows
         ):
             chase.append(

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
+SEVERITY_LABEL = {"error": "错误", "warning": "提醒"}
 
 
 class DataFileError(Exception):

@@ -16,9 +16,10 @@ from aggregator.check import period_label
 from aggregator.clock import CHINA, parse_time
 from aggregator.context import Context
 from aggregator.facts import Facts
+from aggregator.problems import SEVERITY_LABEL
+from aggregator.schema import form_label
 from aggregator.xlsxstyle import Styles, print_setup
 
-SEVERITY = {"error": "错误", "warning": "提醒"}
 STATUS = {
     "accepted": "已采用",
     "rejected": "拒收",
@@ -237,7 +238,7 @@ def issues_sheet(wb: xlsxwriter.Workbook, st: Styles, issues: list[dict[str, Any
     for n, i in enumerate(issues, start=1):
         ws.write_number(r, 0, n, st.text_center)
         ws.write_string(
-            r, 1, SEVERITY[i["severity"]], st.bad if i["severity"] == "error" else st.unknown
+            r, 1, SEVERITY_LABEL[i["severity"]], st.bad if i["severity"] == "error" else st.unknown
         )
         for c, k in (
             (2, "city"),
@@ -317,7 +318,7 @@ def files_sheet(wb: xlsxwriter.Workbook, st: Styles, subs: list[dict[str, Any]])
             if s["status"] == "rejected"
             else st.unknown,
         )
-        text(ws, r, 3, {"A4": "附件4", "A5": "附件5"}.get(s["form"] or "", ""), st.text_center)
+        text(ws, r, 3, form_label(s["form"], short=True), st.text_center)
         text(ws, r, 4, s["city"], st.text_center)
         text(ws, r, 5, period_label(s["period"]) if s["period"] else "", st.text_center)
         ws.write_datetime(r, 6, naive(parse_time(s["received_at"])), st.datetime)

@@ -117,6 +117,14 @@ def default_schemas() -> dict[str, FormSchema]:
     return load_schemas()
 
 
+def form_label(form: str | None, *, short: bool = False) -> str:
+    """How people see a form: 附件5 成果汇总表 (or just 附件5), from the schema."""
+    schema = default_schemas().get(form or "")
+    if schema is None:
+        return "" if short else "未识别"
+    return schema.name if short else f"{schema.name} {schema.long_name}"
+
+
 def metric_keys() -> list[str]:
     """The eleven metric keys in form order: the project's public vocabulary."""
     return [c.key for c in default_schemas()["A5"].metrics]

@@ -117,32 +117,23 @@ def _read_all(
 
 
 def collect(
-    opts: Options, progress: Progress | None = None
+    opts: Options, ledger: Ledger, as_of: dt.datetime, period: str, progress: Progress | None = None
 ) -> tuple[Context, list[Entry], Facts, int]:
-    """Take in the inbox and build the facts of the period (shared by summary and status)."""
-    as_of = opts.as_of or now()
-    period = resolve_period(opts.period, as_of)
+    """Take in the inbox and build the facts of a resolved period (shared by summary and status)."""
     ctx = load_context(year=int(period[:4]))
     if not opts.inbox.is_dir():
         raise UsageError(f"收件箱文件夹不存在：{opts.inbox}")
-    ledger = Ledger(opts.state)
-    try:
-        scan = scan_inbox(opts.inbox)
-        new = take_in(ledger, scan, iso(as_of))
-        failpoint("after-intake")
-        pairs = _read_all(ledger, ctx, as_of, opts.jobs, progress)
-        failpoint("after-reads")
-        entries = decide(pairs, ctx.policy)
-        ignored = [(n, "") for n, _ in scan.ignored]
-        facts = build_facts(entries, ctx, period, as_of, scan.problems, ignored)
-        ledger.set_statuses(
-            [
-                (e.sub.id, e.read.form, e.read.city, e.read.period, e.status, e.reason)
-                for e in entries
-            ]
-        )
-    finally:
-        ledger.close()
+    scan = scan_inbox(opts.inbox)
+    new = take_in(ledger, scan, iso(as_of))
+    failpoint("after-intake")
+    pairs = _read_all(ledger, ctx, as_of, opts.jobs, progress)
+    failpoint("after-reads")
+    entries = decide(pairs, ctx.policy)
+    ignored = [(n, "") for n, _ in scan.ignored]
+    facts = build_facts(entries, ctx, period, as_of, scan.problems, ignored)
+    ledger.set_statuses(
+        [(e.sub.id, e.read.form, e.read.city, e.read.period, e.status, e.reason) for e in entries]
+    )
     return ctx, entries, facts, new
 
 
@@ -151,34 +142,28 @@ def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
     from aggregator.report import write_report
 
     as_of = opts.as_of or now()
-    opts = Options(**{**opts.__dict__, "as_of": as_of})
+    period = resolve_period(opts.period, as_of)
     with run_lock(opts.state, wait=opts.lock_wait):
         ledger = Ledger(opts.state)
         try:
-            period = resolve_period(opts.period, as_of)
             run_id = ledger.start_run(iso(now()), iso(as_of), period)
-        finally:
-            ledger.close()
-        ctx, entries, facts, new = collect(opts, progress)
-        out = opts.out or Path("reports")
-        target = (
-            out / default_report_name(period)
-            if (out.is_dir() or out.suffix.lower() != ".xlsx")
-            else out
-        )
-        remove_stale(target)
-        with atomic_path(target) as tmp:
-            write_report(tmp, facts, ctx)
-            failpoint("report-half-written")
-        if opts.json_out:
-            remove_stale(opts.json_out)
-            with atomic_path(opts.json_out) as tmp:
-                tmp.write_text(
-                    json.dumps(facts.json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-                )
-        failpoint("after-report")
-        ledger = Ledger(opts.state)
-        try:
+            ctx, _, facts, new = collect(opts, ledger, as_of, period, progress)
+            out = opts.out or Path("reports")
+            target = (
+                out / default_report_name(period)
+                if (out.is_dir() or out.suffix.lower() != ".xlsx")
+                else out
+            )
+            remove_stale(target)
+            with atomic_path(target) as tmp:
+                write_report(tmp, facts, ctx)
+                failpoint("report-half-written")
+            if opts.json_out:
+                remove_stale(opts.json_out)
+                with atomic_path(opts.json_out) as tmp:
+                    text = json.dumps(facts.json, ensure_ascii=False, indent=2) + "\n"
+                    tmp.write_text(text, encoding="utf-8")
+            failpoint("after-report")
             ledger.finish_run(run_id, iso(now()), str(target), new)
         finally:
             ledger.close()
@@ -188,7 +173,11 @@ def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
 def run_status(opts: Options, progress: Progress | None = None) -> Outcome:
     """Take in the inbox and say who has returned what (no report written)."""
     as_of = opts.as_of or now()
-    opts = Options(**{**opts.__dict__, "as_of": as_of})
+    period = resolve_period(opts.period, as_of)
     with run_lock(opts.state, wait=opts.lock_wait, what="status"):
-        _, _, facts, new = collect(opts, progress)
-    return Outcome(facts.json["period"], facts, new, None, None, as_of)
+        ledger = Ledger(opts.state)
+        try:
+            _, _, facts, new = collect(opts, ledger, as_of, period, progress)
+        finally:
+            ledger.close()
+    return Outcome(period, facts, new, None, None, as_of)

@@ -181,28 +181,19 @@ def read_many(
                     except (EOFError, OSError):
                         pass
                 if not s.proc.is_alive():
-                    code = s.proc.exitcode
-                    label = s.task[2]
-                    finish(
-                        s,
-                        reject(
-                            ReturnRead(file=label),
-                            "file-reader-crashed",
-                            f"读取此文件时读取程序异常退出（退出码 {code}），疑似异常或损坏的文件（例如声明了超大的表格范围）。未读取，请用 Excel 另存为 .xlsx 后重新报送。",
-                        ),
+                    code, why = (
+                        "file-reader-crashed",
+                        f"读取此文件时读取程序异常退出（退出码 {s.proc.exitcode}），疑似异常或损坏的文件（例如声明了超大的表格范围）。未读取，请用 Excel 另存为 .xlsx 后重新报送。",
                     )
-                    slots[i] = replace(s)
                 elif time.monotonic() - s.started > limits.read_timeout_seconds:
-                    label = s.task[2]
-                    finish(
-                        s,
-                        reject(
-                            ReturnRead(file=label),
-                            "file-timeout",
-                            f"读取此文件超过 {limits.read_timeout_seconds:.0f} 秒仍未完成，疑似异常文件，未读取。请检查后重新报送。",
-                        ),
+                    code, why = (
+                        "file-timeout",
+                        f"读取此文件超过 {limits.read_timeout_seconds:.0f} 秒仍未完成，疑似异常文件，未读取。请检查后重新报送。",
                     )
-                    slots[i] = replace(s)
+                else:
+                    continue
+                finish(s, reject(ReturnRead(file=s.task[2]), code, why))
+                slots[i] = replace(s)
     finally:
         for s in slots:
             with contextlib.suppress(OSError, ValueError):
