@@ -14,11 +14,11 @@ from rich.console import Console
 from rich.table import Table
 
 from aggregator import __version__
-from aggregator.check import check_files, period_label
-from aggregator.context import load_context
+from aggregator.period import period_label
 from aggregator.problems import SEVERITY_LABEL, DataFileError
-from aggregator.schema import form_label
-from aggregator.summary import Options, Outcome, UsageError, run_status, run_summary
+from aggregator.rulebook import load_context
+from aggregator.rulebook.schema import form_label
+from aggregator.runs import Options, Outcome, UsageError, check_files, run_status, run_summary
 
 app = typer.Typer(
     add_completion=False,
@@ -44,7 +44,7 @@ def templates(
     out: Annotated[Path, typer.Option(help="输出文件夹")] = Path("workbooks/templates"),
 ) -> None:
     """为每个市生成空白的附件4、附件5报表。"""
-    from aggregator.templates import write_templates
+    from aggregator.write.templates import write_templates
 
     try:
         ctx = load_context(year=year)
@@ -86,7 +86,7 @@ def check(
 
 
 def _render_check(r: object, annotated: Path | None) -> None:
-    from aggregator.model import ReturnRead
+    from aggregator.read.returns import ReturnRead
 
     assert isinstance(r, ReturnRead)
     rows = sum(s.rows_read for s in r.sheets)
@@ -216,7 +216,7 @@ def status(
 def _run_errors() -> Iterator[None]:
     """Exit codes and messages of a run: 2 for usage, 1 for what stops it (lock, data files,
     a report that cannot be written, in which case the previous report is untouched)."""
-    from aggregator.lock import LockBusy
+    from aggregator.store.lock import LockBusy
 
     try:
         yield
@@ -295,7 +295,7 @@ def demo(
     whole_year: Annotated[bool, typer.Option(help="同时演示全年汇总")] = True,
 ) -> None:
     """生成全省示例报表（11个市），并完整运行一遍汇总流程。"""
-    from aggregator.demo_run import run_demo
+    from aggregator.demo.run import run_demo
 
     try:
         result = run_demo(out, whole_year=whole_year)

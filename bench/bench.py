@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aggregator.samples import A4Sample, A5Sample, write_a4, write_a5  # noqa: E402
-from aggregator.schema import metric_keys  # noqa: E402
+from aggregator.demo.samples import A4Sample, A5Sample, write_a4, write_a5  # noqa: E402
+from aggregator.rulebook.schema import metric_keys  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 DATA = OUT / "national"  # synthetic national reference: Zhejiang plus ~2,900 sample counties
@@ -91,7 +91,7 @@ def _sample_names() -> list[tuple[str, list[str]]]:
 
 def _counties() -> list[tuple[str, str]]:
     os.environ["AGGREGATOR_DATA"] = str(DATA)
-    from aggregator.reference import load_registry
+    from aggregator.rulebook.reference import load_registry
 
     reg = load_registry(DATA / "reference")
     return [(c.city, c.name) for c in reg.counties]

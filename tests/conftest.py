@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures"))
 
-from aggregator.context import load_context  # noqa: E402
-from aggregator.reader import Context  # noqa: E402
+from aggregator.read.reader import Context  # noqa: E402
+from aggregator.rulebook import load_context  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "calamine-tests"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from content import METRICS
 
-from aggregator.reference import default_registry
-from aggregator.samples import A4Sample, A5Sample, write_a4, write_a5
+from aggregator.demo.samples import A4Sample, A5Sample, write_a4, write_a5
+from aggregator.rulebook.reference import default_registry
 
 REG = default_registry()
 STYLE = {

@@ -11,7 +11,7 @@ from content import A5_HEADER, a5_sample
 from typer.testing import CliRunner
 
 from aggregator.cli import app
-from aggregator.samples import write_a5
+from aggregator.demo.samples import write_a5
 
 TITLE = "2023年上半年“智聚山海·助力共富”专家服务活动成果汇总表"
 HEADER = A5_HEADER
@@ -106,7 +106,7 @@ def test_annotated_copy_marks_cells_and_lists_problems_original_untouched(
 
 
 def test_xls_is_converted_before_annotating(tmp_path: Path, runner: CliRunner) -> None:
-    from aggregator.samples import A5Sample
+    from aggregator.demo.samples import A5Sample
 
     s = a5_sample()
     s = A5Sample(

@@ -6,9 +6,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aggregator.formfind import find_layout
-from aggregator.grid import SheetGrid
-from aggregator.schema import default_schemas
+from aggregator.read.grid import SheetGrid
+from aggregator.read.layout import find_layout
+from aggregator.rulebook.schema import default_schemas
 
 SCHEMAS = default_schemas()
 A5 = [c for c in SCHEMAS["A5"].columns]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.policy import load_policy
 from aggregator.problems import DataFileError
+from aggregator.rulebook.policy import load_policy
 
 POLICY_DIR = Path(__file__).resolve().parents[1] / "workbooks" / "policy"
 

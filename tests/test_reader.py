@@ -10,9 +10,9 @@ import pytest
 import xlsxwriter
 from content import A5_HEADER, METRICS, NINGBO, a4_sample, a5_sample, a5_values
 
-from aggregator.model import ReturnRead
-from aggregator.reader import Context, read_return
-from aggregator.samples import STYLES, A5Sample, write_a4, write_a5
+from aggregator.demo.samples import STYLES, A5Sample, write_a4, write_a5
+from aggregator.read.reader import Context, read_return
+from aggregator.read.returns import ReturnRead
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TITLE_H1 = "2023年上半年“智聚山海·助力共富”专家服务活动成果汇总表"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from aggregator.problems import DataFileError
-from aggregator.reference import default_registry, load_registry
+from aggregator.rulebook.reference import default_registry, load_registry
 
 REG = default_registry()
 

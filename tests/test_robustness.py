@@ -21,12 +21,12 @@ from content import a4_sample, a5_sample
 from typer.testing import CliRunner
 
 from aggregator.cli import app
+from aggregator.demo.samples import write_a4, write_a5
 from aggregator.faults import POINTS
-from aggregator.intake import scan_inbox
-from aggregator.lock import run_lock
-from aggregator.reader import Context
-from aggregator.samples import write_a4, write_a5
-from aggregator.workers import read_many
+from aggregator.read.reader import Context
+from aggregator.read.workers import read_many
+from aggregator.store.intake import scan_inbox
+from aggregator.store.lock import run_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -202,7 +202,7 @@ def test_unwritable_output_keeps_the_previous_report(
         path.write_bytes(b"partial")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("aggregator.report.write_report", full_disk)
+    monkeypatch.setattr("aggregator.write.report.write_report", full_disk)
     result = runner.invoke(app, args)
     assert (
         result.exit_code == 1

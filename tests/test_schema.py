@@ -8,7 +8,7 @@ import pytest
 from content import METRICS
 
 from aggregator.problems import DataFileError
-from aggregator.schema import default_schemas, load_schemas, metric_keys
+from aggregator.rulebook.schema import default_schemas, load_schemas, metric_keys
 
 SCHEMA = Path(__file__).resolve().parents[1] / "workbooks" / "schemas" / "forms.toml"
 

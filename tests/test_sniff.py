@@ -9,8 +9,8 @@ import pytest
 import xlsxwriter
 from conftest import CORPUS
 
-from aggregator.policy import Limits
-from aggregator.sniff import sniff
+from aggregator.read.sniff import sniff
+from aggregator.rulebook.policy import Limits
 
 LIMITS = Limits()
 

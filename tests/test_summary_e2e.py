@@ -320,7 +320,7 @@ def test_official_title_without_period_is_read_by_receipt_time(
 ) -> None:
     from content import a5_sample
 
-    from aggregator.samples import write_a5
+    from aggregator.demo.samples import write_a5
 
     sample = a5_sample()
     sample.title = "2023年“智聚山海·助力共富”专家服务活动成果汇总表"  # as printed in the notice

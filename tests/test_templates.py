@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from aggregator.cli import app
-from aggregator.reader import Context
+from aggregator.read.reader import Context
 from aggregator.textnorm import norm
 
 
@@ -90,7 +90,7 @@ def test_print_setup_a4_landscape_header_repeated(templates: Path) -> None:
 
 
 def test_blank_template_reads_back_as_the_form(templates: Path, ctx: Context) -> None:
-    from aggregator.reader import read_return
+    from aggregator.read.reader import read_return
 
     p = templates / "2023年附件5_专家服务活动成果汇总表_湖州市.xlsx"
     r = read_return(p, p.name, ctx)

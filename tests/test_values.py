@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aggregator.values import parse_count, parse_flag, parse_when
+from aggregator.read.values import parse_count, parse_flag, parse_when
 
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 

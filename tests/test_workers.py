@@ -8,11 +8,11 @@ from pathlib import Path
 
 from content import a5_sample
 
-from aggregator.model import ReturnRead
-from aggregator.policy import Limits
-from aggregator.reader import Context, read_return
-from aggregator.samples import write_a4, write_a5
-from aggregator.workers import read_many
+from aggregator.demo.samples import write_a4, write_a5
+from aggregator.read.reader import Context, read_return
+from aggregator.read.returns import ReturnRead
+from aggregator.read.workers import read_many
+from aggregator.rulebook.policy import Limits
 
 
 def _dying_reader(path: str, label: str, ctx: Context) -> ReturnRead:

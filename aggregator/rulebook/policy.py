@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aggregator.datafiles import data_dir
 from aggregator.problems import DataFileError
-from aggregator.reference import Registry, default_registry
+from aggregator.rulebook.datafiles import data_dir
+from aggregator.rulebook.reference import Registry, default_registry
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
 PERIOD_KINDS = ("H1", "FY")

@@ -12,8 +12,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aggregator.ledger import Ledger
 from aggregator.problems import Problem, warning
+from aggregator.store.ledger import Ledger
 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 SETTLE_SECONDS = 2.0  # a file modified more recently than this is watched for growth

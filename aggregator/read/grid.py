@@ -11,7 +11,7 @@ from typing import Any
 import python_calamine as pc
 
 from aggregator.problems import Problem, col_letter, error, warning
-from aggregator.sniff import Sniff, col_number
+from aggregator.read.sniff import Sniff, col_number
 
 
 class UnreadableFile(Exception):

@@ -9,8 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from aggregator.datafiles import data_dir
 from aggregator.problems import DataFileError
+from aggregator.rulebook.datafiles import data_dir
 from aggregator.textnorm import norm
 
 TOTAL_WORDS = ("合计", "总计", "小计", "全市合计", "全省合计", "汇总")

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import xlsxwriter
 
-from aggregator import report_sheets
-from aggregator.check import period_label
-from aggregator.facts import Facts
+from aggregator.judge.facts import Facts
+from aggregator.period import period_label
 from aggregator.problems import col_letter
-from aggregator.reader import Context
-from aggregator.report_sheets import finish, sub, text, top
-from aggregator.schema import Column
-from aggregator.xlsxstyle import Styles
+from aggregator.read.reader import Context
+from aggregator.rulebook.schema import Column
+from aggregator.write import sheets as report_sheets
+from aggregator.write.sheets import finish, sub, text, top
+from aggregator.write.xlsx import Styles
 
 
 def report_title(ctx: Context, period: str) -> str:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aggregator.context import Context
-from aggregator.formfind import Layout, row_is_empty
-from aggregator.grid import SheetGrid
-from aggregator.model import Activity, Figures, ReturnRead, TotalRow
 from aggregator.problems import a1
-from aggregator.reference import Registry, Resolution
+from aggregator.read.grid import SheetGrid
+from aggregator.read.layout import Layout, row_is_empty
+from aggregator.read.returns import Activity, Figures, ReturnRead, TotalRow
+from aggregator.read.values import Count, parse_count, parse_flag, parse_when
+from aggregator.rulebook import Context
+from aggregator.rulebook.reference import Registry, Resolution
 from aggregator.textnorm import clean, norm
-from aggregator.values import Count, parse_count, parse_flag, parse_when
 
 
 def _count_problem(

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aggregator.clock import parse_time
-from aggregator.policy import Policy
-from aggregator.reference import Registry
-from aggregator.samples import A4Sample, A5Sample, write_a4, write_a5
-from aggregator.schema import metric_keys
-from aggregator.templates import sender_label
+from aggregator.demo.samples import A4Sample, A5Sample, write_a4, write_a5
+from aggregator.rulebook.policy import Policy
+from aggregator.rulebook.reference import Registry
+from aggregator.rulebook.schema import metric_keys
+from aggregator.write.templates import sender_label
 
 MARKER = ".aggregator-demo"
 CITY_STYLE = {

@@ -8,16 +8,16 @@ from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from aggregator.context import Context
-from aggregator.formfind import Layout, Meta, find_layout, is_footer, read_meta, row_is_empty
-from aggregator.grid import SheetGrid, UnreadableFile, read_grids
-from aggregator.model import ReturnRead, SheetNote
 from aggregator.problems import a1
-from aggregator.rows import city_row_as_total, read_a4, read_a5
-from aggregator.schema import FormSchema
-from aggregator.sniff import SPREADSHEET_KINDS, sniff
+from aggregator.read.grid import SheetGrid, UnreadableFile, read_grids
+from aggregator.read.layout import Layout, Meta, find_layout, is_footer, read_meta, row_is_empty
+from aggregator.read.returns import ReturnRead, SheetNote
+from aggregator.read.rows import city_row_as_total, read_a4, read_a5
+from aggregator.read.sniff import SPREADSHEET_KINDS, sniff
+from aggregator.read.values import parse_when
+from aggregator.rulebook import Context
+from aggregator.rulebook.schema import FormSchema
 from aggregator.textnorm import norm
-from aggregator.values import parse_when
 
 READER_VERSION = "1"
 

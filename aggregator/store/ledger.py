@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aggregator.model import ReturnRead
+from aggregator.read.returns import ReturnRead
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (

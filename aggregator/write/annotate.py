@@ -18,9 +18,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from aggregator.atomic import atomic_path
-from aggregator.model import ReturnRead
 from aggregator.problems import SEVERITY_LABEL, Problem
+from aggregator.read.returns import ReturnRead
+from aggregator.store.atomic import atomic_path
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")

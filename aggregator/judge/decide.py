@@ -8,10 +8,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aggregator.clock import parse_time
-from aggregator.ledger import Submission
-from aggregator.model import ReturnRead
-from aggregator.policy import Policy
 from aggregator.problems import Problem
+from aggregator.read.returns import ReturnRead
+from aggregator.rulebook.policy import Policy
+from aggregator.store.ledger import Submission
 
 
 @dataclass

@@ -12,13 +12,13 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from aggregator import __version__
-from aggregator.check import period_label
 from aggregator.clock import CHINA, parse_time
-from aggregator.context import Context
-from aggregator.facts import Facts
+from aggregator.judge.facts import Facts
+from aggregator.period import period_label
 from aggregator.problems import SEVERITY_LABEL
-from aggregator.schema import form_label
-from aggregator.xlsxstyle import Styles, print_setup
+from aggregator.rulebook import Context
+from aggregator.rulebook.schema import form_label
+from aggregator.write.xlsx import Styles, print_setup
 
 STATUS = {
     "accepted": "已采用",

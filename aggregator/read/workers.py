@@ -19,8 +19,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from aggregator.model import ReturnRead
-from aggregator.reader import Context, read_return, reject
+from aggregator.read.reader import Context, read_return, reject
+from aggregator.read.returns import ReturnRead
 
 Progress = Callable[[int, int, str], None]
 Reader = Callable[[str, str, Context], ReturnRead]

@@ -7,7 +7,7 @@ from typing import Any
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from aggregator.schema import Column
+from aggregator.rulebook.schema import Column
 
 BODY_FONT = "宋体"
 TITLE_FONT = "黑体"

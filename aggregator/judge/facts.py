@@ -10,13 +10,13 @@ from typing import Any
 import pandas as pd
 
 from aggregator import __version__
-from aggregator.check import period_label
 from aggregator.clock import iso
-from aggregator.decide import Entry
+from aggregator.judge.checks import check_plausibility, check_totals, check_whole_year, quota_rows
+from aggregator.judge.decide import Entry
+from aggregator.period import period_label
 from aggregator.problems import Problem, warning
-from aggregator.reader import Context
-from aggregator.rules import check_plausibility, check_totals, check_whole_year, quota_rows
-from aggregator.schema import form_label
+from aggregator.read.reader import Context
+from aggregator.rulebook.schema import form_label
 
 
 @dataclass

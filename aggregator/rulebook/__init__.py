@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from aggregator.datafiles import data_dir
-from aggregator.policy import Policy, load_policy
 from aggregator.problems import DataFileError
-from aggregator.reference import Registry, default_registry
-from aggregator.schema import FormSchema, default_schemas
+from aggregator.rulebook.datafiles import data_dir
+from aggregator.rulebook.policy import Policy, load_policy
+from aggregator.rulebook.reference import Registry, default_registry
+from aggregator.rulebook.schema import FormSchema, default_schemas
 
 
 @dataclass(frozen=True)

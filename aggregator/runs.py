@@ -5,23 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from aggregator.atomic import atomic_path, remove_stale
 from aggregator.clock import iso, now
-from aggregator.context import load_context, policy_years
-from aggregator.datafiles import data_dir
-from aggregator.decide import Entry, decide
-from aggregator.facts import Facts, build_facts
 from aggregator.faults import failpoint
-from aggregator.intake import scan_inbox, take_in
-from aggregator.ledger import Ledger, Submission
-from aggregator.lock import run_lock
-from aggregator.model import ReturnRead
-from aggregator.policy import load_policy
-from aggregator.reader import READER_VERSION, Context
-from aggregator.workers import Progress, read_many
+from aggregator.judge.decide import Entry, decide
+from aggregator.judge.facts import Facts, build_facts
+from aggregator.read.reader import READER_VERSION, Context
+from aggregator.read.returns import ReturnRead
+from aggregator.read.workers import Progress, read_many
+from aggregator.rulebook import load_context, policy_years
+from aggregator.rulebook.datafiles import data_dir
+from aggregator.rulebook.policy import load_policy
+from aggregator.store.atomic import atomic_path, remove_stale
+from aggregator.store.intake import scan_inbox, take_in
+from aggregator.store.ledger import Ledger, Submission
+from aggregator.store.lock import run_lock
+from aggregator.write.annotate import write_annotated
 
 
 class UsageError(Exception):
@@ -139,7 +141,7 @@ def collect(
 
 def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
     """Take in the inbox and write the provincial summary workbook (and JSON) atomically."""
-    from aggregator.report import write_report
+    from aggregator.write.report import write_report
 
     as_of = opts.as_of or now()
     period = resolve_period(opts.period, as_of)
@@ -181,3 +183,68 @@ def run_status(opts: Options, progress: Progress | None = None) -> Outcome:
         finally:
             ledger.close()
     return Outcome(period, facts, new, None, None, as_of)
+
+
+@dataclass
+class CheckReport:
+    """The results of checking some files, and where annotated copies went."""
+
+    results: list[ReturnRead]
+    annotated: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether any file has an error (rejected or not)."""
+        return any(r.errors for r in self.results)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """Machine-readable form of the report."""
+        out = []
+        for r in self.results:
+            out.append(
+                {
+                    "file": r.file,
+                    "kind": r.kind,
+                    "form": r.form,
+                    "city": r.city,
+                    "sender_county": r.sender_county,
+                    "period": r.period,
+                    "rejected": r.rejected,
+                    "rows_read": sum(s.rows_read for s in r.sheets),
+                    "sheets": [
+                        {
+                            "name": s.name,
+                            "status": s.status,
+                            "form": s.form,
+                            "header_cell": s.header_cell,
+                            "rows_read": s.rows_read,
+                        }
+                        for s in r.sheets
+                    ],
+                    "contact_person": r.contact_person,
+                    "contact_phone": r.contact_phone,
+                    "annotated": str(self.annotated[r.file]) if r.file in self.annotated else None,
+                    "issues": [p.to_json() for p in r.problems],
+                }
+            )
+        return out
+
+
+def check_files(
+    paths: list[Path],
+    ctx: Context,
+    *,
+    annotate_dir: Path | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> CheckReport:
+    """Read each file as the summary would; optionally write annotated copies."""
+    files = [(p, str(p)) for p in paths]
+    results = read_many(files, ctx, jobs=jobs, progress=progress)
+    report = CheckReport(results)
+    if annotate_dir is not None:
+        for (p, _), r in zip(files, results, strict=True):
+            target = write_annotated(p, r, annotate_dir)
+            if target:
+                report.annotated[r.file] = target
+    return report

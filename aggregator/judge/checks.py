@@ -6,10 +6,10 @@ from typing import Any
 
 import pandas as pd
 
-from aggregator.decide import Entry
-from aggregator.policy import Policy
+from aggregator.judge.decide import Entry
 from aggregator.problems import Problem, error, warning
-from aggregator.schema import FormSchema
+from aggregator.rulebook.policy import Policy
+from aggregator.rulebook.schema import FormSchema
 
 
 def check_totals(entries: list[Entry], schema: FormSchema) -> list[Problem]:

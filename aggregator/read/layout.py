@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from aggregator.grid import SheetGrid
-from aggregator.schema import Column, FormSchema
+from aggregator.read.grid import SheetGrid
+from aggregator.rulebook.schema import Column, FormSchema
 from aggregator.textnorm import clean, norm
 
 HEADER_SCAN_ROWS = 40

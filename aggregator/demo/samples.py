@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from aggregator.problems import col_letter
-from aggregator.schema import FormSchema, default_schemas
-from aggregator.values import parse_count
+from aggregator.read.values import parse_count
+from aggregator.rulebook.schema import FormSchema, default_schemas
 
 STYLES = ("xlsxwriter", "openpyxl", "pandas", "xls")
 

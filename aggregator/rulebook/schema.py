@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from aggregator.datafiles import data_dir
 from aggregator.problems import DataFileError
+from aggregator.rulebook.datafiles import data_dir
 from aggregator.textnorm import norm
 
 TYPES = ("int", "text", "count", "period", "flag", "county", "area")

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aggregator.clock import parse_time
-from aggregator.context import load_context
-from aggregator.demo import prepare, stage_into_inbox, stage_time, write_demo
-from aggregator.summary import Options, Outcome, run_status, run_summary
+from aggregator.demo.province import prepare, stage_into_inbox, stage_time, write_demo
+from aggregator.rulebook import load_context
+from aggregator.runs import Options, Outcome, run_status, run_summary
 
 
 @dataclass

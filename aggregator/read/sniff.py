@@ -12,7 +12,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aggregator.policy import Limits
+from aggregator.rulebook.policy import Limits
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SPREADSHEET_KINDS = ("xlsx", "xlsm", "xlsb", "xls", "ods")

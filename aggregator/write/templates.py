@@ -8,11 +8,11 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from aggregator.atomic import atomic_path
-from aggregator.policy import Policy
-from aggregator.reference import Registry
-from aggregator.schema import Column, FormSchema
-from aggregator.xlsxstyle import Styles, print_setup, write_form_top
+from aggregator.rulebook.policy import Policy
+from aggregator.rulebook.reference import Registry
+from aggregator.rulebook.schema import Column, FormSchema
+from aggregator.store.atomic import atomic_path
+from aggregator.write.xlsx import Styles, print_setup, write_form_top
 
 PLAN_ROWS = 60
 COUNT_MESSAGE = {
