@@ -19,6 +19,7 @@ from aggregator.problems import SEVERITY_LABEL, DataFileError
 from aggregator.rulebook import load_context
 from aggregator.rulebook.schema import form_label
 from aggregator.runs import Options, Outcome, UsageError, check_files, run_status, run_summary
+from aggregator.vocab import Form
 
 app = typer.Typer(
     add_completion=False,
@@ -40,7 +41,7 @@ def _fail(message: str, code: int = 1) -> None:
 
 @app.command()
 def templates(
-    year: Annotated[int, typer.Option(help="政策年度")] = 2023,
+    year: Annotated[int | None, typer.Option(help="政策年度（默认最新的政策文件）")] = None,
     out: Annotated[Path, typer.Option(help="输出文件夹")] = Path("workbooks/templates"),
 ) -> None:
     """为每个市生成空白的附件4、附件5报表。"""
@@ -182,23 +183,23 @@ def status(
         outcome = run_status(opts)
     f = outcome.facts
     t = Table(
-        title=f"{f.json['period_label']}报送情况（截至 {outcome.as_of:%Y-%m-%d %H:%M}）",
+        title=f"{outcome.period.label}报送情况（截至 {outcome.as_of:%Y-%m-%d %H:%M}）",
         header_style="bold",
     )
     for h in ("设区市", "表单", "状态", "收到时间", "县（市、区）", "填报人", "电话"):
         t.add_column(h)
-    cities = {c["city"]: c for c in f.json["cities"]}
+    cities = {c.city: c for c in f.cities}
     for r in f.returns:
-        c = cities[r["city"]]
-        colour = "green" if r["on_time"] else "red" if r["state"] == "未报送" else "yellow"
+        c = cities[r.city]
+        colour = "green" if r.on_time else "red" if r.received_at is None else "yellow"
         t.add_row(
-            r["city"],
-            r["form"][:3],
-            f"[{colour}]{r['state']}[/]",
-            f"{r['received_at']:%m-%d %H:%M}" if r["received_at"] else "—",
-            f"{c['counties_reported']}/{c['counties_expected']}" if "附件5" in r["form"] else "",
-            r["contact"],
-            r["phone"],
+            r.city,
+            form_label(r.form, short=True),
+            f"[{colour}]{r.state}[/]",
+            f"{r.received_at:%m-%d %H:%M}" if r.received_at else "—",
+            f"{c.counties_reported}/{c.counties_expected}" if r.form == Form.RESULTS else "",
+            r.contact,
+            r.phone,
         )
     console.print(t)
     if f.chase:
@@ -206,7 +207,7 @@ def status(
         for h in ("设区市", "缺少", "填报人", "电话"):
             ct.add_column(h)
         for x in f.chase:
-            ct.add_row(x["city"], x["missing"], x["contact"], x["phone"])
+            ct.add_row(x.city, x.missing, x.contact, x.phone)
         console.print(ct)
     else:
         console.print("[green]所有市均已报送。[/]")
@@ -259,31 +260,20 @@ class _progress:
 
 
 def _render_digest(outcome: Outcome) -> None:
-    f = outcome.facts.json
-    subs = f["submissions"]
-    counts = {
-        k: sum(1 for s in subs if s["status"] == k)
-        for k in ("accepted", "rejected", "superseded", "duplicate", "ignored")
-    }
+    d = outcome.facts.digest
+    n = d.statuses
     console.print(
-        f"[bold]{f['period_label']}[/]（截至 {outcome.as_of:%Y-%m-%d %H:%M}）：本次新收 {outcome.new_files} 个文件；共 {len(subs)} 个，其中采用 {counts['accepted']}、拒收 {counts['rejected']}、被取代 {counts['superseded']}、重复 {counts['duplicate']}、忽略 {counts['ignored']}。"
+        f"[bold]{outcome.period.label}[/]（截至 {outcome.as_of:%Y-%m-%d %H:%M}）：本次新收 {outcome.new_files} 个文件；共 {d.files} 个，其中采用 {n['accepted']}、拒收 {n['rejected']}、被取代 {n['superseded']}、重复 {n['duplicate']}、忽略 {n['ignored']}。"
     )
-    p = f["province"]
-    if not p["counties_reported"]:
+    if not d.counties_reported:
         console.print("[yellow]尚无县（市、区）报送本期成果汇总表。[/]")
     else:
         console.print(
-            f"已报送 {p['counties_reported']}/{p['counties_expected']} 个县（市、区）；服务团 {p['totals']['teams_completed']} 个，邀请专家 {p['totals']['expert_visits']} 人次。"
+            f"已报送 {d.counties_reported}/{d.counties_expected} 个县（市、区）；服务团 {d.teams} 个，邀请专家 {d.expert_visits} 人次。"
         )
-    errors = sum(1 for i in f["issues"] if i["severity"] == "error")
+    console.print(f"数据问题：错误 {d.errors} 条，提醒 {d.warnings} 条（见汇总表“数据问题”）。")
     console.print(
-        f"数据问题：错误 {errors} 条，提醒 {len(f['issues']) - errors} 条（见汇总表“数据问题”）。"
-    )
-    missed = [c for c in f["counties"] if c["activities_ok"] is False]
-    demo = [c["city"] for c in f["cities"] if c["demo_team_ok"] is False]
-    joint = [c for c in f["counties"] if c["joint_ok"] is False]
-    console.print(
-        f"配额未达标：活动数 {len(missed)} 个县，联办活动 {len(joint)} 个县，示范团 {len(demo)} 个市（见“配额达标”）。"
+        f"配额未达标：活动数 {d.counties_short} 个县，联办活动 {d.joint_short} 个县，示范团 {d.cities_without_demo_team} 个市（见“配额达标”）。"
     )
 
 
@@ -310,7 +300,7 @@ def demo(
     if result.fy:
         console.print(f"全年汇总表：[bold]{result.fy.report}[/]")
     console.print(
-        f"可用 aggregator status --period 2023H1 --inbox {out / 'inbox'} --state {out / 'state'} --as-of 2023-06-20 查看报送情况。"
+        f"可用 aggregator status --period {result.h1.period} --inbox {out / 'inbox'} --state {out / 'state'} --as-of {result.status_hint:%Y-%m-%d} 查看报送情况。"
     )
 
 

@@ -53,18 +53,3 @@ def error(code: str, message: str, **where: Any) -> Problem:
 def warning(code: str, message: str, **where: Any) -> Problem:
     """A warning: used, but the sender or analyst should look."""
     return Problem("warning", code, message, **where)
-
-
-def col_letter(col: int) -> str:
-    """0-based column index to Excel letters (0 → A)."""
-    s = ""
-    col += 1
-    while col:
-        col, r = divmod(col - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
-def a1(row: int, col: int) -> str:
-    """0-based row and column to an A1 address."""
-    return f"{col_letter(col)}{row + 1}"

@@ -13,12 +13,12 @@ from aggregator.clock import iso, now
 from aggregator.faults import failpoint
 from aggregator.judge.decide import Entry, decide
 from aggregator.judge.facts import Facts, build_facts
+from aggregator.period import Period
 from aggregator.read.reader import READER_VERSION, Context
 from aggregator.read.returns import ReturnRead
 from aggregator.read.workers import Progress, read_many
-from aggregator.rulebook import load_context, policy_years
+from aggregator.rulebook import load_context, resolve_period
 from aggregator.rulebook.datafiles import data_dir
-from aggregator.rulebook.policy import load_policy
 from aggregator.store.atomic import atomic_path, remove_stale
 from aggregator.store.intake import scan_inbox, take_in
 from aggregator.store.ledger import Ledger, Submission
@@ -48,7 +48,7 @@ class Options:
 class Outcome:
     """What a run did."""
 
-    period: str
+    period: Period
     facts: Facts
     new_files: int
     report: Path | None
@@ -56,32 +56,16 @@ class Outcome:
     as_of: dt.datetime
 
 
-def resolve_period(period: str, as_of: dt.datetime) -> str:
-    """``2023H1``/``2023FY`` as given (checked), or ``auto``: the latest period whose deadline passed."""
-    years = policy_years()
-    if period != "auto":
-        if len(period) != 6 or not period[:4].isdigit() or period[4:] not in ("H1", "FY"):
-            raise UsageError(f"期次“{period}”不对：应为 2023H1（上半年）、2023FY（全年）或 auto。")
-        if int(period[:4]) not in years:
-            raise UsageError(
-                f"没有 {period[:4]} 年的政策文件（已有：{'、'.join(map(str, years))}）。"
-            )
-        return period
-    passed: list[tuple[dt.datetime, str]] = []
-    for y in years:
-        pol = load_policy(data_dir("policy") / f"{y}.toml")
-        for p in ("H1", "FY"):
-            end = pol.deadline_end("A5", f"{y}{p}")
-            if end <= as_of:
-                passed.append((end, f"{y}{p}"))
-    if passed:
-        return max(passed)[1]
-    return f"{years[0]}H1"
-
-
-def default_report_name(period: str) -> str:
+def default_report_name(period: Period) -> str:
     """e.g. 2023H1_专家服务活动成果汇总表.xlsx."""
-    return f"{period}_专家服务活动成果汇总表.xlsx"
+    return f"{period.code}_专家服务活动成果汇总表.xlsx"
+
+
+def _period(text: str, as_of: dt.datetime) -> Period:
+    try:
+        return resolve_period(text, as_of)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 def _fingerprint(ctx: Context) -> str:
@@ -119,10 +103,14 @@ def _read_all(
 
 
 def collect(
-    opts: Options, ledger: Ledger, as_of: dt.datetime, period: str, progress: Progress | None = None
+    opts: Options,
+    ledger: Ledger,
+    as_of: dt.datetime,
+    period: Period,
+    progress: Progress | None = None,
 ) -> tuple[Context, list[Entry], Facts, int]:
     """Take in the inbox and build the facts of a resolved period (shared by summary and status)."""
-    ctx = load_context(year=int(period[:4]))
+    ctx = load_context(year=period.year)
     if not opts.inbox.is_dir():
         raise UsageError(f"收件箱文件夹不存在：{opts.inbox}")
     scan = scan_inbox(opts.inbox)
@@ -144,11 +132,11 @@ def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
     from aggregator.write.report import write_report
 
     as_of = opts.as_of or now()
-    period = resolve_period(opts.period, as_of)
+    period = _period(opts.period, as_of)
     with run_lock(opts.state, wait=opts.lock_wait):
         ledger = Ledger(opts.state)
         try:
-            run_id = ledger.start_run(iso(now()), iso(as_of), period)
+            run_id = ledger.start_run(iso(now()), iso(as_of), period.code)
             ctx, _, facts, new = collect(opts, ledger, as_of, period, progress)
             out = opts.out or Path("reports")
             target = (
@@ -175,7 +163,7 @@ def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
 def run_status(opts: Options, progress: Progress | None = None) -> Outcome:
     """Take in the inbox and say who has returned what (no report written)."""
     as_of = opts.as_of or now()
-    period = resolve_period(opts.period, as_of)
+    period = _period(opts.period, as_of)
     with run_lock(opts.state, wait=opts.lock_wait, what="status"):
         ledger = Ledger(opts.state)
         try:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from aggregator.period import Period
 from aggregator.problems import DataFileError
 from aggregator.rulebook.policy import load_policy
 
@@ -91,5 +92,5 @@ def test_analyst_can_add_a_pairing_without_code(tmp_path: Path) -> None:
 
 def test_deadline_day_counts_to_its_end_china_time() -> None:
     p = load_policy(POLICY_DIR / "2023.toml")
-    end = p.deadline_end("A5", "2023H1")
+    end = p.deadline_end(Period.parse("2023H1"))
     assert end.isoformat() == "2023-06-11T00:00:00+08:00"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 from aggregator.clock import parse_time
 from aggregator.demo.province import prepare, stage_into_inbox, stage_time, write_demo
+from aggregator.period import Period
 from aggregator.rulebook import load_context
 from aggregator.runs import Options, Outcome, run_status, run_summary
 
@@ -19,17 +21,22 @@ class DemoResult:
     h1: Outcome
     fy: Outcome | None
 
+    @property
+    def status_hint(self) -> dt.datetime:
+        """A time to try ``status`` at: when the half-year summary was made."""
+        return self.h1.as_of
+
 
 def run_demo(out: Path, *, whole_year: bool = True, jobs: int | None = None) -> DemoResult:
     """Write the sample, take each stage in as of its date, and write the H1 (and FY) summary."""
-    ctx = load_context(year=2023)
+    ctx = load_context()
     prepare(out)
     stages = write_demo(out, ctx.registry, ctx.policy)
     inbox, state, reports = out / "inbox", out / "state", out / "reports"
     inbox.mkdir(parents=True, exist_ok=True)
-    made: dict[str, Outcome] = {}
+    made: dict[Period, Outcome] = {}
     for stage in stages:
-        if stage.period.endswith("FY") and not whole_year:
+        if Period.parse(stage.period).is_whole and not whole_year:
             break
         stage_into_inbox(stage, out / "returns", inbox)
         run_status(
@@ -38,7 +45,7 @@ def run_demo(out: Path, *, whole_year: bool = True, jobs: int | None = None) -> 
             )
         )
         if stage.summary_at:
-            made[stage.period] = run_summary(
+            made[Period.parse(stage.period)] = run_summary(
                 Options(
                     period=stage.period,
                     inbox=inbox,
@@ -49,6 +56,6 @@ def run_demo(out: Path, *, whole_year: bool = True, jobs: int | None = None) -> 
                     jobs=jobs,
                 )
             )
-    half = next(o for p, o in made.items() if p.endswith("H1"))
-    whole = next((o for p, o in made.items() if p.endswith("FY")), None)
+    half = next(o for p, o in made.items() if p.is_half)
+    whole = next((o for p, o in made.items() if p.is_whole), None)
     return DemoResult(out, half, whole)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aggregator.problems import col_letter
+from aggregator.cells import col_letter
 from aggregator.read.values import parse_count
 from aggregator.rulebook.schema import FormSchema, default_schemas
 

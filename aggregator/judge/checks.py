@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from aggregator.judge.decide import Entry
+from aggregator.judge.merge import CountyFacts
 from aggregator.problems import Problem, error, warning
 from aggregator.rulebook.policy import Policy
 from aggregator.rulebook.schema import FormSchema
+from aggregator.vocab import ACTIVITIES_DONE, EXPERT_VISITS, Form
 
 
 def check_totals(entries: list[Entry], schema: FormSchema) -> list[Problem]:
@@ -17,7 +17,7 @@ def check_totals(entries: list[Entry], schema: FormSchema) -> list[Problem]:
     out: list[Problem] = []
     labels = {c.key: c.label for c in schema.metrics}
     for e in entries:
-        if not e.counted or e.read.form != "A5":
+        if not e.counted or e.read.form != Form.RESULTS:
             continue
         for t in e.read.totals:
             rows = [f for f in e.read.figures if f.sheet == t.sheet]
@@ -73,7 +73,7 @@ def check_plausibility(
     if counties.empty:
         return out
     for county, row in counties.iterrows():
-        v, t = row.get("expert_visits"), row.get("teams_completed")
+        v, t = row.get(EXPERT_VISITS), row.get(ACTIVITIES_DONE)
         if pd.notna(v) and pd.notna(t) and v < t:
             out.append(
                 warning(
@@ -107,95 +107,14 @@ def check_plausibility(
     return out
 
 
-def quota_rows(
-    county_facts: list[dict[str, Any]],
-    city_facts: list[dict[str, Any]],
-    period: str,
-    policy: Policy,
-) -> list[dict[str, Any]]:
-    """One row per county/city and quota: 达标, 未达标 (with the shortfall) or 无法核验."""
-    rows: list[dict[str, Any]] = []
-    fy = period.endswith("FY")
-    for c in county_facts:
-        need = policy.county_min_activities
-        have = (
-            c["metrics"]["teams_completed"]
-            if fy and c["metrics"]
-            else c["planned_activities"]
-            if not fy
-            else None
+def check_pairings(counties: list[CountyFacts], policy: Policy) -> list[Problem]:
+    """Mountain counties the pairing file gives no usable partner: their joint quota is unknown."""
+    unpaired = [c.county for c in counties if c.mountain and not c.paired_with]
+    if not unpaired:
+        return []
+    return [
+        warning(
+            "pairing-unknown",
+            f"以下山区县在结对文件中没有可用的结对关系，联办活动无法核验：{'、'.join(unpaired)}。请在 {policy.pairings_path.name} 中补充。",
         )
-        rows.append(
-            _quota(
-                c["city"],
-                c["county"],
-                "全年至少开展活动（场）" if fy else "计划活动（场）",
-                need,
-                have,
-                c["activities_ok"],
-                plan=c["planned_activities"] if fy else None,
-            )
-        )
-        if c["paired_with"]:
-            rows.append(
-                _quota(
-                    c["city"],
-                    c["county"],
-                    f"与结对地区联办活动（{'、'.join(c['paired_with'])}）",
-                    policy.coastal_min_joint_activities,
-                    c["joint_activities"],
-                    c["joint_ok"],
-                )
-            )
-        else:
-            rows.append(
-                {
-                    "city": c["city"],
-                    "county": c["county"],
-                    "quota": "与结对地区联办活动",
-                    "required": policy.coastal_min_joint_activities,
-                    "actual": None,
-                    "status": "无法核验",
-                    "shortfall": None,
-                    "note": "未掌握结对关系，无法核验（可在结对文件中补充）",
-                }
-            )
-    for c in city_facts:
-        rows.append(
-            _quota(
-                c["city"],
-                "",
-                "专家服务示范团活动（次）",
-                policy.city_min_demo_team_activities,
-                c["demo_team_activities"] if c["demo_team_ok"] is not None else None,
-                c["demo_team_ok"],
-            )
-        )
-    return rows
-
-
-def _quota(
-    city: str,
-    county: str,
-    quota: str,
-    need: int,
-    have: int | None,
-    ok: bool | None,
-    plan: int | None = None,
-) -> dict[str, Any]:
-    status = "无法核验" if ok is None else "达标" if ok else "未达标"
-    note = ""
-    if ok is None:
-        note = "尚未报送，无法核验"
-    if plan is not None:
-        note = (note + "；" if note else "") + f"计划 {plan} 场"
-    return {
-        "city": city,
-        "county": county,
-        "quota": quota,
-        "required": need,
-        "actual": have,
-        "status": status,
-        "shortfall": (need - have) if ok is False and have is not None else None,
-        "note": note,
-    }
+    ]

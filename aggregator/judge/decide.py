@@ -5,13 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from aggregator.clock import parse_time
+from aggregator.period import Period
 from aggregator.problems import Problem
 from aggregator.read.returns import ReturnRead
 from aggregator.rulebook.policy import Policy
 from aggregator.store.ledger import Submission
+from aggregator.vocab import Form, Status, unit_key
+
+
+@dataclass
+class Change:
+    """What a later return changed for one unit: a metric (or the planned count) before and after."""
+
+    key: str
+    old_file: str
+    new_file: str
+    metric: str
+    old: int | None
+    new: int | None
 
 
 @dataclass
@@ -20,10 +33,10 @@ class Entry:
 
     sub: Submission
     read: ReturnRead
-    status: str = "accepted"  # accepted | rejected | superseded | duplicate
+    status: Status = Status.ACCEPTED
     reason: str = ""
     keys_won: list[str] = field(default_factory=list)
-    changes: list[dict[str, Any]] = field(default_factory=list)  # what this entry changed
+    changes: list[Change] = field(default_factory=list)  # what this entry changed
     received_at: dt.datetime = field(default_factory=lambda: dt.datetime.min)
     on_time: bool | None = None
     late_days: int = 0
@@ -31,7 +44,7 @@ class Entry:
     @property
     def counted(self) -> bool:
         """Whether any of its rows count in the summary."""
-        return self.status == "accepted"
+        return self.status == Status.ACCEPTED
 
     @property
     def group(self) -> tuple[str | None, str | None, str | None]:
@@ -43,9 +56,9 @@ def entry_keys(read: ReturnRead) -> list[str]:
     """The units a return speaks for: each county, and ``市本级:<city>`` for city-level rows."""
     keys: list[str] = []
     for f in read.figures:
-        keys.append(f.county or f"市本级:{f.city}")
+        keys.append(unit_key(f.county, f.city))
     for a in read.activities:
-        keys.append(a.county or f"市本级:{a.city or read.city}")
+        keys.append(unit_key(a.county, a.city or read.city))
     return list(dict.fromkeys(keys))
 
 
@@ -53,10 +66,14 @@ def _period_from_receipt(read: ReturnRead, received: dt.datetime, policy: Policy
     """A results return that says nothing of its period (the notice's own title does not) is
     taken as answering the deadline it arrived for, with a warning asking to say it."""
     errors = [p for p in read.problems if p.severity == "error"]
-    if not (read.rejected and read.form == "A5" and [p.code for p in errors] == ["period-unknown"]):
+    if not (
+        read.rejected
+        and read.form == Form.RESULTS
+        and [p.code for p in errors] == ["period-unknown"]
+    ):
         return read
     period = policy.period_by_receipt(received)
-    label = "上半年" if period.endswith("H1") else "全年"
+    label = period.word
     note = Problem(
         "warning",
         "period-from-receipt",
@@ -65,7 +82,7 @@ def _period_from_receipt(read: ReturnRead, received: dt.datetime, policy: Policy
         city=read.city or "",
     )
     problems = [p for p in read.problems if p.code != "period-unknown"] + [note]
-    return replace(read, period=period, rejected=False, reason="", problems=problems)
+    return replace(read, period=period.code, rejected=False, reason="", problems=problems)
 
 
 def decide(pairs: list[tuple[Submission, ReturnRead]], policy: Policy) -> list[Entry]:
@@ -77,27 +94,30 @@ def decide(pairs: list[tuple[Submission, ReturnRead]], policy: Policy) -> list[E
     first_by_hash: dict[str, Entry] = {}
     for e in entries:
         if e.sub.sha256 in first_by_hash:
-            e.status = "duplicate"
+            e.status = Status.DUPLICATE
             e.reason = f"与“{first_by_hash[e.sub.sha256].sub.name}”内容完全相同，按重复报送处理。"
             continue
         first_by_hash[e.sub.sha256] = e
         if e.read.rejected:
-            e.status, e.reason = "rejected", e.read.reason
+            e.status, e.reason = Status.REJECTED, e.read.reason
     groups: dict[tuple[str | None, str | None, str | None], list[Entry]] = {}
     for e in entries:
-        if e.status == "accepted":
+        if e.status == Status.ACCEPTED:
             groups.setdefault(e.group, []).append(e)
     for members in groups.values():
         _supersede(members)
     for e in entries:
-        if e.read.form and e.read.period and e.status != "duplicate":
-            end = policy.deadline_end(
-                e.read.form, e.read.period if e.read.form == "A5" else f"{policy.year}H1"
-            )
-            e.on_time = e.received_at < end
-            if not e.on_time:
-                e.late_days = max(1, -(-int((e.received_at - end).total_seconds()) // 86400))
+        period = Period.of(e.read.period)
+        if e.read.form and period and e.status != Status.DUPLICATE:
+            _timeliness(e, policy.deadline_end(period))
     return entries
+
+
+def _timeliness(e: Entry, end: dt.datetime) -> None:
+    """On time when received before the end of the deadline day; else how many days late."""
+    e.on_time = e.received_at < end
+    if not e.on_time:
+        e.late_days = max(1, -(-int((e.received_at - end).total_seconds()) // 86400))
 
 
 def _supersede(members: list[Entry]) -> None:
@@ -114,29 +134,25 @@ def _supersede(members: list[Entry]) -> None:
         keys = entry_keys(e.read)
         if keys and not e.keys_won:
             by = owner[keys[0]].sub.name
-            e.status = "superseded"
+            e.status = Status.SUPERSEDED
             e.reason = f"已被后来报送的“{by}”取代（同一表单、同一期次、同样的县（市、区））。"
 
 
-def _diff(old: Entry, new: Entry, key: str) -> list[dict[str, Any]]:
-    base = {"key": key, "old_file": old.sub.name, "new_file": new.sub.name}
-    if new.read.form == "A5":
+def _diff(old: Entry, new: Entry, key: str) -> list[Change]:
+    files = (key, old.sub.name, new.sub.name)
+    if new.read.form == Form.RESULTS:
 
         def fig(r: ReturnRead) -> dict[str, int | None]:
             for f in r.figures:
-                if (f.county or f"市本级:{f.city}") == key:
+                if unit_key(f.county, f.city) == key:
                     return f.values
             return {}
 
         a, b = fig(old.read), fig(new.read)
-        return [
-            {**base, "metric": m, "old": a.get(m), "new": b.get(m)}
-            for m in b
-            if a.get(m) != b.get(m)
-        ]
+        return [Change(*files, m, a.get(m), b.get(m)) for m in b if a.get(m) != b.get(m)]
 
     def count(r: ReturnRead) -> int:
-        return sum(1 for x in r.activities if (x.county or f"市本级:{x.city or r.city}") == key)
+        return sum(1 for x in r.activities if unit_key(x.county, x.city or r.city) == key)
 
     a_n, b_n = count(old.read), count(new.read)
-    return [{**base, "metric": "planned_activities", "old": a_n, "new": b_n}] if a_n != b_n else []
+    return [Change(*files, "planned_activities", a_n, b_n)] if a_n != b_n else []

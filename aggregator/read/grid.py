@@ -10,8 +10,9 @@ from typing import Any
 
 import python_calamine as pc
 
-from aggregator.problems import Problem, col_letter, error, warning
-from aggregator.read.sniff import Sniff, col_number
+from aggregator.cells import col_letter, col_number
+from aggregator.problems import Problem, error, warning
+from aggregator.read.sniff import Sniff
 
 
 class UnreadableFile(Exception):

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from aggregator.problems import a1
+from aggregator.cells import a1
 from aggregator.read.grid import SheetGrid, UnreadableFile, read_grids
 from aggregator.read.layout import Layout, Meta, find_layout, is_footer, read_meta, row_is_empty
 from aggregator.read.returns import ReturnRead, SheetNote

@@ -12,6 +12,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aggregator.cells import col_number
 from aggregator.rulebook.policy import Limits
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -121,14 +122,6 @@ _FCELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _F = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
 _V = re.compile(rb"<(?:\w+:)?v\b[^>]*?>(.*?)</(?:\w+:)?v>", re.S)
 _R = re.compile(rb"\br=\"([A-Z]{1,3}\d+)\"")
-
-
-def col_number(letters: bytes | str) -> int:
-    """Excel column letters to a 1-based number (A → 1)."""
-    n = 0
-    for ch in letters.decode() if isinstance(letters, bytes) else letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def _sniff_zip(path: Path, limits: Limits) -> Sniff:

@@ -1,32 +1,29 @@
-"""Loading what every command needs: policy, reference data and schemas, as one Context."""
+"""The rulebook: reference data, form schemas and the yearly policy, loaded and validated as one
+``Context`` that every stage reads (next year's notice needs a new policy file, not new code)."""
 
 from __future__ import annotations
 
-import re
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from aggregator.period import Period
 from aggregator.problems import DataFileError
 from aggregator.rulebook.datafiles import data_dir
-from aggregator.rulebook.policy import Policy, load_policy
+from aggregator.rulebook.policy import Policy, load_policy, policy_path_for_year, policy_years
 from aggregator.rulebook.reference import Registry, default_registry
 from aggregator.rulebook.schema import FormSchema, default_schemas
+
+__all__ = ["Context", "load_context", "policy_years", "resolve_period"]
 
 
 @dataclass(frozen=True)
 class Context:
-    """What reading needs besides the file: reference data, schemas, policy."""
+    """What reading and judging need besides the files: reference data, schemas, policy."""
 
     registry: Registry
     schemas: dict[str, FormSchema]
     policy: Policy
-
-
-def policy_years() -> list[int]:
-    """Years that have a policy file, oldest first."""
-    return sorted(
-        int(p.stem) for p in data_dir("policy").glob("*.toml") if re.fullmatch(r"\d{4}", p.stem)
-    )
 
 
 def load_context(policy: Path | None = None, year: int | None = None) -> Context:
@@ -39,6 +36,31 @@ def load_context(policy: Path | None = None, year: int | None = None) -> Context
             raise DataFileError(
                 f"没有 {year} 年的政策文件（已有：{'、'.join(map(str, years))}）。请先制作 workbooks/policy/{year}.toml。"
             )
-        policy = data_dir("policy") / f"{year or years[-1]}.toml"
+        policy = policy_path_for_year(year or years[-1])
     registry = default_registry()
     return Context(registry, default_schemas(), load_policy(policy, registry))
+
+
+def resolve_period(text: str, as_of: dt.datetime) -> Period:
+    """A period as given (checked against the policy files), or ``auto``: the latest results
+    period whose deadline has passed as of the given time (the first one before any has)."""
+    years = policy_years()
+    if text != "auto":
+        period = Period.parse(text)
+        if period.kind == "Y":
+            raise ValueError(f"期次“{text}”不对：应为 2023H1（上半年）、2023FY（全年）或 auto。")
+        if period.year not in years:
+            raise ValueError(
+                f"没有 {period.year} 年的政策文件（已有：{'、'.join(map(str, years))}）。"
+            )
+        return period
+    passed: list[tuple[dt.datetime, Period]] = []
+    for y in years:
+        pol = load_policy(policy_path_for_year(y))
+        for p in pol.periods():
+            end = pol.deadline_end(p)
+            if end <= as_of:
+                passed.append((end, p))
+    if passed:
+        return max(passed)[1]
+    return Period.half(years[0])

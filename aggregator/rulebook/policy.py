@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aggregator.clock import CHINA
+from aggregator.period import Period
 from aggregator.problems import DataFileError
 from aggregator.rulebook.datafiles import data_dir
 from aggregator.rulebook.reference import Registry, default_registry
-
-CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
-PERIOD_KINDS = ("H1", "FY")
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,8 @@ class Policy:
     outlier_median_multiple: float = 10.0
     outlier_min_counties: int = 8
     limits: Limits = field(default_factory=Limits)
+    quota_text: dict[str, dict[str, str]] = field(default_factory=dict)
+    organisation: str = ""
 
     def partners(self, county: str) -> list[str]:
         """The counties paired with this one, either side, in pairing-file order."""
@@ -78,27 +80,43 @@ class Policy:
         """Whether the county is among this year's mountain counties."""
         return county in self.mountain
 
-    def deadline(self, form: str, period: str) -> dt.date:
-        """Deadline of a form for a period code (A4 → the plan deadline)."""
-        return self.deadlines["plan"] if form == "A4" else self.deadlines[period[-2:]]
+    def deadline(self, period: Period) -> dt.date:
+        """Deadline of the return answering a period: the plan's for the year, else the half
+        year's or the whole year's results deadline."""
+        return self.deadlines["plan" if period.kind == "Y" else period.kind]
 
-    def deadline_end(self, form: str, period: str) -> dt.datetime:
+    def deadline_end(self, period: Period) -> dt.datetime:
         """The last moment counting as on time: the end of the deadline day, China time."""
-        d = self.deadline(form, period) + dt.timedelta(days=1)
+        d = self.deadline(period) + dt.timedelta(days=1)
         return dt.datetime(d.year, d.month, d.day, tzinfo=CHINA)
 
-    def period_by_receipt(self, received: dt.datetime) -> str:
-        """The Attachment 5 period a return received at this time answers, when it does not say:
+    def period_by_receipt(self, received: dt.datetime) -> Period:
+        """The results period a return received at this time answers, when it does not say:
         before the midpoint between the June and December deadlines, the half year."""
-        h1, fy = (
-            self.deadline_end("A5", f"{self.year}H1"),
-            self.deadline_end("A5", f"{self.year}FY"),
-        )
-        return f"{self.year}H1" if received < h1 + (fy - h1) / 2 else f"{self.year}FY"
+        half, whole = Period.half(self.year), Period.whole(self.year)
+        h1, fy = self.deadline_end(half), self.deadline_end(whole)
+        return half if received < h1 + (fy - h1) / 2 else whole
 
-    def periods(self) -> list[str]:
-        """The period codes of this year, in order."""
-        return [f"{self.year}{k}" for k in PERIOD_KINDS]
+    def periods(self) -> list[Period]:
+        """The results periods of this year, in order."""
+        return list(Period.half(self.year).results)
+
+
+QUOTA_TEXT_KEYS = {
+    "county_activities": ("label_plan", "source_plan", "label_done", "source_done"),
+    "joint_activities": ("label", "source", "note_unpaired"),
+    "demo_team": ("label", "source"),
+}
+
+
+def _quota_text(data: dict[str, Any], path: Path) -> dict[str, dict[str, str]]:
+    """Each quota's label and data source, every one required."""
+    table = _need(data, "quota_text", "", path)
+    out: dict[str, dict[str, str]] = {}
+    for name, keys in QUOTA_TEXT_KEYS.items():
+        entry = _need(table, name, "quota_text.", path)
+        out[name] = {k: str(_need(entry, k, f"quota_text.{name}.", path)) for k in keys}
+    return out
 
 
 def _need(d: dict[str, Any], key: str, where: str, path: Path) -> Any:
@@ -168,7 +186,7 @@ def load_pairings(
 
 def load_policy(path: Path | None = None, registry: Registry | None = None) -> Policy:
     """Load a policy TOML file and validate every entry against the reference data."""
-    path = path or policy_path_for_year(2023)
+    path = path or newest_policy_path()
     registry = registry or default_registry()
     if not path.is_file():
         raise DataFileError(f"找不到政策文件：{path}")
@@ -230,8 +248,27 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
         outlier_median_multiple=float(checks.get("outlier_median_multiple", 10.0)),
         outlier_min_counties=int(checks.get("outlier_min_counties", 8)),
         limits=Limits(**lim),
+        quota_text=_quota_text(data, path),
+        organisation=str(
+            _need(_need(data, "organisation", "", path), "name", "organisation.", path)
+        ),
         **quotas,
     )
+
+
+def policy_years() -> list[int]:
+    """Years that have a policy file, oldest first."""
+    return sorted(
+        int(p.stem) for p in data_dir("policy").glob("*.toml") if re.fullmatch(r"\d{4}", p.stem)
+    )
+
+
+def newest_policy_path() -> Path:
+    """The policy file of the newest year: the default everywhere a year is not given."""
+    years = policy_years()
+    if not years:
+        raise DataFileError(f"{data_dir('policy')} 中没有政策文件")
+    return policy_path_for_year(years[-1])
 
 
 def policy_path_for_year(year: int) -> Path:

@@ -10,25 +10,25 @@ from pathlib import Path
 
 import xlsxwriter
 
+from aggregator.cells import col_letter
 from aggregator.judge.facts import Facts
-from aggregator.period import period_label
-from aggregator.problems import col_letter
-from aggregator.read.reader import Context
+from aggregator.period import Period
+from aggregator.rulebook import Context
 from aggregator.rulebook.schema import Column
+from aggregator.vocab import Form, Status
 from aggregator.write import sheets as report_sheets
 from aggregator.write.sheets import finish, sub, text, top
 from aggregator.write.xlsx import Styles
 
 
-def report_title(ctx: Context, period: str) -> str:
+def report_title(ctx: Context, period: Period) -> str:
     """The A5 title with the period: 2023年上半年“智聚山海·助力共富”… / 2023年度…"""
-    title = ctx.policy.titles["A5"]
-    year = period[:4]
-    label = "上半年" if period.endswith("H1") else "度"
+    title = ctx.policy.titles[Form.RESULTS]
+    year = f"{period.year}年"
     return (
-        title.replace(f"{year}年", f"{year}年{label}", 1)
-        if title.startswith(f"{year}年")
-        else f"{period_label(period)}{title}"
+        title.replace(year, f"{year}{period.title_word}", 1)
+        if title.startswith(year)
+        else f"{period.label}{title}"
     )
 
 
@@ -61,8 +61,8 @@ def _summary_sheet(
     r0 = top(
         ws,
         st,
-        report_title(ctx, facts.json["period"]),
-        "填报单位：浙江省专家与留学人员服务中心　　" + sub(facts),
+        report_title(ctx, facts.period),
+        f"填报单位：{ctx.policy.organisation}　　" + sub(facts),
         heads,
     )
     cities = facts.json["cities"]
@@ -156,15 +156,19 @@ def _county_sheet(
     r = top(
         ws,
         st,
-        report_title(ctx, facts.json["period"]).replace("汇总表", "分县明细表"),
+        report_title(ctx, facts.period).replace("汇总表", "分县明细表"),
         sub(facts),
         heads,
     )
     counties = facts.json["counties"]
-    own = {c["city"]: c["metrics"] for c in facts.city_rows}
+    own = {c.city: c.metrics for c in facts.city_rows}
     files: dict[str, list[str]] = {}
     for s in facts.json["submissions"]:
-        if s["status"] == "accepted" and s["form"] == "A5" and s["period"] == facts.json["period"]:
+        if (
+            s["status"] == Status.ACCEPTED
+            and s["form"] == Form.RESULTS
+            and s["period"] == facts.period.code
+        ):
             files.setdefault(s["city"], []).append(s["file"])
     subtotal_rows: list[int] = []
     for city in facts.json["cities"]:

@@ -14,19 +14,13 @@ from xlsxwriter.worksheet import Worksheet
 from aggregator import __version__
 from aggregator.clock import CHINA, parse_time
 from aggregator.judge.facts import Facts
+from aggregator.judge.reporting import MISSING
 from aggregator.period import period_label
 from aggregator.problems import SEVERITY_LABEL
 from aggregator.rulebook import Context
 from aggregator.rulebook.schema import form_label
+from aggregator.vocab import Status
 from aggregator.write.xlsx import Styles, print_setup
-
-STATUS = {
-    "accepted": "已采用",
-    "rejected": "拒收",
-    "superseded": "已被取代",
-    "duplicate": "重复报送",
-    "ignored": "已忽略",
-}
 
 
 def naive(t: dt.datetime) -> dt.datetime:
@@ -104,18 +98,20 @@ def quota_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
     r = top(ws, st, f"{facts.json['period_label']}配额达标情况", sub(facts), heads)
     fmt = {"达标": st.ok, "未达标": st.bad, "无法核验": st.unknown}
     for q in facts.quotas:
-        ws.write_string(r, 0, q["city"], st.text_center)
-        ws.write_string(r, 1, q["county"] or "（全市）", st.text_center)
-        ws.write_string(r, 2, q["quota"], st.text)
-        ws.write_number(r, 3, q["required"], st.int)
-        ws.write_number(r, 4, q["actual"], st.int) if q["actual"] is not None else ws.write_string(
-            r, 4, "—", st.text_center
-        )
-        ws.write_string(r, 5, q["status"], fmt[q["status"]])
-        ws.write_number(r, 6, q["shortfall"], st.int) if q[
-            "shortfall"
-        ] is not None else ws.write_blank(r, 6, None, st.text)
-        ws.write_string(r, 7, q["note"], st.text)
+        ws.write_string(r, 0, q.city, st.text_center)
+        ws.write_string(r, 1, q.county or "（全市）", st.text_center)
+        ws.write_string(r, 2, q.quota, st.text)
+        ws.write_number(r, 3, q.required, st.int)
+        if q.actual is not None:
+            ws.write_number(r, 4, q.actual, st.int)
+        else:
+            ws.write_string(r, 4, "—", st.text_center)
+        ws.write_string(r, 5, q.status, fmt[q.status])
+        if q.shortfall is not None:
+            ws.write_number(r, 6, q.shortfall, st.int)
+        else:
+            ws.write_blank(r, 6, None, st.text)
+        ws.write_string(r, 7, q.note, st.text)
         r += 1
     ws.autofilter(2, 0, max(r - 1, 3), len(heads) - 1)
     finish(ws)
@@ -135,21 +131,19 @@ def returns_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
     ]
     r = top(ws, st, f"{facts.json['period_label']}报送情况", sub(facts), heads)
     for x in facts.returns:
-        ws.write_string(r, 0, x["city"], st.text_center)
-        ws.write_string(r, 1, x["form"], st.text)
-        ws.write_datetime(r, 2, dt.datetime.combine(x["deadline"], dt.time()), st.date)
-        ws.write_datetime(r, 3, naive(x["received_at"]), st.datetime) if x[
-            "received_at"
-        ] else ws.write_string(r, 3, "—", st.text_center)
+        ws.write_string(r, 0, x.city, st.text_center)
+        ws.write_string(r, 1, x.form_label, st.text)
+        ws.write_datetime(r, 2, dt.datetime.combine(x.deadline, dt.time()), st.date)
+        if x.received_at:
+            ws.write_datetime(r, 3, naive(x.received_at), st.datetime)
+        else:
+            ws.write_string(r, 3, "—", st.text_center)
         ws.write_string(
-            r,
-            4,
-            x["state"],
-            st.ok if x["on_time"] else st.missing if x["state"] == "未报送" else st.bad,
+            r, 4, x.state, st.ok if x.on_time else st.missing if x.state == MISSING else st.bad
         )
-        text(ws, r, 5, x["files"], st.text)
-        text(ws, r, 6, x["contact"], st.text)
-        text(ws, r, 7, x["phone"], st.text)
+        text(ws, r, 5, x.files, st.text)
+        text(ws, r, 6, x.contact, st.text)
+        text(ws, r, 7, x.phone, st.text)
         r += 1
     ws.autofilter(2, 0, r - 1, len(heads) - 1)
     r += 1
@@ -157,11 +151,11 @@ def returns_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
     r += 1
     if not facts.chase:
         ws.merge_range(r, 0, r, len(heads) - 1, "无：所有市均已报送。", st.text)
-    for x in facts.chase:
-        ws.write_string(r, 0, x["city"], st.text_center)
-        ws.merge_range(r, 1, r, 5, x["missing"], st.text)
-        text(ws, r, 6, x["contact"], st.text)
-        text(ws, r, 7, x["phone"], st.text)
+    for c in facts.chase:
+        ws.write_string(r, 0, c.city, st.text_center)
+        ws.merge_range(r, 1, r, 5, c.missing, st.text)
+        text(ws, r, 6, c.contact, st.text)
+        text(ws, r, 7, c.phone, st.text)
         r += 1
     finish(ws)
 
@@ -186,30 +180,31 @@ def plan_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
         ("联系电话", 14),
         ("来源文件", 24),
     ]
-    r = top(ws, st, f"{facts.json['period'][:4]}年专家服务工程活动计划汇总", sub(facts), heads)
+    r = top(ws, st, f"{facts.period.year}年专家服务工程活动计划汇总", sub(facts), heads)
     for i, a in enumerate(facts.activities, start=1):
         ws.write_number(r, 0, i, st.text_center)
-        text(ws, r, 1, a["city"], st.text_center)
-        text(ws, r, 2, a["county"] or "市级", st.text_center)
-        text(ws, r, 3, a["name"], st.text)
-        text(ws, r, 4, a["content"], st.text)
-        text(ws, r, 5, a["when_text"], st.text_center)
-        for c, key in ((6, "when_start"), (7, "when_end")):
-            if a[key]:
-                d = dt.date.fromisoformat(a[key])
+        text(ws, r, 1, a.city, st.text_center)
+        text(ws, r, 2, a.county or "市级", st.text_center)
+        text(ws, r, 3, a.name, st.text)
+        text(ws, r, 4, a.content, st.text)
+        text(ws, r, 5, a.when_text, st.text_center)
+        for c, day in ((6, a.when_start), (7, a.when_end)):
+            if day:
+                d = dt.date.fromisoformat(day)
                 ws.write_datetime(r, c, dt.datetime(d.year, d.month, d.day), st.date)
             else:
                 ws.write_string(r, c, "未识别", st.unknown)
-        text(ws, r, 8, a["hosts"], st.text)
-        ws.write_number(r, 9, a["experts"], st.int) if a["experts"] is not None else ws.write_blank(
-            r, 9, None, st.text
-        )
-        ws.write_string(r, 10, "是" if a["joint"] else "", st.text_center)
-        text(ws, r, 11, "、".join(a["counties"]) if a["joint"] else "", st.text)
-        ws.write_string(r, 12, "是" if a["demo_team"] else "", st.text_center)
-        text(ws, r, 13, a["contact_person"], st.text)
-        text(ws, r, 14, a["contact_phone"], st.text)
-        text(ws, r, 15, f"{a['file']}（{a['sheet']} 第{a['row']}行）", st.text)
+        text(ws, r, 8, a.hosts, st.text)
+        if a.experts is not None:
+            ws.write_number(r, 9, a.experts, st.int)
+        else:
+            ws.write_blank(r, 9, None, st.text)
+        ws.write_string(r, 10, "是" if a.joint else "", st.text_center)
+        text(ws, r, 11, "、".join(a.counties) if a.joint else "", st.text)
+        ws.write_string(r, 12, "是" if a.demo_team else "", st.text_center)
+        text(ws, r, 13, a.contact_person, st.text)
+        text(ws, r, 14, a.contact_phone, st.text)
+        text(ws, r, 15, f"{a.file}（{a.sheet} 第{a.row}行）", st.text)
         r += 1
     ws.autofilter(2, 0, max(r - 1, 3), len(heads) - 1)
     finish(ws)
@@ -271,22 +266,18 @@ def changes_sheet(
     r = top(ws, st, "更正记录（后报文件取代先报文件）", f"共 {len(facts.changes)} 处变化", heads)
     for n, c in enumerate(facts.changes, start=1):
         ws.write_number(r, 0, n, st.text_center)
-        text(ws, r, 1, c["key"], st.text_center)
-        text(
-            ws,
-            r,
-            2,
-            labels.get(
-                c["metric"], "计划活动数" if c["metric"] == "planned_activities" else c["metric"]
-            ),
-            st.text,
+        text(ws, r, 1, c.key, st.text_center)
+        metric = labels.get(
+            c.metric, "计划活动数" if c.metric == "planned_activities" else c.metric
         )
-        for col, k in ((3, "old"), (4, "new")):
-            ws.write_number(r, col, c[k], st.int) if c[k] is not None else ws.write_string(
-                r, col, "未填", st.unknown
-            )
-        text(ws, r, 5, c["old_file"], st.text)
-        text(ws, r, 6, c["new_file"], st.text)
+        text(ws, r, 2, metric, st.text)
+        for col, v in ((3, c.old), (4, c.new)):
+            if v is not None:
+                ws.write_number(r, col, v, st.int)
+            else:
+                ws.write_string(r, col, "未填", st.unknown)
+        text(ws, r, 5, c.old_file, st.text)
+        text(ws, r, 6, c.new_file, st.text)
         r += 1
     finish(ws)
 
@@ -311,11 +302,11 @@ def files_sheet(wb: xlsxwriter.Workbook, st: Styles, subs: list[dict[str, Any]])
         ws.write_string(
             r,
             2,
-            STATUS[s["status"]],
+            Status(s["status"]).label,
             st.ok
-            if s["status"] == "accepted"
+            if s["status"] == Status.ACCEPTED
             else st.bad
-            if s["status"] == "rejected"
+            if s["status"] == Status.REJECTED
             else st.unknown,
         )
         text(ws, r, 3, form_label(s["form"], short=True), st.text_center)
@@ -350,9 +341,9 @@ def about_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts, ctx: Context)
             "；".join(
                 f"{k}：{v:%Y-%m-%d}"
                 for k, v in (
-                    ("活动计划", ctx.policy.deadlines["plan"]),
-                    ("上半年成果", ctx.policy.deadlines["H1"]),
-                    ("全年成果", ctx.policy.deadlines["FY"]),
+                    ("活动计划", ctx.policy.deadline(facts.period.plan)),
+                    ("上半年成果", ctx.policy.deadline(facts.period.results[0])),
+                    ("全年成果", ctx.policy.deadline(facts.period.results[1])),
                 )
             ),
         ),
@@ -374,11 +365,11 @@ def about_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts, ctx: Context)
     ws.set_column(1, 1, 70)
     r += 1
     for x in facts.inputs:
-        text(ws, r, 0, x["file"], st.text)
-        ws.write_string(r, 1, x["sha256"], st.text)
-        ws.write_number(r, 2, x["size"], st.int)
-        ws.write_string(r, 3, f"{parse_time(x['received_at']):%Y-%m-%d %H:%M}", st.text)
-        ws.write_string(r, 4, STATUS[x["status"]], st.text)
+        text(ws, r, 0, x.file, st.text)
+        ws.write_string(r, 1, x.sha256, st.text)
+        ws.write_number(r, 2, x.size, st.int)
+        ws.write_string(r, 3, f"{parse_time(x.received_at):%Y-%m-%d %H:%M}", st.text)
+        ws.write_string(r, 4, x.status.label, st.text)
         r += 1
     ws.set_paper(9)
     ws.set_landscape()

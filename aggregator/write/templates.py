@@ -8,6 +8,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from aggregator.cells import col_letter
 from aggregator.rulebook.policy import Policy
 from aggregator.rulebook.reference import Registry
 from aggregator.rulebook.schema import Column, FormSchema
@@ -107,7 +108,7 @@ def _write_a5(
                 j,
                 {"validate": "integer", "criteria": ">=", "value": 0, **COUNT_MESSAGE},
             )
-            ref = f"{_col(j)}{first + 1}:{_col(j)}{total}"
+            ref = f"{col_letter(j)}{first + 1}:{col_letter(j)}{total}"
             ws.write_formula(total, j, f"=SUM({ref})", st.total_int, 0)
         elif col.key not in ("seq", "area"):
             ws.write_blank(total, j, None, st.total_label)
@@ -209,12 +210,6 @@ def _validate_a4(
                 "error_message": f"建议填写{year}年内的具体日期。确需填写月份或季度，请点“是”保留。",
             },
         )
-
-
-def _col(j: int) -> str:
-    from aggregator.problems import col_letter
-
-    return col_letter(j)
 
 
 def _md(d: dt.date) -> str:
