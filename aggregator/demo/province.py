@@ -19,6 +19,7 @@ from aggregator.demo.samples import A4Sample, A5Sample, write_a4, write_a5
 from aggregator.rulebook.policy import Policy
 from aggregator.rulebook.reference import Registry
 from aggregator.rulebook.schema import metric_keys
+from aggregator.vocab import Form
 from aggregator.write.templates import sender_label
 
 MARKER = ".aggregator-demo"
@@ -208,7 +209,7 @@ def write_demo(out: Path, reg: Registry, policy: Policy, seed: int = 2023) -> li
         folder.mkdir(parents=True, exist_ok=True)
         plan = A4Sample(
             sender_label(name),
-            policy.titles["A4"],
+            policy.titles[Form.PLAN],
             _plan(name, reg, policy, rng),
             filled=dt.date(y, 3, 8),
             contact=f"{rng.choice(['许', '沈', '朱'])}老师 0571-8765{rng.randint(1000, 9999)}",
@@ -228,7 +229,7 @@ def write_demo(out: Path, reg: Registry, policy: Policy, seed: int = 2023) -> li
             rows.append((_area_text(c.name, name, i), shown))
         if name == "丽水市":
             continue  # 丽水 has not returned its half-year figures
-        title = policy.titles["A5"].replace(f"{y}年", f"{y}年上半年", 1)
+        title = policy.titles[Form.RESULTS].replace(f"{y}年", f"{y}年上半年", 1)
         total = None
         if name == "金华市":  # a wrong 合计
             total = {k: sum(h1[c.name][k] for c in counties) for k in keys}
@@ -303,7 +304,7 @@ def _whole_year(
             if c.name == "南湖区":
                 vals["suggestions"] = max(0, prev["suggestions"] - 2)  # below the half-year figure
             rows.append((_area_text(c.name, name, i), vals))
-        title = policy.titles["A5"].replace(f"{y}年", f"{y}年度", 1)
+        title = policy.titles[Form.RESULTS].replace(f"{y}年", f"{y}年度", 1)
         stage = by["5-全年补报"] if name == "衢州市" else by["4-全年"]
         folder = base / stage.name / name
         folder.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from typing import Any
 from aggregator.cells import col_letter
 from aggregator.read.values import parse_count
 from aggregator.rulebook.schema import FormSchema, default_schemas
+from aggregator.vocab import Form
 
 STYLES = ("xlsxwriter", "openpyxl", "pandas", "xls")
 
@@ -60,7 +61,7 @@ def _a5_total(sample: A5Sample, metrics: list[str]) -> dict[str, Any]:
 
 def write_a5(path: Path, sample: A5Sample, style: str, schema: FormSchema | None = None) -> Path:
     """Write an Attachment 5 return in one of :data:`STYLES`."""
-    schema = schema or default_schemas()["A5"]
+    schema = schema or default_schemas()[Form.RESULTS]
     return {
         "xlsxwriter": _a5_xlsxwriter,
         "openpyxl": _a5_openpyxl,
@@ -71,7 +72,7 @@ def write_a5(path: Path, sample: A5Sample, style: str, schema: FormSchema | None
 
 def write_a4(path: Path, sample: A4Sample, style: str, schema: FormSchema | None = None) -> Path:
     """Write an Attachment 4 return in one of :data:`STYLES`."""
-    schema = schema or default_schemas()["A4"]
+    schema = schema or default_schemas()[Form.PLAN]
     return {
         "xlsxwriter": _a4_xlsxwriter,
         "openpyxl": _a4_openpyxl,
@@ -211,7 +212,7 @@ def _a5_pandas(path: Path, s: A5Sample, schema: FormSchema) -> Path:
 
 
 def _a5_xls(path: Path, s: A5Sample, schema: FormSchema) -> Path:
-    import xlwt
+    xlwt = _xlwt()
 
     cols = list(schema.columns)
     wb = xlwt.Workbook(encoding="utf-8")
@@ -321,7 +322,7 @@ def _a4_pandas(path: Path, s: A4Sample, schema: FormSchema) -> Path:
 
 
 def _a4_xls(path: Path, s: A4Sample, schema: FormSchema) -> Path:
-    import xlwt
+    xlwt = _xlwt()
 
     cols = _a4_cols(schema, s)
     wb = xlwt.Workbook(encoding="utf-8")
@@ -344,3 +345,12 @@ def _a4_xls(path: Path, s: A4Sample, schema: FormSchema) -> Path:
     ws.write(r + 1, 0, f"填报人及联系电话：{s.contact}")
     wb.save(str(path))
     return path
+
+
+def _xlwt() -> Any:
+    """xlwt, an optional extra (``pip install aggregator[demo]``) only the sample writer needs."""
+    try:
+        import xlwt
+    except ImportError:
+        raise RuntimeError("示例的 .xls 报表需要 xlwt：pip install 'aggregator[demo]'") from None
+    return xlwt

@@ -20,7 +20,7 @@ from aggregator.judge.reporting import ChaseRow, InputFile, ReturnRow
 from aggregator.period import Period
 from aggregator.problems import Problem, warning
 from aggregator.rulebook import Context
-from aggregator.vocab import ACTIVITIES_DONE, EXPERT_VISITS, Status
+from aggregator.vocab import ACTIVITIES_DONE, EXPERT_VISITS, Form, Status
 
 
 @dataclass
@@ -170,7 +170,7 @@ def _data_checks(
     entries: list[Entry], ctx: Context, period: Period, county_df: pd.DataFrame
 ) -> list[Problem]:
     """合计 rows, whole year against half year, and plausibility."""
-    schema = ctx.schemas["A5"]
+    schema = ctx.schemas[Form.RESULTS]
     metrics = [c.key for c in schema.metrics]
     labels = {c.key: c.label for c in schema.metrics}
     out = checks.check_totals([e for e in entries if e.read.period == period.code], schema)
@@ -190,7 +190,7 @@ def build_facts(
     ignored: list[tuple[str, str]],
 ) -> Facts:
     """Merge the counted returns by county and city, run every check, and say it all."""
-    metrics = [c.key for c in ctx.schemas["A5"].metrics]
+    metrics = [c.key for c in ctx.schemas[Form.RESULTS].metrics]
     figures = merge.figures_frame(entries, period, metrics)
     county_df = merge.by_county(figures)
     acts = merge.planned_activities(entries, period.year)

@@ -15,6 +15,7 @@ from aggregator.period import Period
 from aggregator.problems import DataFileError
 from aggregator.rulebook.datafiles import data_dir
 from aggregator.rulebook.reference import Registry, default_registry
+from aggregator.vocab import Form
 
 
 @dataclass(frozen=True)
@@ -196,9 +197,9 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
         raise DataFileError(f"{path.name}：格式错误（{e}）") from None
     year = _int(_need(data, "year", "", path), "year", path)
     forms = _need(data, "forms", "", path)
-    titles = {
-        k: str(_need(_need(forms, k, "forms.", path), "title", f"forms.{k}.", path))
-        for k in ("A4", "A5")
+    titles: dict[str, str] = {
+        str(k): str(_need(_need(forms, k, "forms.", path), "title", f"forms.{k}.", path))
+        for k in (Form.PLAN, Form.RESULTS)
     }
     dl = _need(data, "deadlines", "", path)
     deadlines = {

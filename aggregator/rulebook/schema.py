@@ -10,9 +10,10 @@ from pathlib import Path
 from aggregator.problems import DataFileError
 from aggregator.rulebook.datafiles import data_dir
 from aggregator.textnorm import norm
+from aggregator.vocab import Form
 
 TYPES = ("int", "text", "count", "period", "flag", "county", "area")
-FORMS = ("A4", "A5")
+FORMS = (Form.PLAN, Form.RESULTS)
 
 
 @dataclass(frozen=True)
@@ -127,4 +128,4 @@ def form_label(form: str | None, *, short: bool = False) -> str:
 
 def metric_keys() -> list[str]:
     """The eleven metric keys in form order: the project's public vocabulary."""
-    return [c.key for c in default_schemas()["A5"].metrics]
+    return [c.key for c in default_schemas()[Form.RESULTS].metrics]

@@ -17,7 +17,7 @@ from aggregator.rulebook import Context
 from aggregator.rulebook.schema import Column
 from aggregator.vocab import Form, Status
 from aggregator.write import sheets as report_sheets
-from aggregator.write.sheets import finish, sub, text, top
+from aggregator.write.sheets import finish, new_sheet, sub, text, top
 from aggregator.write.xlsx import Styles
 
 
@@ -40,7 +40,7 @@ def write_report(path: Path, facts: Facts, ctx: Context) -> None:
     )
     st = Styles(wb)
     doc = facts.json
-    metrics = [c for c in ctx.schemas["A5"].metrics]
+    metrics = [c for c in ctx.schemas[Form.RESULTS].metrics]
     _summary_sheet(wb, st, facts, ctx, metrics)
     _county_sheet(wb, st, facts, ctx, metrics)
     report_sheets.quota_sheet(wb, st, facts)
@@ -56,7 +56,7 @@ def write_report(path: Path, facts: Facts, ctx: Context) -> None:
 def _summary_sheet(
     wb: xlsxwriter.Workbook, st: Styles, facts: Facts, ctx: Context, metrics: list[Column]
 ) -> None:
-    ws = wb.add_worksheet("成果汇总")
+    ws = new_sheet(wb, "成果汇总")
     heads = [("序号", 5), ("设区市", 10)] + [(c.header, 9) for c in metrics] + [("报送情况", 14)]
     r0 = top(
         ws,
@@ -147,7 +147,7 @@ def _summary_sheet(
 def _county_sheet(
     wb: xlsxwriter.Workbook, st: Styles, facts: Facts, ctx: Context, metrics: list[Column]
 ) -> None:
-    ws = wb.add_worksheet("分县明细")
+    ws = new_sheet(wb, "分县明细")
     heads = (
         [("设区市", 10), ("县（市、区）", 14)]
         + [(c.header, 9) for c in metrics]

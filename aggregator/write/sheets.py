@@ -39,7 +39,8 @@ def top(
     for i, (h, w) in enumerate(heads):
         ws.write_string(2, i, h, st.header)
         ws.set_column(i, i, w)
-    _HEIGHTS[id(ws)] = ([w for _, w in heads], {})
+    if isinstance(ws, ReportSheet):
+        ws.text_widths = [w for _, w in heads]
     ws.freeze_panes(3, 0)
     print_setup(ws, (0, 2), footer=title[:40])
     return 3
@@ -50,23 +51,37 @@ def sub(facts: Facts) -> str:
     return f"{d['period_label']}　数据截至 {parse_time(d['as_of']):%Y-%m-%d %H:%M}　已报送 {d['province']['counties_reported']}/{d['province']['counties_expected']} 个县（市、区）"
 
 
+class ReportSheet(Worksheet):  # type: ignore[misc]
+    """A worksheet that remembers how many lines its wrapped cells need: xlsxwriter cannot
+    autofit rows (nor does LibreOffice on load), so ``finish`` sets the heights."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text_widths: list[float] = []
+        self.text_lines: dict[int, int] = {}
+
+
+def new_sheet(wb: xlsxwriter.Workbook, name: str) -> ReportSheet:
+    """A report sheet (see :class:`ReportSheet`)."""
+    ws: ReportSheet = wb.add_worksheet(name, worksheet_class=ReportSheet)
+    return ws
+
+
 def text(ws: Worksheet, r: int, c: int, v: Any, fmt: Any) -> None:
     """Write text as text (never a formula), noting how many lines it needs when it wraps."""
     value = "" if v is None else str(v)
     ws.write_string(r, c, value, fmt)
-    sheet = _HEIGHTS.get(id(ws))
-    wraps = bool(getattr(fmt, "text_wrap", False))
-    if sheet is not None and value and wraps and c < len(sheet[0]):
-        width = sheet[0][c]
-        if len(value) * 1.9 <= width and "\n" not in value:
-            return  # fits on one line whatever its characters
-        lines = sum(math.ceil(max(1.0, _display_width(part)) / width) for part in value.split("\n"))
-        sheet[1][r] = max(sheet[1].get(r, 1), lines)
+    if not isinstance(ws, ReportSheet) or not value or not getattr(fmt, "text_wrap", False):
+        return
+    if c >= len(ws.text_widths):
+        return
+    width = ws.text_widths[c]
+    if len(value) * 1.9 <= width and "\n" not in value:
+        return  # fits on one line whatever its characters
+    lines = sum(math.ceil(max(1.0, _display_width(part)) / width) for part in value.split("\n"))
+    ws.text_lines[r] = max(ws.text_lines.get(r, 1), lines)
 
 
-# Row heights of wrapped text: xlsxwriter cannot autofit rows (nor does LibreOffice on load),
-# so each sheet made by top() records the lines its wrapped cells need; finish() applies them.
-_HEIGHTS: dict[int, tuple[list[float], dict[int, int]]] = {}
 LINE_HEIGHT = 14.5
 
 
@@ -77,14 +92,16 @@ def _display_width(s: str) -> float:
 
 def finish(ws: Worksheet) -> None:
     """Give rows with wrapped text the height their lines need."""
-    _, lines = _HEIGHTS.pop(id(ws), ([], {}))
-    for r, n in lines.items():
+    if not isinstance(ws, ReportSheet):
+        return
+    for r, n in ws.text_lines.items():
         if n > 1:
             ws.set_row(r, LINE_HEIGHT * n + 2)
+    ws.text_lines = {}
 
 
 def quota_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
-    ws = wb.add_worksheet("配额达标")
+    ws = new_sheet(wb, "配额达标")
     heads = [
         ("设区市", 10),
         ("县（市、区）", 14),
@@ -118,7 +135,7 @@ def quota_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
 
 
 def returns_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
-    ws = wb.add_worksheet("报送情况")
+    ws = new_sheet(wb, "报送情况")
     heads = [
         ("设区市", 10),
         ("表单", 18),
@@ -161,7 +178,7 @@ def returns_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
 
 
 def plan_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
-    ws = wb.add_worksheet("活动计划")
+    ws = new_sheet(wb, "活动计划")
     heads = [
         ("序号", 5),
         ("设区市", 9),
@@ -211,7 +228,7 @@ def plan_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
 
 
 def issues_sheet(wb: xlsxwriter.Workbook, st: Styles, issues: list[dict[str, Any]]) -> None:
-    ws = wb.add_worksheet("数据问题")
+    ws = new_sheet(wb, "数据问题")
     heads = [
         ("序号", 5),
         ("级别", 6),
@@ -253,7 +270,7 @@ def issues_sheet(wb: xlsxwriter.Workbook, st: Styles, issues: list[dict[str, Any
 def changes_sheet(
     wb: xlsxwriter.Workbook, st: Styles, facts: Facts, labels: dict[str, str]
 ) -> None:
-    ws = wb.add_worksheet("更正记录")
+    ws = new_sheet(wb, "更正记录")
     heads = [
         ("序号", 5),
         ("县（市、区）", 16),
@@ -283,7 +300,7 @@ def changes_sheet(
 
 
 def files_sheet(wb: xlsxwriter.Workbook, st: Styles, subs: list[dict[str, Any]]) -> None:
-    ws = wb.add_worksheet("收到的文件")
+    ws = new_sheet(wb, "收到的文件")
     heads = [
         ("序号", 5),
         ("文件（收件箱中的名称）", 40),
@@ -326,7 +343,7 @@ def files_sheet(wb: xlsxwriter.Workbook, st: Styles, subs: list[dict[str, Any]])
 
 
 def about_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts, ctx: Context) -> None:
-    ws = wb.add_worksheet("说明")
+    ws = new_sheet(wb, "说明")
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 70)
     ws.set_column(2, 4, 18)
