@@ -10,32 +10,16 @@ import pandas as pd
 
 from aggregator.judge.decide import Entry
 from aggregator.period import Period
+from aggregator.read.returns import Activity
 from aggregator.rulebook import Context
 from aggregator.vocab import Form, unit_key
 
 
 @dataclass
-class PlannedActivity:
-    """One counted plan row (Attachment 4), with the file and row it came from."""
+class PlannedActivity(Activity):
+    """One counted plan row (Attachment 4), its city filled in, with the file it came from."""
 
-    city: str | None
-    county: str | None
-    counties: list[str]
-    name: str
-    content: str
-    when_text: str
-    when_start: str | None
-    when_end: str | None
-    when_precision: str
-    hosts: str
-    experts: int | None
-    contact_person: str
-    contact_phone: str
-    demo_team: bool
-    joint: bool
-    file: str
-    sheet: str
-    row: int
+    file: str = ""
 
 
 @dataclass
@@ -130,14 +114,7 @@ def planned_activities(entries: list[Entry], year: int) -> list[PlannedActivity]
         for a in e.read.activities:
             city = a.city or e.read.city
             if unit_key(a.county, city) in e.keys_won:
-                out.append(
-                    PlannedActivity(
-                        city, a.county, a.counties, a.name, a.content, a.when_text,
-                        a.when_start, a.when_end, a.when_precision, a.hosts, a.experts,
-                        a.contact_person, a.contact_phone, a.demo_team, a.joint,
-                        e.sub.name, a.sheet, a.row,
-                    )
-                )  # fmt: skip
+                out.append(PlannedActivity(**{**vars(a), "city": city}, file=e.sub.name))
     return out
 
 
