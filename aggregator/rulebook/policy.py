@@ -50,7 +50,7 @@ class Policy:
     notice: str
     path: Path
     titles: dict[str, str]
-    deadlines: dict[str, dt.date]  # plan, H1, FY
+    deadlines: dict[str, dt.date]  # plan, H1, FY (and applications: Attachments 1–3)
     county_min_activities: int
     coastal_min_joint_activities: int
     city_min_demo_team_activities: int
@@ -62,6 +62,9 @@ class Policy:
     outlier_median_multiple: float = 10.0
     outlier_min_counties: int = 8
     limits: Limits = field(default_factory=Limits)
+    city_min_experts: int = 3
+    expert_titles: tuple[str, ...] = ()
+    expert_titles_below: tuple[str, ...] = ()
 
     def partners(self, county: str) -> list[str]:
         """The counties paired with this one, either side, in pairing-file order."""
@@ -79,7 +82,9 @@ class Policy:
         return county in self.mountain
 
     def deadline(self, form: str, period: str) -> dt.date:
-        """Deadline of a form for a period code (A4 → the plan deadline)."""
+        """Deadline of a form for a period code (A4 → the plan deadline; A1–A3 → applications)."""
+        if form in ("A1", "A2", "A3"):
+            return self.deadlines.get("applications", self.deadlines["plan"])
         return self.deadlines["plan"] if form == "A4" else self.deadlines[period[-2:]]
 
     def deadline_end(self, form: str, period: str) -> dt.datetime:
@@ -187,6 +192,8 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
         k: _date(_need(dl, k, "deadlines.", path), f"deadlines.{k}", path)
         for k in ("plan", "H1", "FY")
     }
+    if "applications" in dl:
+        deadlines["applications"] = _date(dl["applications"], "deadlines.applications", path)
     for k, d in deadlines.items():
         if d.year != year:
             raise DataFileError(f"{path.name}：“deadlines.{k}”（{d}）不在 {year} 年")
@@ -211,6 +218,7 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
     pairings_path = path.parent / str(_need(counties, "pairings", "counties.", path))
     used, unused = load_pairings(pairings_path, registry, mountain)
     checks = data.get("checks", {})
+    apps = _applications(data.get("applications", {}), q, path)
     lim = data.get("limits", {})
     known = set(Limits.__dataclass_fields__)
     bad = set(lim) - known
@@ -230,8 +238,22 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
         outlier_median_multiple=float(checks.get("outlier_median_multiple", 10.0)),
         outlier_min_counties=int(checks.get("outlier_min_counties", 8)),
         limits=Limits(**lim),
+        **apps,
         **quotas,
     )
+
+
+def _applications(apps: dict[str, Any], quotas: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Attachments 1–3: the expert quota and the title words counting as 副高级以上 (or below)."""
+    out: dict[str, Any] = {}
+    if "city_min_experts" in quotas:
+        out["city_min_experts"] = _int(quotas["city_min_experts"], "quotas.city_min_experts", path)
+    for key in ("expert_titles", "expert_titles_below"):
+        words = apps.get(key, [])
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            raise DataFileError(f"{path.name}：“applications.{key}”应为文字列表")
+        out[key] = tuple(words)
+    return out
 
 
 def policy_path_for_year(year: int) -> Path:
