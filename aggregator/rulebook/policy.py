@@ -198,7 +198,7 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
         if d.year != year:
             raise DataFileError(f"{path.name}：“deadlines.{k}”（{d}）不在 {year} 年")
     q = _need(data, "quotas", "", path)
-    quotas = {
+    quotas: dict[str, Any] = {
         k: _int(_need(q, k, "quotas.", path), f"quotas.{k}", path)
         for k in (
             "county_min_activities",
