@@ -51,7 +51,7 @@ class Policy:
     notice: str
     path: Path
     titles: dict[str, str]
-    deadlines: dict[str, dt.date]  # plan, H1, FY
+    deadlines: dict[str, dt.date]  # plan, H1, FY (and applications: Attachments 1–3)
     county_min_activities: int
     coastal_min_joint_activities: int
     city_min_demo_team_activities: int
@@ -65,6 +65,9 @@ class Policy:
     limits: Limits = field(default_factory=Limits)
     quota_text: dict[str, dict[str, str]] = field(default_factory=dict)
     organisation: str = ""
+    city_min_experts: int = 3
+    expert_titles: tuple[str, ...] = ()
+    expert_titles_below: tuple[str, ...] = ()
 
     def partners(self, county: str) -> list[str]:
         """The counties paired with this one, either side, in pairing-file order."""
@@ -81,14 +84,17 @@ class Policy:
         """Whether the county is among this year's mountain counties."""
         return county in self.mountain
 
-    def deadline(self, period: Period) -> dt.date:
+    def deadline(self, period: Period, key: str | None = None) -> dt.date:
         """Deadline of the return answering a period: the plan's for the year, else the half
-        year's or the whole year's results deadline."""
+        year's or the whole year's results deadline; ``key`` names another (``applications``
+        for Attachments 1–3, falling back to the plan's when a policy file has none)."""
+        if key:
+            return self.deadlines.get(key, self.deadlines["plan"])
         return self.deadlines["plan" if period.kind == "Y" else period.kind]
 
-    def deadline_end(self, period: Period) -> dt.datetime:
+    def deadline_end(self, period: Period, key: str | None = None) -> dt.datetime:
         """The last moment counting as on time: the end of the deadline day, China time."""
-        d = self.deadline(period) + dt.timedelta(days=1)
+        d = self.deadline(period, key) + dt.timedelta(days=1)
         return dt.datetime(d.year, d.month, d.day, tzinfo=CHINA)
 
     def period_by_receipt(self, received: dt.datetime) -> Period:
@@ -206,11 +212,13 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
         k: _date(_need(dl, k, "deadlines.", path), f"deadlines.{k}", path)
         for k in ("plan", "H1", "FY")
     }
+    if "applications" in dl:
+        deadlines["applications"] = _date(dl["applications"], "deadlines.applications", path)
     for k, d in deadlines.items():
         if d.year != year:
             raise DataFileError(f"{path.name}：“deadlines.{k}”（{d}）不在 {year} 年")
     q = _need(data, "quotas", "", path)
-    quotas = {
+    quotas: dict[str, Any] = {
         k: _int(_need(q, k, "quotas.", path), f"quotas.{k}", path)
         for k in (
             "county_min_activities",
@@ -230,6 +238,7 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
     pairings_path = path.parent / str(_need(counties, "pairings", "counties.", path))
     used, unused = load_pairings(pairings_path, registry, mountain)
     checks = data.get("checks", {})
+    apps = _applications(data.get("applications", {}), q, path)
     lim = data.get("limits", {})
     known = set(Limits.__dataclass_fields__)
     bad = set(lim) - known
@@ -253,6 +262,7 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
         organisation=str(
             _need(_need(data, "organisation", "", path), "name", "organisation.", path)
         ),
+        **apps,
         **quotas,
     )
 
@@ -270,6 +280,19 @@ def newest_policy_path() -> Path:
     if not years:
         raise DataFileError(f"{data_dir('policy')} 中没有政策文件")
     return policy_path_for_year(years[-1])
+
+
+def _applications(apps: dict[str, Any], quotas: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Attachments 1–3: the expert quota and the title words counting as 副高级以上 (or below)."""
+    out: dict[str, Any] = {}
+    if "city_min_experts" in quotas:
+        out["city_min_experts"] = _int(quotas["city_min_experts"], "quotas.city_min_experts", path)
+    for key in ("expert_titles", "expert_titles_below"):
+        words = apps.get(key, [])
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            raise DataFileError(f"{path.name}：“applications.{key}”应为文字列表")
+        out[key] = tuple(words)
+    return out
 
 
 def policy_path_for_year(year: int) -> Path:

@@ -1,0 +1,118 @@
+"""Personal data: identity and bank numbers are kept and shown only masked (last four characters).
+
+Attachment 3 holds identity-document numbers and bank accounts. A record keeps a ``Secret``: the
+masked form for display and a salted sha256 of the full number for telling whether two forms are
+about the same expert. The full number is never stored, so it cannot reach the ledger, JSON,
+workbooks or the terminal. ``scrub`` masks number-like strings in any text as a last guard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+KEEP = 4
+SALT_FILE = "privacy-salt"
+
+# An identity number (18 characters, the last a digit or X; or the old 15 digits), or a long run
+# of digits, possibly grouped by spaces or hyphens, as bank accounts are written (12–30 digits).
+_CANDIDATE = re.compile(
+    r"(?<![\dA-Za-zＡ-Ｚａ-ｚ])\d(?:[\d \-\u3000]{9,40}\d|\d{9,40}[XxＸｘ])(?![\dA-Za-zＡ-Ｚａ-ｚ])"
+)
+_MIN_DIGITS = 12
+
+
+def compact(raw: object) -> str:
+    """The number as one string: full-width → half-width, no spaces or hyphens, X upper case."""
+    s = unicodedata.normalize("NFKC", "" if raw is None else str(raw))
+    return re.sub(r"[\s\-]", "", s).upper()
+
+
+def mask(raw: object, keep: int = KEEP) -> str:
+    """``**************1234``: stars for all but the last ``keep`` characters (all stars if short)."""
+    s = compact(raw)
+    if not s:
+        return ""
+    if len(s) <= keep:
+        return "*" * len(s)
+    return "*" * (len(s) - keep) + s[-keep:]
+
+
+def digest(raw: object, salt: bytes) -> str:
+    """Salted sha256 (hex) of the compact number: equal numbers give equal digests."""
+    return hashlib.sha256(salt + compact(raw).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A personal number as the toolkit keeps it: masked, plus a salted hash of the full value."""
+
+    masked: str
+    digest: str
+
+    @classmethod
+    def of(cls, raw: object, salt: bytes) -> Secret | None:
+        """The secret of a number as written, or None when it is blank."""
+        if not compact(raw):
+            return None
+        return cls(mask(raw), digest(raw, salt))
+
+    def __str__(self) -> str:
+        return self.masked
+
+    def to_json(self) -> dict[str, str]:
+        """What a cache or JSON may hold."""
+        return {"masked": self.masked, "digest": self.digest}
+
+
+def load_salt(state_dir: Path | None = None) -> bytes:
+    """The installation's salt: ``AGGREGATOR_SALT``, else ``<state>/privacy-salt`` (created owner-only).
+
+    Without either (tests, one-off checks) a fixed salt is used: digests are then comparable within
+    a run but guessable, so a real run passes its state folder.
+    """
+    env = os.environ.get("AGGREGATOR_SALT")
+    if env:
+        return env.encode("utf-8")
+    if state_dir is None:
+        return b"aggregator-default-salt"
+    path = state_dir / SALT_FILE
+    if not path.is_file():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text(encoding="ascii").strip().encode("ascii")
+
+
+def _mask_match(m: re.Match[str]) -> str:
+    s = m.group(0)
+    digits = sum(ch.isdigit() for ch in s)
+    last = compact(s)[-1:]
+    if digits >= _MIN_DIGITS or (digits >= 14 and last == "X"):
+        return mask(s)
+    return s
+
+
+def scrub(text: str) -> str:
+    """The text with every identity-number- or bank-number-like string masked (last four kept)."""
+    if not text or not any(ch.isdigit() for ch in text):
+        return text
+    return _CANDIDATE.sub(_mask_match, text)
+
+
+def scrub_obj(obj: Any) -> Any:
+    """A copy of a JSON-like value (dicts, lists, strings) with every string scrubbed."""
+    if isinstance(obj, str):
+        return scrub(obj)
+    if isinstance(obj, dict):
+        return {k: scrub_obj(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [scrub_obj(v) for v in obj]
+    return obj
