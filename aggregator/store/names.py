@@ -43,8 +43,14 @@ def decode_name(name: bytes | str | os.PathLike[str] | os.PathLike[bytes]) -> st
     undecodable bytes). Never raises.
     """
     raw = name_bytes(name)
+    text = readable(raw)
+    return escape_bytes(raw) if text is None else _visible(text)
+
+
+def readable(raw: bytes) -> str | None:
+    """The text of bytes if they are UTF-8 or decode cleanly as GBK/GB18030, else None."""
     try:
-        return _visible(raw.decode("utf-8"))
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
     for codec in CHINESE_CODECS:
@@ -53,8 +59,8 @@ def decode_name(name: bytes | str | os.PathLike[str] | os.PathLike[bytes]) -> st
         except UnicodeDecodeError:
             continue
         if _plausible(text):
-            return _visible(text)
-    return escape_bytes(raw)
+            return text
+    return None
 
 
 def decode_path(path: bytes | str | os.PathLike[str] | os.PathLike[bytes]) -> str:
