@@ -367,6 +367,20 @@ def test_email_without_attachments_and_embedded_images() -> None:
     assert out.messages[0].date is None and len(out.skipped) == 1
 
 
+def test_saved_emails_are_recognised_by_their_headers() -> None:
+    thunderbird = (
+        b"From - Fri Jun 09 16:21:00 2023\r\nX-Mozilla-Status: 0001\r\n"
+        + b"Received: from mx (mx [10.0.0.1])\r\n  by centre; Fri, 9 Jun 2023 16:20:05 +0800\r\n"
+        * 400
+        + client_email({"a.xlsx": b"a"})
+    )
+    assert len(thunderbird) > 16384  # long routing headers before From
+    assert container_kind(thunderbird) == "eml"
+    out = unpack("t.eml", thunderbird, LIMITS)
+    assert names(out) == ["t.eml/a.xlsx"] and out.members[0].received_at is not None
+    assert container_kind(b"From: a@example.cn\nTo: b@example.cn\n\nhello") == "eml"
+
+
 def test_outlook_msg_asks_for_eml() -> None:
     fake = (
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512 + "__substg1.0_3701".encode("utf-16-le")

@@ -94,7 +94,7 @@ def container_kind(data: bytes, name: str = "") -> str | None:
         return None if is_office_document(names) else "zip"
     if data.startswith(OLE_MAGIC):
         return "msg" if MSG_MARK in data else None
-    return "eml" if mail.looks_like_email(data[:16384]) else None
+    return "eml" if mail.looks_like_email(data) else None
 
 
 def is_office_document(names: list[str]) -> bool:

@@ -234,13 +234,15 @@ _MAIL_HEADERS = {
 }
 
 
-def looks_like_email(head: bytes) -> bool:
-    """Whether the first bytes are an email's header block (From:, MIME-Version: …)."""
-    lines = head.lstrip(b"\xef\xbb\xbf\r\n").splitlines()
+def looks_like_email(data: bytes, head_size: int = 65536) -> bool:
+    """Whether the bytes begin with an email's header block (From:, MIME-Version: …)."""
+    lines = data[:head_size].lstrip(b"\xef\xbb\xbf\r\n").splitlines()
+    if len(data) > head_size and lines:
+        lines.pop()  # cut in the middle of a line
     if lines and lines[0].startswith(b"From "):
         lines = lines[1:]  # an mbox separator line
     seen: set[bytes] = set()
-    for line in lines[:200]:
+    for line in lines[:2000]:
         if not line.strip():
             break
         if line[:1] in (b" ", b"\t"):
