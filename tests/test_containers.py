@@ -117,6 +117,12 @@ def test_gbk_name_with_backslash_trail_byte_and_gb18030() -> None:
     assert names(out) == ["b.zip/龑䶮.xlsx"]
 
 
+def test_utf8_names_without_the_flag() -> None:
+    # Info-ZIP on Linux writes UTF-8 bytes and leaves the flag clear
+    out = unpack("u.zip", gbk_zip({"嘉兴市/海宁市.xlsx": b"h"}, codec="utf-8"), LIMITS)
+    assert names(out) == ["u.zip/嘉兴市/海宁市.xlsx"]
+
+
 def test_winrar_unicode_path_field_wins() -> None:
     raw = "丽水市.xlsx".encode("gbk")
     utf8 = "丽水市.xlsx".encode()
