@@ -41,6 +41,10 @@ class Limits:
     max_sheet_cols: int = 200
     read_timeout_seconds: float = 20
     read_memory_mb: int = 1536
+    # Containers (.zip archives, .eml messages): the whole tree of one inbox file, all levels.
+    max_container_members: int = 500
+    max_container_mb: float = 200
+    max_container_depth: int = 3
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,15 @@ def _int(v: Any, where: str, path: Path) -> int:
     return v
 
 
+def _limit(v: Any, kind: Any, where: str, path: Path) -> None:
+    """A limit must be a positive number (a whole number where the default is one)."""
+    whole = kind in (int, "int")
+    ok = not isinstance(v, bool) and isinstance(v, int if whole else (int, float)) and v > 0
+    if not ok:
+        what = "正整数" if whole else "正数"
+        raise DataFileError(f"{path.name}：“{where}”应为{what}：{v!r}")
+
+
 def load_pairings(
     path: Path, registry: Registry, mountain: tuple[str, ...]
 ) -> tuple[list[Pairing], list[Pairing]]:
@@ -244,6 +257,8 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
     bad = set(lim) - known
     if bad:
         raise DataFileError(f"{path.name}：limits 中有未知项 {'、'.join(sorted(bad))}")
+    for key, value in lim.items():
+        _limit(value, Limits.__dataclass_fields__[key].type, f"limits.{key}", path)
     return Policy(
         year=year,
         notice=str(data.get("notice", "")),
