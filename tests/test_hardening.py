@@ -3,17 +3,26 @@ changes its totals unseen."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
+from conftest import sha256, summary_args
 from test_robustness import _cli, _inbox_with_returns
+from typer.testing import CliRunner, Result
 
+from aggregator.cli import app
+from aggregator.read.reader import reject
+from aggregator.read.returns import ReturnRead
+from aggregator.store import ledger as ledger_module
 from aggregator.store.lock import run_lock
 
 
@@ -79,3 +88,146 @@ def test_a_lock_held_by_an_orphan_of_a_dead_run_is_taken_over(tmp_path: Path) ->
     finally:
         orphan.kill()
         orphan.wait()
+
+
+def _summary(runner: CliRunner, base: Path, *extra: str) -> Result:
+    args = summary_args(
+        base / "inbox",
+        base / "state",
+        base / "out",
+        *extra,
+        json_out=base / "out" / "s.json",
+        as_of="2023-06-09",
+    )
+    return runner.invoke(app, args)
+
+
+def _ok(result: Result) -> Result:
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _stopped(result: Result, *words: str) -> str:
+    assert result.exit_code in (1, 2), result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # a message, no traceback
+    for w in words:
+        assert w in result.output, result.output
+    return result.output
+
+
+def _forget_readings(base: Path) -> None:
+    db = sqlite3.connect(base / "state" / "ledger.sqlite")
+    db.execute("DELETE FROM reads")
+    db.commit()
+    db.close()
+
+
+def _codes(base: Path) -> set[str]:
+    return {i["code"] for i in _json(base)["issues"]}  # type: ignore[attr-defined]
+
+
+def test_a_missing_stored_copy_is_restored_from_the_inbox_or_left_unjudged(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    _inbox_with_returns(tmp_path)
+    _ok(_summary(runner, tmp_path))
+    first = _json(tmp_path)
+    blobs = sorted(p for p in (tmp_path / "state" / "blobs").glob("??/*"))
+    assert blobs and all(p.stat().st_mode & 0o077 == 0 for p in blobs)  # owner-only copies
+    saved = {p: p.read_bytes() for p in blobs}
+    for p in blobs:
+        p.unlink()
+    _forget_readings(tmp_path)  # e.g. a new reader version: everything is read again
+    _ok(_summary(runner, tmp_path))
+    assert "stored-copy-restored" in _codes(tmp_path)
+    assert _json(tmp_path)["province"] == first["province"]
+    # the copy damaged and the inbox cleaned: not readable this run, and not remembered
+    blobs[0].write_bytes(b"damaged")
+    shutil.rmtree(tmp_path / "inbox")
+    (tmp_path / "inbox").mkdir()
+    _forget_readings(tmp_path)
+    _ok(_summary(runner, tmp_path))
+    assert "stored-copy-missing" in _codes(tmp_path)
+    blobs[0].write_bytes(saved[blobs[0]])
+    _ok(_summary(runner, tmp_path))
+    assert _json(tmp_path)["province"] == first["province"]
+
+
+def test_a_failure_of_the_machine_is_never_remembered_as_a_verdict(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _inbox_with_returns(tmp_path)
+    _ok(_summary(runner, tmp_path))
+    good = _json(tmp_path)
+    _forget_readings(tmp_path)
+
+    def timed_out(files: list[tuple[Path, str]], *a: object, **k: object) -> list[ReturnRead]:
+        return [reject(ReturnRead(file=label), "file-timeout", "超时") for _, label in files]
+
+    monkeypatch.setattr("aggregator.runs.read_many", timed_out)
+    _ok(_summary(runner, tmp_path))
+    assert all(s["status"] == "rejected" for s in _json(tmp_path)["submissions"])  # type: ignore[index]
+    monkeypatch.undo()
+    _ok(_summary(runner, tmp_path))
+    assert _json(tmp_path) == good
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated", "garbage", "missing"])
+def test_a_lost_ledger_stops_the_run_and_can_be_rebuilt(
+    tmp_path: Path, runner: CliRunner, damage: str
+) -> None:
+    _inbox_with_returns(tmp_path)
+    _ok(_summary(runner, tmp_path))
+    good = _json(tmp_path)
+    before = sha256(tmp_path / "out" / "s.json")
+    ledger = tmp_path / "state" / "ledger.sqlite"
+    db = sqlite3.connect(ledger)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    data = ledger.read_bytes()
+    for extra in ("-wal", "-shm"):
+        Path(f"{ledger}{extra}").unlink(missing_ok=True)
+    if damage == "missing":
+        ledger.unlink()
+    else:
+        ledger.write_bytes(
+            {"empty": b"", "truncated": data[: len(data) // 3], "garbage": b"x" * 4096}[damage]
+        )
+    shutil.rmtree(tmp_path / "inbox")  # cleaned: only the stored copies remain
+    (tmp_path / "inbox").mkdir()
+    _stopped(_summary(runner, tmp_path), "rebuild-ledger", "台账")
+    assert sha256(tmp_path / "out" / "s.json") == before
+    _ok(runner.invoke(app, ["rebuild-ledger", "--state", str(tmp_path / "state")]))
+    _ok(_summary(runner, tmp_path))
+    assert _json(tmp_path) == good  # names and receipt times came back
+
+
+def test_a_full_state_disk_is_not_blamed_on_the_inbox_file(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _inbox_with_returns(tmp_path)
+    real = os.open
+
+    def full(path: object, flags: int, *a: object) -> int:
+        if "blobs" in str(path) and flags & os.O_WRONLY:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, flags, *a)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ledger_module.os, "open", full)
+    _stopped(_summary(runner, tmp_path), "磁盘已满")
+    monkeypatch.undo()
+    assert not [p for p in (tmp_path / "state" / "blobs").rglob("*") if p.is_file()]
+    assert not (tmp_path / "out" / "s.json").exists()
+
+
+def test_a_read_only_ledger_is_a_message(tmp_path: Path, runner: CliRunner) -> None:
+    _inbox_with_returns(tmp_path)
+    _ok(_summary(runner, tmp_path))
+    db = sqlite3.connect(tmp_path / "state" / "ledger.sqlite")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.execute("PRAGMA journal_mode=DELETE")
+    db.close()
+    (tmp_path / "state" / "ledger.sqlite").chmod(0o444)
+    if os.access(tmp_path / "state" / "ledger.sqlite", os.W_OK):
+        pytest.skip("running as root: a read-only file is still writable")
+    _stopped(_summary(runner, tmp_path), "不可写")

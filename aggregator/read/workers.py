@@ -29,6 +29,18 @@ Progress = Callable[[int, int, str], None]
 Reader = Callable[[str, str, Context], ReturnRead]
 
 
+# Rejections that say something about the machine this run (a worker killed, out of time or out
+# of memory, a bug), not about the file: shown this run, never remembered as the file's verdict.
+UNSETTLED_CODES = frozenset(
+    {"file-reader-crashed", "file-timeout", "file-too-complex", "file-internal-error"}
+)
+
+
+def is_unsettled(result: ReturnRead) -> bool:
+    """Whether a reading ended in a failure of the machine rather than a verdict on the file."""
+    return result.rejected and any(p.code in UNSETTLED_CODES for p in result.problems)
+
+
 def _limit_memory(extra_mb: int) -> None:
     try:
         import resource
