@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -231,3 +232,72 @@ def test_a_read_only_ledger_is_a_message(tmp_path: Path, runner: CliRunner) -> N
     if os.access(tmp_path / "state" / "ledger.sqlite", os.W_OK):
         pytest.skip("running as root: a read-only file is still writable")
     _stopped(_summary(runner, tmp_path), "不可写")
+
+
+def test_workbook_and_json_are_replaced_together_or_not_at_all(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _inbox_with_returns(tmp_path)
+    _ok(_summary(runner, tmp_path))
+    report = tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx"
+    before = (sha256(report), sha256(tmp_path / "out" / "s.json"))
+
+    def full_disk(*a: object, **k: object) -> str:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("aggregator.runs.json.dumps", full_disk)
+    _stopped(_summary(runner, tmp_path), "原有汇总表未改动")
+    assert (sha256(report), sha256(tmp_path / "out" / "s.json")) == before
+    assert not list((tmp_path / "out").glob(".*.tmp"))
+
+
+def test_xlsxwriter_file_create_error_is_a_message(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xlsxwriter.exceptions import FileCreateError
+
+    _inbox_with_returns(tmp_path)
+
+    def cannot(*a: object) -> None:
+        raise FileCreateError(OSError(errno.ENOSPC, "No space left on device"))
+
+    monkeypatch.setattr("aggregator.write.report.write_report", cannot)
+    _stopped(_summary(runner, tmp_path), "无法写出汇总表", "No space left on")
+
+
+def test_outputs_only_replace_regular_files(tmp_path: Path, runner: CliRunner) -> None:
+    _inbox_with_returns(tmp_path)
+    (tmp_path / "out" / "s.json").mkdir(parents=True)
+    _stopped(_summary(runner, tmp_path), "不是普通文件")
+    assert (tmp_path / "out" / "s.json").is_dir()
+    assert not (tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx").exists()
+
+
+def test_outputs_keep_the_previous_mode_or_follow_the_umask(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    _inbox_with_returns(tmp_path)
+    old = os.umask(0o022)
+    try:
+        _ok(_summary(runner, tmp_path))
+        report = tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx"
+        assert stat.S_IMODE(report.stat().st_mode) == 0o644
+        report.chmod(0o664)
+        _ok(_summary(runner, tmp_path))
+        assert stat.S_IMODE(report.stat().st_mode) == 0o664
+        assert stat.S_IMODE((tmp_path / "out" / "s.json").stat().st_mode) == 0o644
+    finally:
+        os.umask(old)
+
+
+def test_output_inside_the_inbox_is_refused(tmp_path: Path, runner: CliRunner) -> None:
+    _inbox_with_returns(tmp_path)
+    args = summary_args(tmp_path / "inbox", tmp_path / "state", tmp_path / "inbox" / "汇总")
+    _stopped(runner.invoke(app, args), "收件箱")
+
+
+def test_a_workbook_open_in_an_office_program_is_noticed(tmp_path: Path, runner: CliRunner) -> None:
+    _inbox_with_returns(tmp_path)
+    _ok(_summary(runner, tmp_path))
+    (tmp_path / "out" / ".~lock.2023H1_专家服务活动成果汇总表.xlsx#").write_text("x")
+    assert "似乎正被" in _ok(_summary(runner, tmp_path)).output
