@@ -13,6 +13,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from aggregator.cli import app
 from aggregator.read.reader import reject
 from aggregator.read.returns import ReturnRead
 from aggregator.store import ledger as ledger_module
+from aggregator.store.intake import scan_inbox
 from aggregator.store.lock import run_lock
 
 
@@ -301,3 +303,55 @@ def test_a_workbook_open_in_an_office_program_is_noticed(tmp_path: Path, runner:
     _ok(_summary(runner, tmp_path))
     (tmp_path / "out" / ".~lock.2023H1_专家服务活动成果汇总表.xlsx#").write_text("x")
     assert "似乎正被" in _ok(_summary(runner, tmp_path)).output
+
+
+def test_an_unreadable_city_folder_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = _inbox_with_returns(tmp_path)
+    real = os.walk
+
+    def walk(top: object, onerror: Callable[[OSError], None] | None = None, **k: object):  # type: ignore[no-untyped-def]
+        if onerror:
+            onerror(PermissionError(13, "Permission denied", str(inbox / "杭州市")))
+        return real(top, onerror=onerror, **k)  # type: ignore[arg-type, call-overload]
+
+    monkeypatch.setattr("aggregator.store.intake.os.walk", walk)
+    scan = scan_inbox(inbox)
+    assert [(p.code, p.file) for p in scan.problems] == [("inbox-folder-unreadable", "杭州市")]
+
+
+def test_a_file_without_read_permission_is_not_called_copying(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = _inbox_with_returns(tmp_path)
+    real = os.access
+    monkeypatch.setattr(
+        "aggregator.store.intake.os.access",
+        lambda p, mode: "计划" not in str(p) and real(p, mode),
+    )
+    scan = scan_inbox(inbox)
+    assert [p.code for p in scan.problems] == ["file-no-permission"] and not scan.pending
+
+
+def test_a_broken_file_dated_in_the_future_is_not_copying_forever(tmp_path: Path) -> None:
+    inbox = _inbox_with_returns(tmp_path)
+    bad = inbox / "宁波市" / "坏.xlsx"
+    bad.write_bytes(b"PK\x03\x04" + b"\0" * 200)
+    later = time.time() + 86400
+    os.utime(bad, (later, later))
+    scan = scan_inbox(inbox, settle=0)
+    assert "宁波市/坏.xlsx" not in scan.pending
+    assert ("宁波市/坏.xlsx", bad) in scan.candidates
+
+
+def test_symlink_loops_and_odd_names_never_stop_a_run(tmp_path: Path, runner: CliRunner) -> None:
+    inbox = _inbox_with_returns(tmp_path)
+    (inbox / "a.xlsx").symlink_to(inbox / "b.xlsx")
+    (inbox / "b.xlsx").symlink_to(inbox / "a.xlsx")
+    odd = os.path.join(os.fsencode(inbox / "宁波市"), b"\xc4\xfe\xb2\xa8.xlsx")
+    with open(odd, "wb") as f:
+        f.write((inbox / "宁波市" / "上半年.xlsx").read_bytes())
+    os.utime(odd, (time.time() - 3600,) * 2)
+    _ok(_summary(runner, tmp_path))
+    assert "inbox-link-outside" in _codes(tmp_path)
