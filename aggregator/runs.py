@@ -96,6 +96,7 @@ def _fingerprint(ctx: Context) -> str:
             h.update(p.name.encode())
             h.update(p.read_bytes())
     h.update(str(ctx.policy.year).encode())
+    h.update(repr(sorted(ctx.policy.max_figures.items())).encode())
     return h.hexdigest()[:16]
 
 

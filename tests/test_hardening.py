@@ -16,13 +16,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import sha256, summary_args
+from content import a5_sample
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_robustness import _cli, _inbox_with_returns
 from typer.testing import CliRunner, Result
 
 from aggregator.cli import app
-from aggregator.read.reader import reject
+from aggregator.demo.samples import write_a5
+from aggregator.read.reader import Context, read_return, reject
 from aggregator.read.returns import ReturnRead
 from aggregator.store import ledger as ledger_module
 from aggregator.store.intake import scan_inbox
@@ -355,3 +360,42 @@ def test_symlink_loops_and_odd_names_never_stop_a_run(tmp_path: Path, runner: Cl
     os.utime(odd, (time.time() - 3600,) * 2)
     _ok(_summary(runner, tmp_path))
     assert "inbox-link-outside" in _codes(tmp_path)
+
+
+_ANY = st.one_of(
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([10**19, 2**63, 2**53 + 1, 5 * 10**18, 1e308, -1e308, 1.5]),
+    st.text(max_size=40),
+    st.integers(min_value=0, max_value=10**40).map(str),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(values=st.lists(_ANY, min_size=1, max_size=11))
+def test_any_figure_in_any_metric_reads_and_merges_without_raising_or_wrapping(
+    tmp_path: Path, ctx: Context, values: list[object]
+) -> None:
+    metrics = [m.key for m in ctx.schemas["A5"].metrics]
+    s = a5_sample()
+    for i, (county, vals) in enumerate(s.rows):
+        s.rows[i] = (county, {**vals, **dict(zip(metrics, values[i:] + values[:i], strict=False))})
+    path = write_a5(tmp_path / "x.xlsx", s, "xlsxwriter")
+    r = read_return(path, "宁波市/x.xlsx", ctx)
+    for f in r.figures:
+        for m, v in f.values.items():
+            assert v is None or 0 <= v <= ctx.policy.figure_bound(m)
+    for m in metrics:
+        col = pd.to_numeric(pd.Series([f.values.get(m) for f in r.figures]), errors="coerce")
+        total = col.astype("Int64").sum()
+        assert 0 <= int(total) <= len(r.figures) * ctx.policy.figure_bound(m)
+
+
+def test_an_absurd_figure_is_a_cell_error_not_a_number(tmp_path: Path, ctx: Context) -> None:
+    s = a5_sample()
+    s.rows[0] = (s.rows[0][0], {**s.rows[0][1], "teams_completed": 10**19})
+    r = read_return(write_a5(tmp_path / "x.xlsx", s, "xlsxwriter"), "宁波市/x.xlsx", ctx)
+    assert r.figures[0].values["teams_completed"] is None
+    assert any(p.code == "value-invalid" and "上限" in p.message for p in r.problems)

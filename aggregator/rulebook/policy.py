@@ -29,6 +29,22 @@ class Pairing:
     note: str
 
 
+DEFAULT_MAX_FIGURE = 1_000_000
+MAX_EXACT = 2**53  # beyond this a float (and a sum of many) no longer counts exactly
+
+
+def _max_figures(data: dict[str, Any], path: Path) -> dict[str, int]:
+    """``[max_figures]``: whole numbers from 1 to 2^53 by metric key (and ``default``)."""
+    out = {}
+    for k, v in data.get("max_figures", {}).items():
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_EXACT:
+            raise DataFileError(
+                f"{path.name}：max_figures.{k} 应为 1 到 {MAX_EXACT} 之间的整数，现为“{v}”"
+            )
+        out[str(k)] = v
+    return out
+
+
 @dataclass(frozen=True)
 class Limits:
     """Per-file reading limits: real returns never reach them."""
@@ -62,6 +78,11 @@ class Policy:
     outlier_median_multiple: float = 10.0
     outlier_min_counties: int = 8
     limits: Limits = field(default_factory=Limits)
+    max_figures: dict[str, int] = field(default_factory=dict)  # metric key (or default) → bound
+
+    def figure_bound(self, metric: str) -> int:
+        """The largest believable figure for a metric; beyond it a cell is an error, not a number."""
+        return self.max_figures.get(metric, self.max_figures.get("default", DEFAULT_MAX_FIGURE))
 
     def partners(self, county: str) -> list[str]:
         """The counties paired with this one, either side, in pairing-file order."""
@@ -230,6 +251,7 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
         outlier_median_multiple=float(checks.get("outlier_median_multiple", 10.0)),
         outlier_min_counties=int(checks.get("outlier_min_counties", 8)),
         limits=Limits(**lim),
+        max_figures=_max_figures(data, path),
         **quotas,
     )
 
