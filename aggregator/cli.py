@@ -163,6 +163,8 @@ def summary(
     with _run_errors(), _progress() as cb:
         outcome = run_summary(opts, progress=cb)
     _render_digest(outcome)
+    for notice in outcome.notices:
+        err_console.print(f"[yellow]注意：[/]{notice}")
     console.print(
         f"汇总表：[bold]{outcome.report}[/]"
         + (f"　JSON：{outcome.json_path}" if outcome.json_path else "")
@@ -218,17 +220,18 @@ def _run_errors() -> Iterator[None]:
     """Exit codes and messages of a run: 2 for usage, 1 for what stops it (lock, data files,
     a report that cannot be written, in which case the previous report is untouched)."""
     from aggregator.store.lock import LockBusy
+    from aggregator.store.state import StateError
 
     try:
         yield
     except UsageError as e:
         err_console.print(str(e))
         raise typer.Exit(2) from None
-    except (LockBusy, DataFileError) as e:
+    except (LockBusy, DataFileError, StateError) as e:
         _fail(str(e))
     except OSError as e:
         where = getattr(e, "filename", "") or ""
-        _fail(f"无法写出汇总表：{e.strerror or e}（{where}）。原有汇总表未改动。")
+        _fail(f"无法写出汇总表：{e.strerror or e}（{where}）。原有汇总表未改动（JSON 也未改动）。")
 
 
 class _progress:
@@ -302,6 +305,32 @@ def demo(
     console.print(
         f"可用 aggregator status --period {result.h1.period} --inbox {out / 'inbox'} --state {out / 'state'} --as-of {result.status_hint:%Y-%m-%d} 查看报送情况。"
     )
+
+
+@app.command("rebuild-ledger")
+def rebuild_ledger_command(
+    state: Annotated[Path, typer.Option(help="台账与报表副本的存放文件夹")] = Path(
+        "workbooks/state"
+    ),
+    wait: Annotated[float, typer.Option(help="另一个汇总正在运行时最多等待的秒数")] = 10.0,
+) -> None:
+    """台账（ledger.sqlite）丢失或损坏时，从保存的报表副本重建台账（原台账改名保留）。"""
+    from aggregator.store.lock import run_lock
+    from aggregator.store.rebuild import rebuild_ledger
+
+    if not (state / "blobs").is_dir():
+        _fail(f"{state} 中没有报表副本文件夹 blobs/，无从重建。", 2)
+    with _run_errors(), run_lock(state, wait=wait, what="rebuild-ledger"):
+        done = rebuild_ledger(state)
+    if done.old_ledger:
+        console.print(f"原台账已改名为 {done.old_ledger}")
+    console.print(
+        f"已从 {done.copies} 份完好的副本重建台账：{done.named} 条带原文件名和收到时间；"
+        f"{done.unnamed} 份副本找不到原文件名，记为“恢复的副本/…”，收到时间按副本保存时间。"
+    )
+    if done.damaged:
+        console.print(f"[yellow]{done.damaged} 份副本内容已损坏，未采用。[/]")
+    console.print("下次运行汇总时会重新读取全部报表。")
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,15 +15,17 @@ from aggregator.faults import failpoint
 from aggregator.judge.decide import Entry, decide
 from aggregator.judge.facts import Facts, build_facts
 from aggregator.period import Period
-from aggregator.read.reader import READER_VERSION, Context
+from aggregator.problems import Problem, warning
+from aggregator.read.reader import READER_VERSION, Context, reject
 from aggregator.read.returns import ReturnRead
-from aggregator.read.workers import Progress, read_many
+from aggregator.read.workers import Progress, is_unsettled, read_many
 from aggregator.rulebook import load_context, resolve_period
 from aggregator.rulebook.datafiles import data_dir
-from aggregator.store.atomic import atomic_path, remove_stale
+from aggregator.store.atomic import atomic_paths, remove_stale
 from aggregator.store.intake import scan_inbox, take_in
 from aggregator.store.ledger import Ledger, Submission
 from aggregator.store.lock import run_lock
+from aggregator.store.state import StateError, state_message
 from aggregator.write.annotate import write_annotated
 
 
@@ -54,6 +57,7 @@ class Outcome:
     report: Path | None
     json_path: Path | None
     as_of: dt.datetime
+    notices: list[str] = field(default_factory=list)  # for the analyst, beside the digest
 
 
 def default_report_name(period: Period) -> str:
@@ -76,11 +80,45 @@ def _fingerprint(ctx: Context) -> str:
             h.update(p.name.encode())
             h.update(p.read_bytes())
     h.update(str(ctx.policy.year).encode())
+    h.update(repr(sorted(ctx.policy.max_figures.items())).encode())
     return h.hexdigest()[:16]
 
 
+def _copies_at_hand(
+    ledger: Ledger, subs: list[Submission], inbox: Path, problems: list[Problem]
+) -> dict[int, ReturnRead]:
+    """Check the stored copy of each submission to be read against its sha256; put back a
+    missing or damaged one from the inbox (with a warning). Those that cannot be put back get a
+    rejection for this run only (never cached): the file is not judged on a broken copy."""
+    unreadable: dict[int, ReturnRead] = {}
+    for s in subs:
+        if ledger.copy_is_sound(s):
+            continue
+        if ledger.restore_copy(s, inbox / s.name):
+            problems.append(
+                warning(
+                    "stored-copy-restored",
+                    f"“{s.name}”在台账文件夹中保存的副本缺失或已损坏，已从收件箱中的原文件恢复。",
+                    file=s.name,
+                )
+            )
+            continue
+        unreadable[s.id] = reject(
+            ReturnRead(file=s.name),
+            "stored-copy-missing",
+            f"“{s.name}”在台账文件夹中保存的副本缺失或已损坏，收件箱中也已没有同样内容的原文件，"
+            "本次无法读取（不作为对该文件的结论）。请把原文件放回收件箱后重新运行。",
+        )
+    return unreadable
+
+
 def _read_all(
-    ledger: Ledger, ctx: Context, as_of: dt.datetime, jobs: int | None, progress: Progress | None
+    ledger: Ledger,
+    ctx: Context,
+    as_of: dt.datetime,
+    opts: Options,
+    problems: list[Problem],
+    progress: Progress | None,
 ) -> list[tuple[Submission, ReturnRead]]:
     subs = ledger.submissions(until=iso(as_of))
     version = _fingerprint(ctx)
@@ -92,12 +130,15 @@ def _read_all(
             todo.append(s)
         else:
             cached[s.id] = r
+    cached.update(_copies_at_hand(ledger, todo, opts.inbox, problems))
+    todo = [s for s in todo if s.id not in cached]
     if todo:
-        results = read_many([(s.stored, s.name) for s in todo], ctx, jobs=jobs, progress=progress)
-        ledger.save_reads(
-            [(s.sha256, s.name, version, r) for s, r in zip(todo, results, strict=True)]
-        )
-        for s, r in zip(todo, results, strict=True):
+        files = [(s.stored, s.name) for s in todo]
+        results = read_many(files, ctx, jobs=opts.jobs, progress=progress)
+        pairs = list(zip(todo, results, strict=True))
+        # a worker killed, out of time or memory is the machine's failure: not remembered
+        ledger.save_reads([(s.sha256, s.name, version, r) for s, r in pairs if not is_unsettled(r)])
+        for s, r in pairs:
             cached[s.id] = r
     return [(s, cached[s.id]) for s in subs]
 
@@ -116,7 +157,7 @@ def collect(
     scan = scan_inbox(opts.inbox)
     new = take_in(ledger, scan, iso(as_of))
     failpoint("after-intake")
-    pairs = _read_all(ledger, ctx, as_of, opts.jobs, progress)
+    pairs = _read_all(ledger, ctx, as_of, opts, scan.problems, progress)
     failpoint("after-reads")
     entries = decide(pairs, ctx.policy)
     ignored = [(n, "") for n, _ in scan.ignored]
@@ -127,37 +168,75 @@ def collect(
     return ctx, entries, facts, new
 
 
-def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
-    """Take in the inbox and write the provincial summary workbook (and JSON) atomically."""
+def _report_target(opts: Options, period: Period) -> Path:
+    """Where the workbook goes; never inside the inbox (the next run would read it as a return)."""
+    out = opts.out or Path("reports")
+    target = (
+        out / default_report_name(period)
+        if (out.is_dir() or out.suffix.lower() != ".xlsx")
+        else out
+    )
+    inbox = opts.inbox.resolve()
+    for t in (target, opts.json_out):
+        if t is not None and t.resolve().is_relative_to(inbox):
+            raise UsageError(
+                f"输出位置 {t} 在收件箱 {opts.inbox} 里面：下次汇总会把它当作报表读取。请换一个文件夹。"
+            )
+    return target
+
+
+def open_elsewhere(target: Path) -> str | None:
+    """A notice when Excel, WPS or LibreOffice has the workbook open (its lock file is there)."""
+    for lock in (target.with_name(f".~lock.{target.name}#"), target.with_name(f"~${target.name}")):
+        if lock.exists():
+            return (
+                f"汇总表 {target} 似乎正被 Excel/WPS/LibreOffice 打开（发现锁定文件 {lock.name}）。"
+                "已写出新的汇总表；打开着的窗口显示的仍是旧内容，请关闭后重新打开。"
+            )
+    return None
+
+
+def _write_outputs(target: Path, opts: Options, facts: Facts, ctx: Context) -> None:
+    """Write the workbook and the JSON to temporaries, then put both in place together."""
+    from xlsxwriter.exceptions import FileCreateError
+
     from aggregator.write.report import write_report
 
+    targets = [target] + ([opts.json_out] if opts.json_out else [])
+    for t in targets:
+        remove_stale(t)
+    with atomic_paths(*targets) as tmps:
+        try:
+            write_report(tmps[0], facts, ctx)
+        except FileCreateError as e:
+            cause = e.__cause__ or (e.args[0] if e.args else None)
+            no = getattr(cause, "errno", 0) or 0
+            raise OSError(no, getattr(cause, "strerror", None) or str(e), str(target)) from e
+        failpoint("report-half-written")
+        if opts.json_out:
+            text = json.dumps(facts.json, ensure_ascii=False, indent=2) + "\n"
+            tmps[1].write_text(text, encoding="utf-8")
+
+
+def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
+    """Take in the inbox and write the provincial summary workbook (and JSON) atomically."""
     as_of = opts.as_of or now()
     period = _period(opts.period, as_of)
+    target = _report_target(opts, period)
     with run_lock(opts.state, wait=opts.lock_wait):
         ledger = Ledger(opts.state)
         try:
             run_id = ledger.start_run(iso(now()), iso(as_of), period.code)
             ctx, _, facts, new = collect(opts, ledger, as_of, period, progress)
-            out = opts.out or Path("reports")
-            target = (
-                out / default_report_name(period)
-                if (out.is_dir() or out.suffix.lower() != ".xlsx")
-                else out
-            )
-            remove_stale(target)
-            with atomic_path(target) as tmp:
-                write_report(tmp, facts, ctx)
-                failpoint("report-half-written")
-            if opts.json_out:
-                remove_stale(opts.json_out)
-                with atomic_path(opts.json_out) as tmp:
-                    text = json.dumps(facts.json, ensure_ascii=False, indent=2) + "\n"
-                    tmp.write_text(text, encoding="utf-8")
+            notice = open_elsewhere(target)
+            _write_outputs(target, opts, facts, ctx)
             failpoint("after-report")
             ledger.finish_run(run_id, iso(now()), str(target), new)
+        except sqlite3.Error as e:
+            raise StateError(state_message(e, opts.state)) from e
         finally:
             ledger.close()
-    return Outcome(period, facts, new, target, opts.json_out, as_of)
+    return Outcome(period, facts, new, target, opts.json_out, as_of, [notice] if notice else [])
 
 
 def run_status(opts: Options, progress: Progress | None = None) -> Outcome:
@@ -168,6 +247,8 @@ def run_status(opts: Options, progress: Progress | None = None) -> Outcome:
         ledger = Ledger(opts.state)
         try:
             _, _, facts, new = collect(opts, ledger, as_of, period, progress)
+        except sqlite3.Error as e:
+            raise StateError(state_message(e, opts.state)) from e
         finally:
             ledger.close()
     return Outcome(period, facts, new, None, None, as_of)

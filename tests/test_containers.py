@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import io
 import random
 import shutil
@@ -27,10 +28,13 @@ XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.she
 POLICY_DIR = Path(__file__).resolve().parents[1] / "workbooks" / "policy"
 
 
+@functools.cache
 def workbook(text: str) -> bytes:
-    """A small real .xlsx in memory, different for every text."""
+    """A small real .xlsx in memory, different for every text (the same bytes every call:
+    xlsxwriter stamps the time of writing into the file)."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.set_properties({"created": dt.datetime(2023, 6, 9, 10, 0, 0)})
     wb.add_worksheet("Sheet1").write(0, 0, text)
     wb.close()
     return buf.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,6 +134,8 @@ def _apply_formulas(
 
 
 def _fmt(v: float) -> str:
+    if not math.isfinite(v):  # a sum of huge figures overflows: shown as is, never int()
+        return str(v)
     return str(int(v)) if v == int(v) else str(v)
 
 

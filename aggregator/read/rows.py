@@ -140,6 +140,9 @@ def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
         values: dict[str, int | None] = {}
         for m in metrics:
             c = parse_count(raw[m.key])
+            bound = ctx.policy.figure_bound(m.key)
+            if c.value is not None and c.value > bound:  # never arithmetic on an absurd figure
+                c = Count(None, "error", f"超过合理上限 {bound}，疑似填错")
             values[m.key] = c.value
             if c.status != "ok":
                 _count_problem(out, g.name, cells[m.key], c, raw[m.key], m.label, county or "")

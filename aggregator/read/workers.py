@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -19,11 +21,24 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from aggregator.faults import failpoint, pause
 from aggregator.read.reader import Context, read_return, reject
 from aggregator.read.returns import ReturnRead
 
 Progress = Callable[[int, int, str], None]
 Reader = Callable[[str, str, Context], ReturnRead]
+
+
+# Rejections that say something about the machine this run (a worker killed, out of time or out
+# of memory, a bug), not about the file: shown this run, never remembered as the file's verdict.
+UNSETTLED_CODES = frozenset(
+    {"file-reader-crashed", "file-timeout", "file-too-complex", "file-internal-error"}
+)
+
+
+def is_unsettled(result: ReturnRead) -> bool:
+    """Whether a reading ended in a failure of the machine rather than a verdict on the file."""
+    return result.rejected and any(p.code in UNSETTLED_CODES for p in result.problems)
 
 
 def _limit_memory(extra_mb: int) -> None:
@@ -40,6 +55,7 @@ def _limit_memory(extra_mb: int) -> None:
 
 
 def _read_file(path: str, label: str, ctx: Context) -> ReturnRead:
+    pause("reading")
     return read_return(Path(path), label, ctx)
 
 
@@ -65,9 +81,35 @@ def _guarded(reader: Reader, path: str, label: str, ctx: Context) -> ReturnRead:
         )
 
 
-def _worker(conn: Connection, ctx: Context, memory_mb: int, reader: Reader) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Make this worker end when the run that started it does, however that run ends: the
+    kernel's parent-death signal on Linux, else a thread watching the parent's id."""
+    from aggregator.store.lock import forget_inherited
+
+    forget_inherited()  # the run's lock is the run's, never a worker's
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        if libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl")
+    except (OSError, AttributeError):
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+
+def _worker(conn: Connection, ctx: Context, memory_mb: int, reader: Reader, parent: int) -> None:
     import faulthandler
 
+    _die_with_parent(parent)
     faulthandler.disable()  # a reader that aborts is reported by the supervisor, not dumped here
     _limit_memory(memory_mb)
     while True:
@@ -132,7 +174,9 @@ def read_many(
     def spawn() -> _Slot:
         parent, child = mpc.Pipe()
         proc = mpc.Process(
-            target=_worker, args=(child, ctx, limits.read_memory_mb, reader), daemon=True
+            target=_worker,
+            args=(child, ctx, limits.read_memory_mb, reader, os.getpid()),
+            daemon=True,
         )
         proc.start()
         child.close()
@@ -168,6 +212,7 @@ def read_many(
                     s.task = pending.popleft()
                     s.started = time.monotonic()
                     s.conn.send(s.task)
+            failpoint("while-reading")
             busy = [s for s in slots if s.task]
             ready = wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout=0.2)
             for i, s in enumerate(slots):

@@ -30,6 +30,22 @@ class Pairing:
     note: str
 
 
+DEFAULT_MAX_FIGURE = 1_000_000
+MAX_EXACT = 2**53  # beyond this a float (and a sum of many) no longer counts exactly
+
+
+def _max_figures(data: dict[str, Any], path: Path) -> dict[str, int]:
+    """``[max_figures]``: whole numbers from 1 to 2^53 by metric key (and ``default``)."""
+    out = {}
+    for k, v in data.get("max_figures", {}).items():
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_EXACT:
+            raise DataFileError(
+                f"{path.name}：max_figures.{k} 应为 1 到 {MAX_EXACT} 之间的整数，现为“{v}”"
+            )
+        out[str(k)] = v
+    return out
+
+
 @dataclass(frozen=True)
 class Limits:
     """Per-file reading limits: real returns never reach them."""
@@ -72,6 +88,11 @@ class Policy:
     city_min_experts: int = 3
     expert_titles: tuple[str, ...] = ()
     expert_titles_below: tuple[str, ...] = ()
+    max_figures: dict[str, int] = field(default_factory=dict)  # metric key (or default) → bound
+
+    def figure_bound(self, metric: str) -> int:
+        """The largest believable figure for a metric; beyond it a cell is an error, not a number."""
+        return self.max_figures.get(metric, self.max_figures.get("default", DEFAULT_MAX_FIGURE))
 
     def partners(self, county: str) -> list[str]:
         """The counties paired with this one, either side, in pairing-file order."""
@@ -278,6 +299,7 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
             _need(_need(data, "organisation", "", path), "name", "organisation.", path)
         ),
         **apps,
+        max_figures=_max_figures(data, path),
         **quotas,
     )
 

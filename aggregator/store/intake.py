@@ -52,6 +52,57 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+def _folder_problem(inbox: Path, e: OSError) -> Problem | None:
+    """A sub-folder os.walk could not open: named, or its city would silently show 未报送."""
+    if e.filename is None or Path(e.filename) == inbox:
+        return None
+    rel = _printable(Path(e.filename).relative_to(inbox).as_posix())
+    return warning(
+        "inbox-folder-unreadable",
+        f"收件箱中的文件夹“{rel}”无法打开（{e.strerror or e}），其中的报表本次未读取。请检查该文件夹的权限。",
+        file=rel,
+    )
+
+
+def _look_at(scan: Scan, root: Path, path: Path, name: str) -> os.stat_result | None:
+    """The file's status if it is a candidate return; otherwise notes why not (or ignores it)."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):  # a loop or a dangling link
+            target = path
+        if not target.is_relative_to(root) or not target.is_file():
+            scan.problems.append(
+                warning(
+                    "inbox-link-outside",
+                    f"“{name}”是指向收件箱之外的快捷方式（符号链接），未读取。请把文件本身放进收件箱。",
+                    file=name,
+                )
+            )
+            return None
+    if path.name.startswith(".") and not path.name.startswith(".~lock"):
+        return None  # hidden files (.gitkeep, .DS_Store): not returns, not worth a line
+    if is_ignored(name):
+        scan.ignored.append((name, ""))
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    if not path.is_file():
+        return None
+    if not os.access(path, os.R_OK):
+        scan.problems.append(
+            warning(
+                "file-no-permission",
+                f"“{name}”没有读取权限，本次未读取。请让管理员开放该文件的读取权限。",
+                file=name,
+            )
+        )
+        return None
+    return st
+
+
 def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
     """List the inbox (sub-folders allowed), never following links out of it."""
     scan = Scan()
@@ -59,32 +110,19 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
         return scan
     root = inbox.resolve()
     fresh: list[tuple[str, Path, os.stat_result]] = []
-    for dirpath, dirnames, filenames in os.walk(inbox, followlinks=False):
+
+    def unreadable_folder(e: OSError) -> None:
+        problem = _folder_problem(inbox, e)
+        if problem:
+            scan.problems.append(problem)
+
+    for dirpath, dirnames, filenames in os.walk(inbox, onerror=unreadable_folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for fn in sorted(filenames):
             path = Path(dirpath) / fn
-            name = path.relative_to(inbox).as_posix()
-            if path.is_symlink():
-                target = path.resolve()
-                if not target.is_relative_to(root) or not target.is_file():
-                    scan.problems.append(
-                        warning(
-                            "inbox-link-outside",
-                            f"“{name}”是指向收件箱之外的快捷方式（符号链接），未读取。请把文件本身放进收件箱。",
-                            file=name,
-                        )
-                    )
-                    continue
-            if fn.startswith(".") and not fn.startswith(".~lock"):
-                continue  # hidden files (.gitkeep, .DS_Store): not returns, not worth a line
-            if is_ignored(name):
-                scan.ignored.append((name, ""))
-                continue
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            if not path.is_file():
+            name = _printable(path.relative_to(inbox).as_posix())
+            st = _look_at(scan, root, path, name)
+            if st is None:
                 continue
             if time.time() - st.st_mtime < settle:
                 fresh.append((name, path, st))
@@ -117,11 +155,24 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
     return scan
 
 
+def _printable(name: str) -> str:
+    """The name as text that can be stored and shown: bytes that are not UTF-8 (a name made on
+    another system) become U+FFFD, so no name can ever stop a run."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _incomplete_zip(path: Path) -> bool:
     """A zip-based file without its directory yet, modified moments ago: still being copied."""
     try:
         st = path.stat()
-        if time.time() - st.st_mtime > RECENT_SECONDS:
+        age = time.time() - st.st_mtime
+        if (
+            age > RECENT_SECONDS or age < -RECENT_SECONDS
+        ):  # old, or dated in the future: not copying
             return False
         with path.open("rb") as f:
             if f.read(4) != b"PK\x03\x04":

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from aggregator.read.returns import ReturnRead
+from aggregator.store.state import StateError, check_ledger_file, open_error, state_message
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -48,6 +49,9 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
+JOURNAL = "arrivals.jsonl"
+
+
 def _plain(o: Any) -> Any:
     """JSON for the dataclasses of a reading (much faster than dataclasses.asdict)."""
     return o.__dict__
@@ -68,14 +72,26 @@ class Submission:
 class Ledger:
     """Access to the state folder: ledger.sqlite and blobs/."""
 
-    def __init__(self, state: Path) -> None:
+    def __init__(self, state: Path, *, rebuilding: bool = False) -> None:
+        """Open (or create) the ledger; a missing, empty or damaged one while stored copies
+        exist raises :class:`StateError` unless ``rebuilding`` (see :mod:`.rebuild`)."""
         self.state = state
-        state.mkdir(parents=True, exist_ok=True)
-        (state / "blobs").mkdir(exist_ok=True)
-        self.db = sqlite3.connect(state / "ledger.sqlite", timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: a killed process loses no commit
-        self.db.executescript(SCHEMA)
+        try:
+            state.mkdir(parents=True, exist_ok=True)
+            (state / "blobs").mkdir(mode=0o700, exist_ok=True)
+        except OSError as e:
+            raise StateError(state_message(e, state)) from e
+        if not rebuilding:
+            check_ledger_file(state)
+        try:
+            self.db = sqlite3.connect(state / "ledger.sqlite", timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: a killed process loses no commit
+            if self.db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("quick_check failed")
+            self.db.executescript(SCHEMA)
+        except sqlite3.Error as e:
+            raise open_error(e, state) from e
 
     def close(self) -> None:
         """Close the database."""
@@ -108,18 +124,51 @@ class Ledger:
         target = self.state / rel
         if target.is_file() and target.stat().st_size == source.stat().st_size and row:
             return rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        return rel if self._copy(source, target, sha256) else None
+
+    def _copy(self, source: Path, target: Path, sha256: str) -> bool:
+        """Copy ``source`` to ``target`` (owner-only: returns hold personal data) if its bytes
+        still hash to ``sha256``. Reading ``source`` may raise OSError; a failure to write the
+        state folder raises :class:`StateError`, leaving no partial copy."""
         tmp = target.with_name(f".{target.name}.tmp")
         h = hashlib.sha256()
-        with source.open("rb") as src, tmp.open("wb") as dst:
-            for chunk in iter(lambda: src.read(1 << 20), b""):
-                h.update(chunk)
-                dst.write(chunk)
+        with source.open("rb") as src:
+            try:
+                target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "wb") as dst:
+                    for chunk in iter(lambda: src.read(1 << 20), b""):
+                        h.update(chunk)
+                        dst.write(chunk)
+            except OSError as e:
+                tmp.unlink(missing_ok=True)
+                if e.filename is not None and Path(e.filename) == source:
+                    raise
+                raise StateError(state_message(e, self.state)) from e
         if h.hexdigest() != sha256:
             tmp.unlink(missing_ok=True)
-            return None
+            return False
         os.replace(tmp, target)
-        return rel
+        return True
+
+    def copy_is_sound(self, sub: Submission) -> bool:
+        """Whether the stored copy of a submission exists and still hashes to its sha256."""
+        try:
+            h = hashlib.sha256()
+            with sub.stored.open("rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+        except OSError:
+            return False
+        return h.hexdigest() == sub.sha256
+
+    def restore_copy(self, sub: Submission, source: Path) -> bool:
+        """Put back a missing or damaged stored copy from ``source`` (the inbox file), if that
+        file still holds the same bytes."""
+        try:
+            return self._copy(source, sub.stored, sub.sha256)
+        except OSError:
+            return False
 
     def record_many(self, rows: list[tuple[str, str, int, float, str, str]]) -> None:
         """Record newly seen files (name, sha256, size, mtime, first_seen, stored) in one
@@ -127,12 +176,16 @@ class Ledger:
         a power cut could lose."""
         if not rows:
             return
-        if len(rows) > 50:
-            os.sync()  # one flush for a large batch instead of one per copy
-        else:
-            for *_, stored in rows:
-                with open(self.state / stored, "rb") as f:
-                    os.fsync(f.fileno())
+        self._journal(rows)
+        try:
+            if len(rows) > 50:
+                os.sync()  # one flush for a large batch instead of one per copy
+            else:
+                for *_, stored in rows:
+                    with open(self.state / stored, "rb") as f:
+                        os.fsync(f.fileno())
+        except OSError as e:
+            raise StateError(state_message(e, self.state)) from e
         with self.transaction() as db:
             db.executemany(
                 "INSERT OR IGNORE INTO blobs (sha256, size, stored) VALUES (?,?,?)",
@@ -142,6 +195,26 @@ class Ledger:
                 "INSERT OR IGNORE INTO submissions (name, sha256, size, mtime, first_seen) VALUES (?,?,?,?,?)",
                 [(n, h, size, m, fs) for n, h, size, m, fs, _ in rows],
             )
+
+    def _journal(self, rows: list[tuple[str, str, int, float, str, str]]) -> None:
+        """Append each arrival to arrivals.jsonl (flushed) before the ledger records it: what
+        ``rebuild-ledger`` needs besides the copies (names and receipt times)."""
+        lines = "".join(
+            json.dumps(
+                {"name": n, "sha256": h, "size": sz, "mtime": m, "first_seen": fs, "stored": st},
+                ensure_ascii=False,
+            )
+            + "\n"
+            for n, h, sz, m, fs, st in rows
+        )
+        try:
+            fd = os.open(self.state / JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as f:
+                f.write(lines)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as e:
+            raise StateError(state_message(e, self.state)) from e
 
     def submissions(self, until: str | None = None) -> list[Submission]:
         """Every recorded file first seen at or before ``until`` (all when None), oldest first."""

@@ -1,0 +1,401 @@
+"""Issue 14: one dead process, one odd file or one broken state never blocks the province or
+changes its totals unseen."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import sha256, summary_args
+from content import a5_sample
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_robustness import _cli, _inbox_with_returns
+from typer.testing import CliRunner, Result
+
+from aggregator.cli import app
+from aggregator.demo.samples import write_a5
+from aggregator.read.reader import Context, read_return, reject
+from aggregator.read.returns import ReturnRead
+from aggregator.store import ledger as ledger_module
+from aggregator.store.intake import scan_inbox
+from aggregator.store.lock import run_lock
+
+
+def _json(base: Path) -> dict[str, object]:
+    return json.loads((base / "out" / "s.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit() and int(d.name) != os.getpid():
+            try:
+                if text in (d / "cmdline").read_bytes().decode(errors="replace"):
+                    out.append(int(d.name))
+            except OSError:
+                continue
+    return out
+
+
+def test_killing_only_the_main_process_frees_the_lock_for_the_next_run(tmp_path: Path) -> None:
+    base = tmp_path / "run"
+    _inbox_with_returns(base)
+    killed = _cli(
+        base,
+        "--jobs",
+        "2",
+        env={"AGGREGATOR_FAILPOINT": "while-reading", "AGGREGATOR_PAUSE": "reading:6"},
+    )
+    assert killed.returncode == -9
+    time.sleep(0.5)
+    assert _processes_mentioning(str(base / "state")) == []  # no orphaned reader
+    again = _cli(base, "--wait", "2")
+    assert again.returncode == 0, again.stderr
+    clean = tmp_path / "clean"
+    shutil.copytree(base / "inbox", clean / "inbox")
+    assert _cli(clean).returncode == 0
+    assert _json(base) == _json(clean)
+
+
+def test_a_lock_held_by_an_orphan_of_a_dead_run_is_taken_over(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    info = {"pid": int(dead.stdout), "host": socket.gethostname(), "started": "x"}
+    (state / "run.lock").write_text(json.dumps(info), encoding="utf-8")
+    orphan = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR);"
+            " fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(30)",
+            str(state / "run.lock"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert orphan.stdout is not None and orphan.stdout.readline().strip() == "locked"
+        with run_lock(state, wait=1):
+            assert json.loads((state / "run.lock").read_text())["pid"] == os.getpid()
+    finally:
+        orphan.kill()
+        orphan.wait()
+
+
+def _summary(runner: CliRunner, base: Path, *extra: str) -> Result:
+    args = summary_args(
+        base / "inbox",
+        base / "state",
+        base / "out",
+        *extra,
+        json_out=base / "out" / "s.json",
+        as_of="2023-06-09",
+    )
+    return runner.invoke(app, args)
+
+
+def _ok(result: Result) -> Result:
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _stopped(result: Result, *words: str) -> str:
+    assert result.exit_code in (1, 2), result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # a message, no traceback
+    for w in words:
+        assert w in result.output, result.output
+    return result.output
+
+
+def _forget_readings(base: Path) -> None:
+    db = sqlite3.connect(base / "state" / "ledger.sqlite")
+    db.execute("DELETE FROM reads")
+    db.commit()
+    db.close()
+
+
+def _codes(base: Path) -> set[str]:
+    return {i["code"] for i in _json(base)["issues"]}  # type: ignore[attr-defined]
+
+
+def test_a_missing_stored_copy_is_restored_from_the_inbox_or_left_unjudged(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    _inbox_with_returns(tmp_path)
+    _ok(_summary(runner, tmp_path))
+    first = _json(tmp_path)
+    blobs = sorted(p for p in (tmp_path / "state" / "blobs").glob("??/*"))
+    assert blobs and all(p.stat().st_mode & 0o077 == 0 for p in blobs)  # owner-only copies
+    saved = {p: p.read_bytes() for p in blobs}
+    for p in blobs:
+        p.unlink()
+    _forget_readings(tmp_path)  # e.g. a new reader version: everything is read again
+    _ok(_summary(runner, tmp_path))
+    assert "stored-copy-restored" in _codes(tmp_path)
+    assert _json(tmp_path)["province"] == first["province"]
+    # the copy damaged and the inbox cleaned: not readable this run, and not remembered
+    blobs[0].write_bytes(b"damaged")
+    shutil.rmtree(tmp_path / "inbox")
+    (tmp_path / "inbox").mkdir()
+    _forget_readings(tmp_path)
+    _ok(_summary(runner, tmp_path))
+    assert "stored-copy-missing" in _codes(tmp_path)
+    blobs[0].write_bytes(saved[blobs[0]])
+    _ok(_summary(runner, tmp_path))
+    assert _json(tmp_path)["province"] == first["province"]
+
+
+def test_a_failure_of_the_machine_is_never_remembered_as_a_verdict(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _inbox_with_returns(tmp_path)
+    _ok(_summary(runner, tmp_path))
+    good = _json(tmp_path)
+    _forget_readings(tmp_path)
+
+    def timed_out(files: list[tuple[Path, str]], *a: object, **k: object) -> list[ReturnRead]:
+        return [reject(ReturnRead(file=label), "file-timeout", "超时") for _, label in files]
+
+    monkeypatch.setattr("aggregator.runs.read_many", timed_out)
+    _ok(_summary(runner, tmp_path))
+    assert all(s["status"] == "rejected" for s in _json(tmp_path)["submissions"])  # type: ignore[index]
+    monkeypatch.undo()
+    _ok(_summary(runner, tmp_path))
+    assert _json(tmp_path) == good
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated", "garbage", "missing"])
+def test_a_lost_ledger_stops_the_run_and_can_be_rebuilt(
+    tmp_path: Path, runner: CliRunner, damage: str
+) -> None:
+    _inbox_with_returns(tmp_path)
+    _ok(_summary(runner, tmp_path))
+    good = _json(tmp_path)
+    before = sha256(tmp_path / "out" / "s.json")
+    ledger = tmp_path / "state" / "ledger.sqlite"
+    db = sqlite3.connect(ledger)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    data = ledger.read_bytes()
+    for extra in ("-wal", "-shm"):
+        Path(f"{ledger}{extra}").unlink(missing_ok=True)
+    if damage == "missing":
+        ledger.unlink()
+    else:
+        ledger.write_bytes(
+            {"empty": b"", "truncated": data[: len(data) // 3], "garbage": b"x" * 4096}[damage]
+        )
+    shutil.rmtree(tmp_path / "inbox")  # cleaned: only the stored copies remain
+    (tmp_path / "inbox").mkdir()
+    _stopped(_summary(runner, tmp_path), "rebuild-ledger", "台账")
+    assert sha256(tmp_path / "out" / "s.json") == before
+    _ok(runner.invoke(app, ["rebuild-ledger", "--state", str(tmp_path / "state")]))
+    _ok(_summary(runner, tmp_path))
+    assert _json(tmp_path) == good  # names and receipt times came back
+
+
+def test_a_full_state_disk_is_not_blamed_on_the_inbox_file(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _inbox_with_returns(tmp_path)
+    real = os.open
+
+    def full(path: object, flags: int, *a: object) -> int:
+        if "blobs" in str(path) and flags & os.O_WRONLY:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, flags, *a)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ledger_module.os, "open", full)
+    _stopped(_summary(runner, tmp_path), "磁盘已满")
+    monkeypatch.undo()
+    assert not [p for p in (tmp_path / "state" / "blobs").rglob("*") if p.is_file()]
+    assert not (tmp_path / "out" / "s.json").exists()
+
+
+def test_a_read_only_ledger_is_a_message(tmp_path: Path, runner: CliRunner) -> None:
+    _inbox_with_returns(tmp_path)
+    _ok(_summary(runner, tmp_path))
+    db = sqlite3.connect(tmp_path / "state" / "ledger.sqlite")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.execute("PRAGMA journal_mode=DELETE")
+    db.close()
+    (tmp_path / "state" / "ledger.sqlite").chmod(0o444)
+    if os.access(tmp_path / "state" / "ledger.sqlite", os.W_OK):
+        pytest.skip("running as root: a read-only file is still writable")
+    _stopped(_summary(runner, tmp_path), "不可写")
+
+
+def test_workbook_and_json_are_replaced_together_or_not_at_all(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _inbox_with_returns(tmp_path)
+    _ok(_summary(runner, tmp_path))
+    report = tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx"
+    before = (sha256(report), sha256(tmp_path / "out" / "s.json"))
+
+    def full_disk(*a: object, **k: object) -> str:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("aggregator.runs.json.dumps", full_disk)
+    _stopped(_summary(runner, tmp_path), "原有汇总表未改动")
+    assert (sha256(report), sha256(tmp_path / "out" / "s.json")) == before
+    assert not list((tmp_path / "out").glob(".*.tmp"))
+
+
+def test_xlsxwriter_file_create_error_is_a_message(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xlsxwriter.exceptions import FileCreateError
+
+    _inbox_with_returns(tmp_path)
+
+    def cannot(*a: object) -> None:
+        raise FileCreateError(OSError(errno.ENOSPC, "No space left on device"))
+
+    monkeypatch.setattr("aggregator.write.report.write_report", cannot)
+    _stopped(_summary(runner, tmp_path), "无法写出汇总表", "No space left on")
+
+
+def test_outputs_only_replace_regular_files(tmp_path: Path, runner: CliRunner) -> None:
+    _inbox_with_returns(tmp_path)
+    (tmp_path / "out" / "s.json").mkdir(parents=True)
+    _stopped(_summary(runner, tmp_path), "不是普通文件")
+    assert (tmp_path / "out" / "s.json").is_dir()
+    assert not (tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx").exists()
+
+
+def test_outputs_keep_the_previous_mode_or_follow_the_umask(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    _inbox_with_returns(tmp_path)
+    old = os.umask(0o022)
+    try:
+        _ok(_summary(runner, tmp_path))
+        report = tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx"
+        assert stat.S_IMODE(report.stat().st_mode) == 0o644
+        report.chmod(0o664)
+        _ok(_summary(runner, tmp_path))
+        assert stat.S_IMODE(report.stat().st_mode) == 0o664
+        assert stat.S_IMODE((tmp_path / "out" / "s.json").stat().st_mode) == 0o644
+    finally:
+        os.umask(old)
+
+
+def test_output_inside_the_inbox_is_refused(tmp_path: Path, runner: CliRunner) -> None:
+    _inbox_with_returns(tmp_path)
+    args = summary_args(tmp_path / "inbox", tmp_path / "state", tmp_path / "inbox" / "汇总")
+    _stopped(runner.invoke(app, args), "收件箱")
+
+
+def test_a_workbook_open_in_an_office_program_is_noticed(tmp_path: Path, runner: CliRunner) -> None:
+    _inbox_with_returns(tmp_path)
+    _ok(_summary(runner, tmp_path))
+    (tmp_path / "out" / ".~lock.2023H1_专家服务活动成果汇总表.xlsx#").write_text("x")
+    assert "似乎正被" in _ok(_summary(runner, tmp_path)).output
+
+
+def test_an_unreadable_city_folder_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = _inbox_with_returns(tmp_path)
+    real = os.walk
+
+    def walk(top: object, onerror: Callable[[OSError], None] | None = None, **k: object):  # type: ignore[no-untyped-def]
+        if onerror:
+            onerror(PermissionError(13, "Permission denied", str(inbox / "杭州市")))
+        return real(top, onerror=onerror, **k)  # type: ignore[arg-type, call-overload]
+
+    monkeypatch.setattr("aggregator.store.intake.os.walk", walk)
+    scan = scan_inbox(inbox)
+    assert [(p.code, p.file) for p in scan.problems] == [("inbox-folder-unreadable", "杭州市")]
+
+
+def test_a_file_without_read_permission_is_not_called_copying(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = _inbox_with_returns(tmp_path)
+    real = os.access
+    monkeypatch.setattr(
+        "aggregator.store.intake.os.access",
+        lambda p, mode: "计划" not in str(p) and real(p, mode),
+    )
+    scan = scan_inbox(inbox)
+    assert [p.code for p in scan.problems] == ["file-no-permission"] and not scan.pending
+
+
+def test_a_broken_file_dated_in_the_future_is_not_copying_forever(tmp_path: Path) -> None:
+    inbox = _inbox_with_returns(tmp_path)
+    bad = inbox / "宁波市" / "坏.xlsx"
+    bad.write_bytes(b"PK\x03\x04" + b"\0" * 200)
+    later = time.time() + 86400
+    os.utime(bad, (later, later))
+    scan = scan_inbox(inbox, settle=0)
+    assert "宁波市/坏.xlsx" not in scan.pending
+    assert ("宁波市/坏.xlsx", bad) in scan.candidates
+
+
+def test_symlink_loops_and_odd_names_never_stop_a_run(tmp_path: Path, runner: CliRunner) -> None:
+    inbox = _inbox_with_returns(tmp_path)
+    (inbox / "a.xlsx").symlink_to(inbox / "b.xlsx")
+    (inbox / "b.xlsx").symlink_to(inbox / "a.xlsx")
+    odd = os.path.join(os.fsencode(inbox / "宁波市"), b"\xc4\xfe\xb2\xa8.xlsx")
+    with open(odd, "wb") as f:
+        f.write((inbox / "宁波市" / "上半年.xlsx").read_bytes())
+    os.utime(odd, (time.time() - 3600,) * 2)
+    _ok(_summary(runner, tmp_path))
+    assert "inbox-link-outside" in _codes(tmp_path)
+
+
+_ANY = st.one_of(
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([10**19, 2**63, 2**53 + 1, 5 * 10**18, 1e308, -1e308, 1.5]),
+    st.text(max_size=40),
+    st.integers(min_value=0, max_value=10**40).map(str),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(values=st.lists(_ANY, min_size=1, max_size=11))
+def test_any_figure_in_any_metric_reads_and_merges_without_raising_or_wrapping(
+    tmp_path: Path, ctx: Context, values: list[object]
+) -> None:
+    metrics = [m.key for m in ctx.schemas["A5"].metrics]
+    s = a5_sample()
+    for i, (county, vals) in enumerate(s.rows):
+        s.rows[i] = (county, {**vals, **dict(zip(metrics, values[i:] + values[:i], strict=False))})
+    path = write_a5(tmp_path / "x.xlsx", s, "xlsxwriter")
+    r = read_return(path, "宁波市/x.xlsx", ctx)
+    for f in r.figures:
+        for m, v in f.values.items():
+            assert v is None or 0 <= v <= ctx.policy.figure_bound(m)
+    for m in metrics:
+        col = pd.to_numeric(pd.Series([f.values.get(m) for f in r.figures]), errors="coerce")
+        total = col.astype("Int64").sum()
+        assert 0 <= int(total) <= len(r.figures) * ctx.policy.figure_bound(m)
+
+
+def test_an_absurd_figure_is_a_cell_error_not_a_number(tmp_path: Path, ctx: Context) -> None:
+    s = a5_sample()
+    s.rows[0] = (s.rows[0][0], {**s.rows[0][1], "teams_completed": 10**19})
+    r = read_return(write_a5(tmp_path / "x.xlsx", s, "xlsxwriter"), "宁波市/x.xlsx", ctx)
+    assert r.figures[0].values["teams_completed"] is None
+    assert any(p.code == "value-invalid" and "上限" in p.message for p in r.problems)
