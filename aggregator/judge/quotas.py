@@ -39,11 +39,12 @@ def verdict_row(
     *,
     note: str = "",
     source: str = "",
+    why_unknown: str = "尚未报送",
 ) -> QuotaRow:
     """A quota row from a verdict: 无法核验 when it cannot be told (``ok`` is None)."""
     status = UNKNOWN if ok is None else OK if ok else SHORT
     if ok is None:
-        note = "尚未报送，无法核验" + (f"；{note}" if note else "")
+        note = f"{why_unknown}，无法核验" + (f"；{note}" if note else "")
     return QuotaRow(
         city,
         county,
@@ -68,18 +69,22 @@ class CountyActivities:
 
     def judge(self, c: CountyFacts, period: Period, plans: Collection[str | None]) -> QuotaRow:
         """The county's verdict (also sets ``activities_ok``)."""
+        why = "尚未报送"
         if period.is_whole:
             have = c.metrics[ACTIVITIES_DONE] if c.metrics else None
             c.activities_ok = None if have is None else have >= self.minimum
             label, source = self.text["label_done"], self.text["source_done"]
             note = f"计划 {c.planned_activities} 场"
+            if c.reported:  # the count left blank: not a return still owed
+                why = "已报送但未填写该数"
         else:
             have = c.planned_activities
             c.activities_ok = have >= self.minimum if c.city in plans else None
             label, source, note = self.text["label_plan"], self.text["source_plan"], ""
         return verdict_row(
-            c.city, c.county, label, self.minimum, have, c.activities_ok, note=note, source=source
-        )
+            c.city, c.county, label, self.minimum, have, c.activities_ok,
+            note=note, source=source, why_unknown=why,
+        )  # fmt: skip
 
 
 class JointActivities:
