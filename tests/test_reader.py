@@ -326,7 +326,9 @@ def test_totals_kept_aside_and_footer_skipped(tmp_path: Path, ctx: Context) -> N
     ]
     r = read(_sheet(tmp_path / "r.xlsx", rows), ctx)
     assert [f.county for f in r.figures] == ["海曙区", "江北区"]
-    assert [t.label for t in r.totals] == ["总计", "小计"]
+    assert [t.label for t in r.totals] == ["总计"]
+    assert [(t.label, t.kind) for t in r.subtotals] == [("小计", "block")]
+    assert "subtotal-mismatch" not in codes(r)
     assert r.contact_phone == "13800001111"
 
 

@@ -14,12 +14,13 @@ from aggregator.read.layout import Layout, Meta, find_layout, is_footer, read_me
 from aggregator.read.returns import ReturnRead, SheetNote
 from aggregator.read.rows import city_row_as_total, read_a4, read_a5
 from aggregator.read.sniff import SPREADSHEET_KINDS, sniff
+from aggregator.read.subtotals import check_subtotals
 from aggregator.read.values import parse_when
 from aggregator.rulebook import Context
 from aggregator.rulebook.schema import FormSchema
 from aggregator.textnorm import norm
 
-READER_VERSION = "1"
+READER_VERSION = "2"
 
 
 def reject(out: ReturnRead, code: str, message: str, **where: Any) -> ReturnRead:
@@ -133,6 +134,7 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
         note.rows_read = len(out.figures) + len(out.activities) + len(out.totals) - before
     if main == "A5":
         city_row_as_total(out)
+        check_subtotals(out, ctx)
     if out.city is None:
         cities = {f.city for f in out.figures if f.city} | {
             a.city for a in out.activities if a.city

@@ -11,6 +11,8 @@ from aggregator.read.returns import Activity, Figures, ReturnRead, TotalRow
 from aggregator.read.values import Count, parse_count, parse_flag, parse_when
 from aggregator.rulebook import Context
 from aggregator.rulebook.reference import Registry, Resolution
+from aggregator.rulebook.schema import FormSchema
+from aggregator.rulebook.words import default_words
 from aggregator.textnorm import clean, norm
 
 
@@ -93,89 +95,150 @@ def _note_alias(out: ReturnRead, res: Resolution, sheet: str, cell: str) -> None
 
 
 def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Context) -> None:
-    """Read the county rows (and 合计 rows, kept aside) of an Attachment 5 table."""
+    """Read the county rows (and 合计 and sub-total rows, kept aside) of an Attachment 5 table."""
     schema = ctx.schemas["A5"]
     cols = layout.columns
     area_c = cols["area"]
     metrics = [c for c in schema.metrics if c.key in cols]
     area_names = schema.column("area").names
+    words = default_words()
     seen: dict[str, int] = {}
     for r in range(layout.first_data_row, end):
-        row = g.rows[r]
-        if row_is_empty(row):
+        if row_is_empty(g.rows[r]):
             continue
         raw_area = g.cell(r, area_c)
         if norm(raw_area) in area_names:
             continue  # header repeated (a second page pasted below)
-        res = ctx.registry.resolve(raw_area, out.city)
         raw = {m.key: g.cell(r, cols[m.key]) for m in metrics}
         cells = {m.key: a1(r, cols[m.key]) for m in metrics}
-        if res.kind == "empty":
-            if all(norm(v) == "" for v in raw.values()):
-                continue
-            out.add(
-                "error",
-                "area-missing",
-                f"{a1(r, area_c)}：这一行填了数字，但没有填县（市、区）名称，此行未计入。",
-                sheet=g.name,
-                cell=a1(r, area_c),
-            )
+        blank = all(norm(v) == "" for v in raw.values())
+        kind = words.sum_kind(raw_area)
+        if kind is not None:
+            if kind == "total" or not blank:
+                values = _a5_values(out, g.name, raw, cells, schema, "")
+                row = TotalRow(g.name, r + 1, clean(raw_area), values, cells, kind)
+                (out.totals if kind == "total" else out.subtotals).append(row)
             continue
-        if not res.ok:
-            _resolve_problem(out, res, g.name, a1(r, area_c))
+        if norm(raw_area) == "" and blank:
             continue
-        if res.kind == "county" and res.county:
-            _note_alias(out, res, g.name, a1(r, area_c))
-        county = res.county.name if res.county else None
-        if res.kind != "total" and metrics and all(norm(raw[m.key]) == "" for m in metrics):
-            out.add(
-                "warning",
-                "county-blank",
-                f"{a1(r, area_c)}：“{clean(raw_area)}”这一行没有填写任何数字，视为未报送。未开展活动请填0。",
-                sheet=g.name,
-                cell=a1(r, area_c),
-                county=county or "",
-            )
+        res = _area(out, g.name, a1(r, area_c), raw_area, ctx)
+        if res is None:
             continue
-        values: dict[str, int | None] = {}
-        for m in metrics:
-            c = parse_count(raw[m.key])
-            values[m.key] = c.value
-            if c.status != "ok":
-                _count_problem(out, g.name, cells[m.key], c, raw[m.key], m.label, county or "")
-        for m in schema.metrics:
-            values.setdefault(m.key, None)
-        if res.kind == "total":
+        if res.kind == "total":  # a total wording the sum-row table does not know
+            values = _a5_values(out, g.name, raw, cells, schema, "")
             out.totals.append(TotalRow(g.name, r + 1, clean(raw_area), values, cells))
             continue
-        city = res.county.city if res.county else res.city.name if res.city else None
-        if out.city and city and city != out.city:
+        _figures_row(out, g, (r, cols), res, (raw, cells, blank), seen, ctx)
+
+
+def _area(
+    out: ReturnRead, sheet: str, cell: str, raw_area: object, ctx: Context
+) -> Resolution | None:
+    """What an area cell names; None (with the problem recorded) when it cannot be used.
+
+    In a county's own return a blank area, or ``本县`` and the like, is the sending county."""
+    t = norm(raw_area)
+    if out.sender_county and (t == "" or t in default_words().own_county):
+        county = ctx.registry.county_by_name[out.sender_county]
+        if t == "":
             out.add(
-                "error",
-                "county-wrong-city",
-                f"{a1(r, area_c)}：“{clean(raw_area)}”属于{city}，不属于{out.city}。此行未计入。",
-                sheet=g.name,
-                cell=a1(r, area_c),
+                "warning",
+                "area-is-sender",
+                f"{cell}：这一行没有填县（市、区）名称，本表是{county.name}报送的，按{county.name}计入。",
+                sheet=sheet,
+                cell=cell,
+                county=county.name,
             )
-            continue
-        key = county or (f"{city}:own" if res.city_own else f"{city}:name")
-        if key in seen:
-            out.add(
-                "error",
-                "county-duplicate",
-                f"{a1(r, area_c)}：“{clean(raw_area)}”在第{seen[key]}行已经出现过，此行未计入。",
-                sheet=g.name,
-                cell=a1(r, area_c),
-                county=county or "",
-            )
-            continue
-        seen[key] = r + 1
-        remarks = clean(g.cell(r, cols["remarks"])) if "remarks" in cols else ""
-        out.figures.append(
-            Figures(
-                g.name, r + 1, clean(raw_area), county, city, res.city_own, values, cells, remarks
-            )
+        return Resolution(clean(raw_area), "county", county=county, how="sender")
+    res = ctx.registry.resolve(raw_area, out.city)
+    if res.kind == "empty":
+        out.add(
+            "error",
+            "area-missing",
+            f"{cell}：这一行填了数字，但没有填县（市、区）名称，此行未计入。",
+            sheet=sheet,
+            cell=cell,
         )
+        return None
+    if not res.ok:
+        _resolve_problem(out, res, sheet, cell)
+        return None
+    if res.kind == "county" and res.county:
+        _note_alias(out, res, sheet, cell)
+    return res
+
+
+def _a5_values(
+    out: ReturnRead,
+    sheet: str,
+    raw: dict[str, Any],
+    cells: dict[str, str],
+    schema: FormSchema,
+    county: str,
+) -> dict[str, int | None]:
+    """Every metric of a row as a count (None when blank or unusable, the problem recorded)."""
+    values: dict[str, int | None] = {}
+    for m in schema.metrics:
+        if m.key not in raw:
+            values[m.key] = None
+            continue
+        c = parse_count(raw[m.key])
+        values[m.key] = c.value
+        if c.status != "ok":
+            _count_problem(out, sheet, cells[m.key], c, raw[m.key], m.label, county)
+    return values
+
+
+def _figures_row(
+    out: ReturnRead,
+    g: SheetGrid,
+    at: tuple[int, dict[str, int]],
+    res: Resolution,
+    row: tuple[dict[str, Any], dict[str, str], bool],
+    seen: dict[str, int],
+    ctx: Context,
+) -> None:
+    """One county's (or the city's own) row of figures, unless blank, of another city or repeated."""
+    r, cols = at
+    raw, cells, blank = row
+    cell = a1(r, cols["area"])
+    area_text = clean(g.cell(r, cols["area"])) or (res.county.name if res.county else "")
+    county = res.county.name if res.county else None
+    where = {"sheet": g.name, "cell": cell}
+    if blank:
+        out.add(
+            "warning",
+            "county-blank",
+            f"{cell}：“{area_text}”这一行没有填写任何数字，视为未报送。未开展活动请填0。",
+            county=county or "",
+            **where,
+        )
+        return
+    values = _a5_values(out, g.name, raw, cells, ctx.schemas["A5"], county or "")
+    city = res.county.city if res.county else res.city.name if res.city else None
+    if out.city and city and city != out.city:
+        out.add(
+            "error",
+            "county-wrong-city",
+            f"{cell}：“{area_text}”属于{city}，不属于{out.city}。此行未计入。",
+            **where,
+        )
+        return
+    key = county or (f"{city}:own" if res.city_own else f"{city}:name")
+    if key in seen:
+        out.add(
+            "error",
+            "county-duplicate",
+            f"{cell}：“{area_text}”在第{seen[key]}行已经出现过，此行未计入。",
+            county=county or "",
+            **where,
+        )
+        return
+    seen[key] = r + 1
+    remarks = clean(g.cell(r, cols["remarks"])) if "remarks" in cols else ""
+    out.figures.append(
+        Figures(g.name, r + 1, area_text, county, city, res.city_own, values, cells, remarks)
+    )
 
 
 def city_row_as_total(out: ReturnRead) -> None:

@@ -26,6 +26,7 @@ class Words:
     units: tuple[str, ...]  # longest first
     multipliers: tuple[tuple[str, int], ...]  # e.g. ("万", 10000)
     sum_rows: tuple[tuple[str, re.Pattern[str]], ...]  # (kind, pattern), in file order
+    own_county: frozenset[str] = frozenset()  # 本县 …: the sending county, in its own return
 
     def sum_kind(self, text: object) -> str | None:
         """The kind of sum row a cell's text names (see :data:`SUM_KINDS`), or None."""
@@ -99,7 +100,14 @@ def load_words(path: Path | None = None) -> Words:
     counts = data.get("counts")
     if not isinstance(counts, dict):
         raise DataFileError(f"{path.name}：缺少 [counts]")
-    return Words(_units(counts, path), _multipliers(counts, path), _sum_rows(data, path))
+    areas = data.get("areas", {})
+    own = _strings(areas.get("own_county"), "areas.own_county", path) if areas else []
+    return Words(
+        _units(counts, path),
+        _multipliers(counts, path),
+        _sum_rows(data, path),
+        frozenset(norm(w) for w in own),
+    )
 
 
 @lru_cache(maxsize=1)

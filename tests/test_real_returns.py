@@ -1,0 +1,112 @@
+"""Returns as real offices write them (issue 12): each test builds a return one such way and
+asserts the figures and verdicts a person reading it would write down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from content import A5_HEADER
+
+from aggregator.read.reader import Context, read_return
+from aggregator.read.returns import ReturnRead
+
+TITLE_H1 = "2023年上半年“智聚山海·助力共富”专家服务活动成果汇总表"
+WENZHOU = "填报市局（盖章）：温州市人力资源和社会保障局"
+
+
+def _book(path: Path, rows: list[list[object]]) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def _row(area: str, n: object, remarks: str = "") -> list[object]:
+    return ["", area, *[n] * 11, remarks]
+
+
+def _read(path: Path, ctx: Context, label: str | None = None) -> ReturnRead:
+    return read_return(path, label or path.name, ctx)
+
+
+def codes(r: ReturnRead) -> list[str]:
+    return [p.code for p in r.problems]
+
+
+# -- sub-total rows ----------------------------------------------------------------------------
+COUNTIES = [_row("鹿城区", 1), _row("永嘉县", 2), _row("文成县", 3)]  # 永嘉、文成: mountain
+
+
+@pytest.mark.parametrize(
+    ("label", "value"),
+    [
+        ("其中：山区26县", 5),
+        ("其中:山区县", 5),
+        ("山区县小计", 5),
+        ("山区26县合计", 5),
+        ("其中：26个山区县", 5),
+        ("小计", 6),
+        ("总计", 6),
+        ("合 计", 6),
+        ("温州市合计", 6),
+        ("海岛县合计", 4),
+        ("其中：海岛县", 4),
+        ("沿海县小计", 1),
+    ],
+)
+@pytest.mark.parametrize("where", ["top", "middle", "bottom"])
+def test_sum_rows_are_never_counties_nor_errors(
+    tmp_path: Path, ctx: Context, label: str, value: int, where: str
+) -> None:
+    body = list(COUNTIES)
+    at = {"top": 0, "middle": 2, "bottom": 3}[where]
+    if label in ("小计",) and where == "middle":
+        value = 3  # a 小计 sums the block above it: 鹿城区 + 永嘉县
+    body.insert(at, _row(label, value))
+    r = _read(_book(tmp_path / "r.xlsx", [[TITLE_H1], [WENZHOU], A5_HEADER, *body]), ctx)
+    assert not r.rejected
+    assert [f.county for f in r.figures] == ["鹿城区", "永嘉县", "文成县"]
+    assert [f.values["teams_completed"] for f in r.figures] == [1, 2, 3]
+    assert not r.errors, r.errors
+    assert [t.label for t in r.totals + r.subtotals] == [label]
+
+
+def test_mountain_subtotal_checked_against_the_mountain_counties(
+    tmp_path: Path, ctx: Context
+) -> None:
+    rows = [[TITLE_H1], [WENZHOU], A5_HEADER, *COUNTIES, _row("合计", 6), _row("其中：山区26县", 6)]
+    r = _read(_book(tmp_path / "r.xlsx", rows), ctx)
+    bad = [p for p in r.problems if p.code == "subtotal-mismatch"]
+    assert len(bad) == 11 and all(p.severity == "error" for p in bad)
+    assert bad[0].cell == "C8" and "永嘉县、文成县" in bad[0].message and "填报 6" in bad[0].message
+    assert not r.rejected and [f.county for f in r.figures] == ["鹿城区", "永嘉县", "文成县"]
+
+
+def test_part_subtotal_that_cannot_be_told_is_a_note(tmp_path: Path, ctx: Context) -> None:
+    rows = [[TITLE_H1], [WENZHOU], A5_HEADER, *COUNTIES, _row("海岛县合计", 99)]
+    r = _read(_book(tmp_path / "r.xlsx", rows), ctx)
+    assert codes(r).count("subtotal-ignored") == 1 and not r.errors
+    assert r.subtotals[0].kind == "part"
+
+
+def test_block_subtotals_each_sum_their_block(tmp_path: Path, ctx: Context) -> None:
+    rows = [
+        [TITLE_H1],
+        [WENZHOU],
+        A5_HEADER,
+        _row("鹿城区", 1),
+        _row("龙湾区", 2),
+        _row("小计", 3),
+        _row("永嘉县", 4),
+        _row("文成县", 5),
+        _row("小计", 10),  # wrong: 9
+        _row("合计", 12),
+    ]
+    r = _read(_book(tmp_path / "r.xlsx", rows), ctx)
+    bad = [p for p in r.problems if p.code == "subtotal-mismatch"]
+    assert {p.cell[1:] for p in bad} == {"9"} and "相加为 9" in bad[0].message
+    assert [f.county for f in r.figures] == ["鹿城区", "龙湾区", "永嘉县", "文成县"]
