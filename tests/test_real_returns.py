@@ -8,9 +8,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 from content import A5_HEADER
+from typer.testing import CliRunner
 
+from aggregator.cli import app
+from aggregator.judge.decide import Entry, decide
 from aggregator.read.reader import Context, read_return
 from aggregator.read.returns import ReturnRead
+from aggregator.store.ledger import Submission
 
 TITLE_H1 = "2023年上半年“智聚山海·助力共富”专家服务活动成果汇总表"
 WENZHOU = "填报市局（盖章）：温州市人力资源和社会保障局"
@@ -110,3 +114,51 @@ def test_block_subtotals_each_sum_their_block(tmp_path: Path, ctx: Context) -> N
     bad = [p for p in r.problems if p.code == "subtotal-mismatch"]
     assert {p.cell[1:] for p in bad} == {"9"} and "相加为 9" in bad[0].message
     assert [f.county for f in r.figures] == ["鹿城区", "龙湾区", "永嘉县", "文成县"]
+
+
+# -- one bad cell costs one cell -------------------------------------------------------------
+def _entries(
+    paths: list[tuple[Path, str, str]], ctx: Context
+) -> list[Entry]:  # (file, label, received at)
+    pairs = []
+    for i, (p, label, at) in enumerate(paths, start=1):
+        sub = Submission(i, label, f"{i:064x}", p.stat().st_size, at, p)
+        pairs.append((sub, read_return(p, label, ctx)))
+    return decide(pairs, ctx.policy)
+
+
+def test_no_period_title_and_a_bad_cell_is_taken_by_receipt(tmp_path: Path, ctx: Context) -> None:
+    rows = [
+        ["2023年“智聚山海·助力共富”专家服务活动成果汇总表"],  # as the notice prints it: no period
+        [WENZHOU],
+        A5_HEADER,
+        _row("鹿城区", 1),
+        ["", "永嘉县", 2, "abc", *[2] * 9, ""],
+        _row("文成县", "3条"),
+    ]
+    p = _book(tmp_path / "r.xlsx", rows)
+    r = _read(p, ctx)
+    assert not r.rejected and r.period is None
+    bad = [x for x in r.problems if x.severity == "error"]
+    assert [(x.code, x.cell, x.county) for x in bad] == [("value-invalid", "D5", "永嘉县")]
+    assert [f.values["expert_visits"] for f in r.figures] == [1, None, 3]
+    assert [f.values["suggestions"] for f in r.figures] == [1, 2, 3]  # 3条 is 3
+    (e,) = _entries([(p, "温州市/成果汇总表.xlsx", "2023-06-09T10:00:00+08:00")], ctx)
+    assert (e.status, e.read.period) == ("accepted", "2023H1")
+    assert "period-from-receipt" in codes(e.read) and "value-invalid" in codes(e.read)
+    assert "period-unknown" not in codes(e.read)
+
+
+def test_check_does_not_refuse_a_file_whose_only_faults_are_cells(
+    tmp_path: Path, ctx: Context, runner: CliRunner
+) -> None:
+    rows = [
+        ["2023年“智聚山海·助力共富”专家服务活动成果汇总表"],
+        [WENZHOU],
+        A5_HEADER,
+        _row("鹿城区", 1),
+        ["", "永嘉县", 2, "abc", *[2] * 9, ""],
+    ]
+    p = _book(tmp_path / "r.xlsx", rows)
+    result = runner.invoke(app, ["check", str(p)])
+    assert "拒收" not in result.output and "D5" in result.output

@@ -148,10 +148,11 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
             "无法判断报送的市：请在“填报市局（盖章）：”后填写市局名称（如“杭州市人力资源和社会保障局”）。",
         )
     elif main == "A5" and out.period is None:
-        reject(
-            out,
+        # Not a refusal: the summary takes it as answering the deadline it arrived for.
+        out.add(
+            "warning",
             "period-unknown",
-            "无法判断报送期次（上半年还是全年）：请在标题中注明“上半年”或“年度”，或在“报送期次”中选择。",
+            "无法从标题、期次或填报日期判断报送期次（上半年还是全年）：汇总时按收到时间判断。请在标题中注明“上半年”或“年度”，或在“报送期次”中选择。",
         )
     if main == "A5" and out.city and not out.sender_county and not out.rejected:
         got = {f.county for f in out.figures}
