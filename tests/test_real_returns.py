@@ -3,6 +3,7 @@ asserts the figures and verdicts a person reading it would write down."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import openpyxl
@@ -11,9 +12,12 @@ from content import A5_HEADER
 from typer.testing import CliRunner
 
 from aggregator.cli import app
+from aggregator.demo.samples import A4Sample, write_a4
 from aggregator.judge.decide import Entry, decide
+from aggregator.judge.facts import build_facts
 from aggregator.read.reader import Context, read_return
 from aggregator.read.returns import ReturnRead
+from aggregator.rulebook.policy import CHINA
 from aggregator.store.ledger import Submission
 
 TITLE_H1 = "2023年上半年“智聚山海·助力共富”专家服务活动成果汇总表"
@@ -162,3 +166,88 @@ def test_check_does_not_refuse_a_file_whose_only_faults_are_cells(
     p = _book(tmp_path / "r.xlsx", rows)
     result = runner.invoke(app, ["check", str(p)])
     assert "拒收" not in result.output and "D5" in result.output
+
+
+# -- a county's own return -------------------------------------------------------------------
+PLAN_TITLE = "2023年“智聚山海·助力共富”专家服务工程活动计划表"
+UNNAMED_HOSTS = ["县人力社保局", "本局", "县科协", "", "县人力社保局、县农业农村局"]
+
+
+def _plan(path: Path, sender: str, hosts: list[str], style: str = "xlsxwriter") -> Path:
+    rows = [
+        {
+            "activity_name": f"专家服务活动{i}",
+            "content": "技术指导",
+            "planned_date": f"2023年{i + 3}月",
+            "hosts": h,
+            "experts_invited": "5人",
+            "demo_team_activity": "否",
+        }
+        for i, h in enumerate(hosts, start=1)
+    ]
+    return write_a4(path, A4Sample(sender, PLAN_TITLE, rows, county_column=False), style)
+
+
+@pytest.mark.parametrize(
+    ("sender", "label"),
+    [
+        ("淳安县人力资源和社会保障局", "附件4.xlsx"),
+        ("淳安县人力社保局（盖章）", "x.xlsx"),
+        ("", "杭州市/淳安县/附件4.xlsx"),
+        ("", "淳安县2023年活动计划表.xlsx"),
+    ],
+)
+def test_county_own_plan_rows_with_unnamed_hosts_are_the_county_s(
+    tmp_path: Path, ctx: Context, sender: str, label: str
+) -> None:
+    r = _read(_plan(tmp_path / "p.xlsx", sender, UNNAMED_HOSTS), ctx, label)
+    assert (r.city, r.sender_county) == ("杭州市", "淳安县")
+    assert [a.county for a in r.activities] == ["淳安县"] * 5
+    assert "activity-county-unknown" not in codes(r)
+
+
+def test_county_own_plan_co_hosted_row_is_the_county_s_and_joint(
+    tmp_path: Path, ctx: Context
+) -> None:
+    r = _read(_plan(tmp_path / "p.xlsx", "淳安县人力社保局", ["县人力社保局、西湖区科协"]), ctx)
+    (a,) = r.activities
+    assert (a.county, a.counties, a.joint) == ("淳安县", ["淳安县", "西湖区"], True)
+
+
+def test_three_county_plans_of_one_city_all_count(tmp_path: Path, ctx: Context) -> None:
+    made = [
+        (_plan(tmp_path / "a.xlsx", "淳安县人力社保局", UNNAMED_HOSTS[:4]), "杭州市/a.xlsx"),
+        (_plan(tmp_path / "b.xlsx", "", UNNAMED_HOSTS[:3]), "杭州市/建德市/附件4.xlsx"),
+        (_plan(tmp_path / "c.xlsx", "", UNNAMED_HOSTS, "openpyxl"), "杭州市/桐庐县附件4.xlsx"),
+    ]
+    entries = _entries([(p, label, "2023-03-10T09:00:00+08:00") for p, label in made], ctx)
+    assert [e.status for e in entries] == ["accepted"] * 3
+    facts = build_facts(entries, ctx, "2023H1", dt.datetime(2023, 3, 20, tzinfo=CHINA), [], [])
+    county = {c["county"]: c for c in facts.json["counties"]}
+    assert [county[n]["planned_activities"] for n in ("淳安县", "建德市", "桐庐县")] == [4, 3, 5]
+    assert [county[n]["activities_ok"] for n in ("淳安县", "建德市", "桐庐县")] == [
+        True,
+        False,
+        True,
+    ]
+    city = next(c for c in facts.json["cities"] if c["city"] == "杭州市")
+    assert city["planned_activities"] == 12  # nothing counted as 市本级
+
+
+@pytest.mark.parametrize(
+    ("sender", "area", "label"),
+    [
+        ("填报单位：淳安县人力社保局", "本县", "x.xlsx"),
+        ("填报单位：淳安县人力社保局", "", "x.xlsx"),
+        ("填报单位：", "本县", "杭州市/淳安县/附件5.xlsx"),
+        ("填报单位：淳安县人力社保局", "淳安县", "x.xlsx"),
+    ],
+)
+def test_county_own_results_return(
+    tmp_path: Path, ctx: Context, sender: str, area: str, label: str
+) -> None:
+    rows = [[TITLE_H1], [sender], A5_HEADER, _row(area, 7), _row("合计", 7)]
+    r = _read(_book(tmp_path / "r.xlsx", rows), ctx, label)
+    assert (r.city, r.sender_county) == ("杭州市", "淳安县")
+    assert [(f.county, f.values["teams_completed"]) for f in r.figures] == [("淳安县", 7)]
+    assert not r.errors and "county-not-listed" not in codes(r)

@@ -218,6 +218,8 @@ def _columns_problems(out: ReturnRead, g: SheetGrid, layout: Layout, schema: For
 
 # -- who and when -----------------------------------------------------------------------------
 def _who(out: ReturnRead, meta: Meta, label: str, ctx: Context) -> None:
+    """The sending city, and the sending county when a county sent its own return: from the
+    填报 line (``填报单位：淳安县人力社保局``), else the file name, else the folder names."""
     reg = ctx.registry
     if meta.sender:
         res = reg.resolve(meta.sender, suggestions=False)
@@ -227,18 +229,21 @@ def _who(out: ReturnRead, meta: Meta, label: str, ctx: Context) -> None:
         if res.kind == "city" and res.city:
             out.city = res.city.name
             return
+        named = reg.mentions(meta.sender)
         city = reg.city_of(meta.sender)
+        if len(named) == 1 and (city is None or city.name == named[0].city):
+            out.sender_county, out.city = named[0].name, named[0].city
+            return
         if city:
             out.city = city.name
             return
-    parts = PurePosixPath(label).parts
-    for part in reversed(parts):
-        city = reg.city_of(Path(part).stem)
-        if city:
-            out.city = city.name
-            counties = reg.mentions(Path(part).stem, city.name)
-            if part == parts[-1] and len(counties) == 1 and not meta.sender:
-                out.sender_county = counties[0].name
+    parts = [Path(p).stem for p in reversed(PurePosixPath(label).parts)]
+    city = next((c for c in map(reg.city_of, parts) if c), None)
+    out.city = city.name if city else None
+    for part in parts:
+        counties = reg.mentions(part, out.city)
+        if len(counties) == 1 and (out.city is None or counties[0].city == out.city):
+            out.sender_county, out.city = counties[0].name, counties[0].city
             return
 
 

@@ -385,7 +385,11 @@ def read_a4(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
 def _activity_counties(
     out: ReturnRead, g: SheetGrid, r: int, cols: dict[str, int], hosts: str, reg: Registry
 ) -> tuple[str | None, list[str]]:
-    """(the county an activity belongs to, every county it involves)."""
+    """(the county an activity belongs to, every county it involves).
+
+    In a county's own plan every row is that county's unless its county column says otherwise:
+    hosts naming no county (``县人力社保局``, ``本局``, blank) are the county's own units, and
+    other counties named are co-hosts."""
     mentioned = [c.name for c in reg.mentions(hosts, out.city)]
     county: str | None = None
     if "county" in cols and norm(g.cell(r, cols["county"])):
@@ -396,10 +400,10 @@ def _activity_counties(
             _note_alias(out, res, g.name, cell)
         elif res.kind != "city":
             _resolve_problem(out, res, g.name, cell)
+    if county is None and out.sender_county:
+        county = out.sender_county
     if county is None and mentioned:
         own = [c for c in mentioned if out.city and reg.county_by_name[c].city == out.city]
         county = (own or mentioned)[0]
-    if county is None and out.sender_county:
-        county = out.sender_county
     involved = list(dict.fromkeys(([county] if county else []) + mentioned))
     return county, involved
