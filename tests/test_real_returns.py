@@ -251,3 +251,34 @@ def test_county_own_results_return(
     assert (r.city, r.sender_county) == ("杭州市", "淳安县")
     assert [(f.county, f.values["teams_completed"]) for f in r.figures] == [("淳安县", 7)]
     assert not r.errors and "county-not-listed" not in codes(r)
+
+
+# -- joint activities --------------------------------------------------------------------------
+def _quotas(tmp_path: Path, ctx: Context, hosts: list[str]) -> dict[str, dict[str, object]]:
+    p = _plan(tmp_path / "lishui.xlsx", "丽水市人力资源和社会保障局", hosts)
+    entries = _entries([(p, "丽水市/附件4.xlsx", "2023-03-10T09:00:00+08:00")], ctx)
+    facts = build_facts(entries, ctx, "2023H1", dt.datetime(2023, 3, 20, tzinfo=CHINA), [], [])
+    return {r["county"]: r for r in facts.quotas if r["quota"].startswith("与结对地区联办")}
+
+
+def test_joint_activities_as_a_reader_would_count_them(tmp_path: Path, ctx: Context) -> None:
+    q = _quotas(
+        tmp_path,
+        ctx,
+        [
+            "龙泉市人力社保局、秀洲区人力社保局",  # a listed pair, across two cities
+            "景宁县人社局、上城区人社局",  # mountain + coastal, not in the pairing file
+            "缙云县人力社保局",  # a mountain county whose pair is not known
+        ],
+    )
+    assert (q["龙泉市"]["status"], q["龙泉市"]["actual"]) == ("达标", 1)
+    assert (q["秀洲区"]["status"], q["秀洲区"]["actual"]) == ("达标", 1)  # another city's county
+    assert q["龙泉市"]["note"] == ""
+    assert (q["景宁畲族自治县"]["status"], q["上城区"]["status"]) == ("达标", "达标")
+    assert "上城区" in str(q["景宁畲族自治县"]["note"]) and "不在结对名单" in str(
+        q["上城区"]["note"]
+    )
+    assert q["缙云县"]["status"] == "无法核验" and "未掌握其结对" in str(q["缙云县"]["note"])
+    assert q["拱墅区"]["status"] == "不适用" and q["拱墅区"]["actual"] is None
+    assert q["海盐县"]["status"] == "未达标"  # paired with 景宁, whose plan shows no joint with it
+    assert q["西湖区"]["status"] == "无法核验"  # paired with 淳安县; 杭州市's plan not in

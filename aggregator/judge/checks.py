@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pandas as pd
@@ -107,6 +108,51 @@ def check_plausibility(
     return out
 
 
+def joint_activities(
+    acts: list[dict[str, Any]], policy: Policy
+) -> tuple[Counter[str], dict[str, list[str]]]:
+    """Joint activities per county, and the co-hosts of each county that the pairing file does
+    not pair it with. A plan row whose hosts name a mountain county and a coastal (non-mountain)
+    county is a joint activity for both, wherever the row stands; a row naming two counties the
+    pairing file pairs counts too."""
+    joint: Counter[str] = Counter()
+    unlisted: dict[str, list[str]] = {}
+    for a in acts:
+        named = a["counties"]
+        for c in named:
+            mates = [
+                o
+                for o in named
+                if o != c
+                and (policy.is_mountain(o) != policy.is_mountain(c) or o in policy.partners(c))
+            ]
+            if not mates:
+                continue
+            joint[c] += 1
+            for o in mates:
+                if o not in policy.partners(c) and o not in unlisted.setdefault(c, []):
+                    unlisted[c].append(o)
+    return joint, unlisted
+
+
+def joint_verdict(
+    county: str, partners: list[str], joint: int, plan_known: bool, policy: Policy
+) -> tuple[bool, bool | None]:
+    """(whether the joint-activity quota applies to a county, whether it is met or None).
+
+    It applies to a county the pairing file pairs, to every mountain county, and to a coastal
+    county whose plan names a mountain co-host. It cannot be told (None) for a county without
+    joint activities whose pair is unknown, or whose side's plans have not arrived."""
+    applies = bool(partners) or policy.is_mountain(county) or joint > 0
+    if not applies:
+        return False, None
+    if joint >= policy.coastal_min_joint_activities:
+        return True, True
+    if not partners or not plan_known:
+        return True, None
+    return True, False
+
+
 def quota_rows(
     county_facts: list[dict[str, Any]],
     city_facts: list[dict[str, Any]],
@@ -136,30 +182,7 @@ def quota_rows(
                 plan=c["planned_activities"] if fy else None,
             )
         )
-        if c["paired_with"]:
-            rows.append(
-                _quota(
-                    c["city"],
-                    c["county"],
-                    f"与结对地区联办活动（{'、'.join(c['paired_with'])}）",
-                    policy.coastal_min_joint_activities,
-                    c["joint_activities"],
-                    c["joint_ok"],
-                )
-            )
-        else:
-            rows.append(
-                {
-                    "city": c["city"],
-                    "county": c["county"],
-                    "quota": "与结对地区联办活动",
-                    "required": policy.coastal_min_joint_activities,
-                    "actual": None,
-                    "status": "无法核验",
-                    "shortfall": None,
-                    "note": "未掌握结对关系，无法核验（可在结对文件中补充）",
-                }
-            )
+        rows.append(_joint_row(c, policy))
     for c in city_facts:
         rows.append(
             _quota(
@@ -172,6 +195,33 @@ def quota_rows(
             )
         )
     return rows
+
+
+def _joint_row(c: dict[str, Any], policy: Policy) -> dict[str, Any]:
+    """The joint-activity quota row of one county: 达标, 未达标, 无法核验 or 不适用."""
+    mates = list(dict.fromkeys([*c["paired_with"], *c.get("joint_unlisted", [])]))
+    quota = f"与结对地区联办活动（{'、'.join(mates)}）" if mates else "与结对地区联办活动"
+    need = policy.coastal_min_joint_activities
+    if not c.get("joint_applies", bool(c["paired_with"])):
+        return {
+            **_quota(c["city"], c["county"], quota, need, None, None),
+            "status": "不适用",
+            "note": "不是山区26县，不在山海协作结对名单中，计划中也没有与山区县联办的活动，不考核此项",
+        }
+    row = _quota(c["city"], c["county"], quota, need, c["joint_activities"], c["joint_ok"])
+    notes = []
+    if c["joint_ok"] is None and not c["paired_with"]:
+        notes.append(
+            "该县是山区26县，但本汇总未掌握其结对的沿海县（市、区），已收到的计划中也没有它与沿海县联办的活动，暂无法判断是否达标"
+        )
+    elif c["joint_ok"] is None:
+        notes.append("该县及其结对地区的活动计划尚未收到，无法核验")
+    if c.get("joint_unlisted"):
+        notes.append(
+            f"与{'、'.join(c['joint_unlisted'])}联办的活动已计入（该结对不在结对名单中，请核实）"
+        )
+    row["note"] = "；".join(notes)
+    return row
 
 
 def _quota(

@@ -11,7 +11,14 @@ import pandas as pd
 
 from aggregator import __version__
 from aggregator.clock import iso
-from aggregator.judge.checks import check_plausibility, check_totals, check_whole_year, quota_rows
+from aggregator.judge.checks import (
+    check_plausibility,
+    check_totals,
+    check_whole_year,
+    joint_activities,
+    joint_verdict,
+    quota_rows,
+)
 from aggregator.judge.decide import Entry
 from aggregator.period import period_label
 from aggregator.problems import Problem, warning
@@ -117,12 +124,7 @@ def build_facts(
     }
 
     planned_by = Counter(a["county"] for a in acts)
-    joint_by: Counter[str] = Counter()
-    for a in acts:
-        if len(a["counties"]) >= 2:
-            for c in a["counties"]:
-                if any(p in a["counties"] for p in policy.partners(c)):
-                    joint_by[c] += 1
+    joint_by, joint_unlisted = joint_activities(acts, policy)
     records = county_df[metrics].to_dict("index")
     files = county_df["file"].to_dict()
     county_facts: list[dict[str, Any]] = []
@@ -140,10 +142,8 @@ def build_facts(
                 planned >= policy.county_min_activities if county.city in plan_cities else None
             )
         partner_cities = {county.city} | {reg.county_by_name[p].city for p in partners}
-        joint_ok = (
-            None
-            if not partners or not (partner_cities & plan_cities)
-            else joint_by[name] >= policy.coastal_min_joint_activities
+        joint_applies, joint_ok = joint_verdict(
+            name, partners, joint_by[name], bool(partner_cities & plan_cities), policy
         )
         county_facts.append(
             {
@@ -154,8 +154,10 @@ def build_facts(
                 "planned_activities": planned,
                 "activities_ok": activities_ok,
                 "paired_with": partners,
-                "joint_activities": joint_by[name] if partners else 0,
+                "joint_activities": joint_by[name],
                 "joint_ok": joint_ok,
+                "joint_applies": joint_applies,
+                "joint_unlisted": joint_unlisted.get(name, []),
                 "mountain": policy.is_mountain(name),
                 "file": files.get(name),
             }
@@ -227,7 +229,11 @@ def build_facts(
         )
     problems.extend(check_plausibility(county_df, metrics, labels, policy))
     returns, chase = _returns(entries, ctx, period, city_facts, problems)
-    unpaired = [c["county"] for c in county_facts if c["mountain"] and not c["paired_with"]]
+    unpaired = [
+        c["county"]
+        for c in county_facts
+        if c["mountain"] and not c["paired_with"] and c["joint_ok"] is None
+    ]
     if unpaired:
         problems.append(
             warning(
