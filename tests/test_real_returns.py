@@ -282,3 +282,31 @@ def test_joint_activities_as_a_reader_would_count_them(tmp_path: Path, ctx: Cont
     assert q["拱墅区"]["status"] == "不适用" and q["拱墅区"]["actual"] is None
     assert q["海盐县"]["status"] == "未达标"  # paired with 景宁, whose plan shows no joint with it
     assert q["西湖区"]["status"] == "无法核验"  # paired with 淳安县; 杭州市's plan not in
+
+
+# -- 市本级 and 备注 ----------------------------------------------------------------------------
+def test_city_own_row_and_remarks_reach_the_summary(tmp_path: Path, ctx: Context) -> None:
+    rows = [
+        [TITLE_H1],
+        [WENZHOU],
+        A5_HEADER,
+        _row("鹿城区", 1, "含线上培训2场"),
+        _row("永嘉县", 2),
+        _row("市本级", 4, "市局直接组织"),
+        _row("合计", 7),
+    ]
+    p = _book(tmp_path / "r.xlsx", rows)
+    (e,) = _entries([(p, "温州市/r.xlsx", "2023-06-09T10:00:00+08:00")], ctx)
+    facts = build_facts([e], ctx, "2023H1", dt.datetime(2023, 6, 20, tzinfo=CHINA), [], [])
+    county = {c["county"]: c for c in facts.json["counties"]}
+    assert county["鹿城区"]["remarks"] == "含线上培训2场" and county["永嘉县"]["remarks"] == ""
+    assert facts.city_rows == [{"city": "温州市", "metrics": {m: 4 for m in facts.json["metrics"]}}]
+    city = next(c for c in facts.json["cities"] if c["city"] == "温州市")
+    assert city["totals"]["teams_completed"] == 7
+    assert not [i for i in facts.json["issues"] if i["code"] == "total-mismatch"]
+
+
+def test_blank_city_own_template_row_is_no_warning(tmp_path: Path, ctx: Context) -> None:
+    rows = [[TITLE_H1], [WENZHOU], A5_HEADER, _row("鹿城区", 1), ["", "市本级", *[""] * 12]]
+    r = _read(_book(tmp_path / "r.xlsx", rows), ctx)
+    assert [f.county for f in r.figures] == ["鹿城区"] and "county-blank" not in codes(r)

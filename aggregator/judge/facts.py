@@ -54,10 +54,11 @@ def _figures(entries: list[Entry], period: str, metrics: list[str]) -> pd.DataFr
                         "county": f.county,
                         "city_own": f.city_own,
                         "file": e.sub.name,
+                        "remarks": f.remarks,
                         **{m: f.values.get(m) for m in metrics},
                     }
                 )
-    df = pd.DataFrame(rows, columns=["city", "county", "city_own", "file", *metrics])
+    df = pd.DataFrame(rows, columns=["city", "county", "city_own", "file", "remarks", *metrics])
     for m in metrics:
         df[m] = pd.to_numeric(df[m], errors="coerce").astype("Int64")
     return df
@@ -127,6 +128,7 @@ def build_facts(
     joint_by, joint_unlisted = joint_activities(acts, policy)
     records = county_df[metrics].to_dict("index")
     files = county_df["file"].to_dict()
+    remarks = county_df["remarks"].to_dict()  # 备注 as the return wrote it
     county_facts: list[dict[str, Any]] = []
     for county in reg.counties:
         name = county.name
@@ -160,6 +162,7 @@ def build_facts(
                 "joint_unlisted": joint_unlisted.get(name, []),
                 "mountain": policy.is_mountain(name),
                 "file": files.get(name),
+                "remarks": remarks.get(name) or "",
             }
         )
 

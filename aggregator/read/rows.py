@@ -205,6 +205,8 @@ def _figures_row(
     area_text = clean(g.cell(r, cols["area"])) or (res.county.name if res.county else "")
     county = res.county.name if res.county else None
     where = {"sheet": g.name, "cell": cell}
+    if blank and res.city_own:
+        return  # the template's 市本级 row, left empty: the city bureau held nothing itself
     if blank:
         out.add(
             "warning",
@@ -350,7 +352,8 @@ def read_a4(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
                     **where,
                 )
             demo = bool(flag)
-        if county is None:
+        city_level = "county" in cols and reg.resolve(g.cell(r, cols["county"])).kind == "city"
+        if county is None and not city_level:
             c = cols.get("hosts", cols["activity_name"])
             out.add(
                 "warning",
