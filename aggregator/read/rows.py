@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aggregator.problems import a1
+from aggregator.read.areas import area_of, note_alias, resolve_problem
 from aggregator.read.grid import SheetGrid
 from aggregator.read.layout import Layout, row_is_empty
 from aggregator.read.returns import Activity, Figures, ReturnRead, TotalRow
@@ -51,49 +52,6 @@ def _count_problem(
         )
 
 
-def _resolve_problem(out: ReturnRead, res: Resolution, sheet: str, cell: str) -> None:
-    where = {"sheet": sheet, "cell": cell}
-    text = clean(res.text)
-    if res.kind == "legacy" and res.legacy:
-        out.add(
-            "error",
-            "county-retired",
-            f"{cell}：“{text}”是已撤销的区划名称。{res.legacy.message}此行未计入。",
-            **where,
-        )
-    elif res.kind == "ambiguous":
-        out.add(
-            "error",
-            "county-ambiguous",
-            f"{cell}：“{text}”可能指{'、'.join(res.candidates)}，无法确定。请填写完整名称。此行未计入。",
-            **where,
-        )
-    elif res.kind == "unknown":
-        hint = (
-            f"是否为“{'”或“'.join(res.candidates)}”？"
-            if res.candidates
-            else "请填写现行县（市、区）的完整名称。"
-        )
-        out.add(
-            "error",
-            "county-unknown",
-            f"{cell}：不认识的县（市、区）名称“{text}”，{hint}此行未计入。",
-            **where,
-        )
-
-
-def _note_alias(out: ReturnRead, res: Resolution, sheet: str, cell: str) -> None:
-    if res.how == "former" and res.county:
-        out.add(
-            "warning",
-            "county-former-name",
-            f"{cell}：“{clean(res.text)}”是旧称，已按现名“{res.county.name}”读取。",
-            sheet=sheet,
-            cell=cell,
-            county=res.county.name,
-        )
-
-
 def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Context) -> None:
     """Read the county rows (and 合计 and sub-total rows, kept aside) of an Attachment 5 table."""
     schema = ctx.schemas["A5"]
@@ -121,7 +79,7 @@ def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
             continue
         if norm(raw_area) == "" and blank:
             continue
-        res = _area(out, g.name, a1(r, area_c), raw_area, ctx)
+        res = area_of(out, g.name, a1(r, area_c), raw_area, ctx)
         if res is None:
             continue
         if res.kind == "total":  # a total wording the sum-row table does not know
@@ -129,43 +87,6 @@ def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
             out.totals.append(TotalRow(g.name, r + 1, clean(raw_area), values, cells))
             continue
         _figures_row(out, g, (r, cols), res, (raw, cells, blank), seen, ctx)
-
-
-def _area(
-    out: ReturnRead, sheet: str, cell: str, raw_area: object, ctx: Context
-) -> Resolution | None:
-    """What an area cell names; None (with the problem recorded) when it cannot be used.
-
-    In a county's own return a blank area, or ``本县`` and the like, is the sending county."""
-    t = norm(raw_area)
-    if out.sender_county and (t == "" or t in default_words().own_county):
-        county = ctx.registry.county_by_name[out.sender_county]
-        if t == "":
-            out.add(
-                "warning",
-                "area-is-sender",
-                f"{cell}：这一行没有填县（市、区）名称，本表是{county.name}报送的，按{county.name}计入。",
-                sheet=sheet,
-                cell=cell,
-                county=county.name,
-            )
-        return Resolution(clean(raw_area), "county", county=county, how="sender")
-    res = ctx.registry.resolve(raw_area, out.city)
-    if res.kind == "empty":
-        out.add(
-            "error",
-            "area-missing",
-            f"{cell}：这一行填了数字，但没有填县（市、区）名称，此行未计入。",
-            sheet=sheet,
-            cell=cell,
-        )
-        return None
-    if not res.ok:
-        _resolve_problem(out, res, sheet, cell)
-        return None
-    if res.kind == "county" and res.county:
-        _note_alias(out, res, sheet, cell)
-    return res
 
 
 def _a5_values(
@@ -400,9 +321,9 @@ def _activity_counties(
         cell = a1(r, cols["county"])
         if res.kind == "county" and res.county:
             county = res.county.name
-            _note_alias(out, res, g.name, cell)
+            note_alias(out, res, g.name, cell)
         elif res.kind != "city":
-            _resolve_problem(out, res, g.name, cell)
+            resolve_problem(out, res, g.name, cell)
     if county is None and out.sender_county:
         county = out.sender_county
     if county is None and mentioned:
