@@ -203,8 +203,20 @@ def test_a_results_return_without_period_is_taken_by_receipt_time(ctx: Context) 
     assert june.rejected and june.period is None
 
 
-def test_no_period_and_another_error_stays_rejected(ctx: Context) -> None:
-    r = _no_period("宁波.xlsx", ("column-missing", "缺少必填列"))
+def test_no_period_and_a_cell_error_is_still_taken_by_receipt_time(ctx: Context) -> None:
+    # one bad cell costs that cell, never the file (issue 12)
+    r = _no_period("宁波.xlsx", ("value-invalid", "D5：无法识别"))
+    (e,) = decide([(sub("宁波.xlsx", ON_TIME_H1), r)], ctx.policy)
+    assert (e.status, e.read.period) == (Status.ACCEPTED, "2023H1")
+    codes = [p.code for p in e.read.problems]
+    assert "period-from-receipt" in codes and "value-invalid" in codes
+
+
+def test_a_return_refused_for_something_else_stays_rejected(ctx: Context) -> None:
+    r = results("宁波.xlsx", "宁波市", {"海曙区": vals()})
+    r.period = None
+    r.rejected, r.reason = True, "文件无法打开"
+    r.add("error", "file-unreadable", r.reason)
     (e,) = decide([(sub("宁波.xlsx", ON_TIME_H1), r)], ctx.policy)
     assert (e.status, e.read.period) == (Status.REJECTED, None)
     assert "period-from-receipt" not in [p.code for p in e.read.problems]

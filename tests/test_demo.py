@@ -32,6 +32,15 @@ def test_demo_runs_and_finds_what_was_planted(tmp_path: Path, runner: CliRunner)
     assert h1["province"]["counties_reported"] == 90 - 1 - 9  # 文成县 missing, 丽水市 not returned
     assert any(c["county"] == "椒江区" and c["activities_ok"] is False for c in h1["counties"])
     assert any(c["city"] == "舟山市" and c["demo_team_ok"] is False for c in h1["cities"])
+    # the real-return styles of issue 12: measure words and 万, a 山区26县 sub-total, a county's
+    # own plan whose hosts name no county
+    units = " ".join(i["message"] for i in h1["issues"] if i["code"] == "value-unit")
+    assert "“条”" in units and "“万”，已按 12000 读取" in units
+    assert not codes & {"subtotal-mismatch", "county-unknown", "period-unknown"}
+    own = next(s for s in h1["submissions"] if s["county"] == "淳安县")
+    assert own["status"] == "accepted" and own["file"].startswith("杭州市/淳安县/")
+    chunan = next(c for c in h1["counties"] if c["county"] == "淳安县")
+    assert chunan["planned_activities"] >= 4 and chunan["joint_ok"] is True
     kinds = {p.suffix for p in (out / "inbox").rglob("*") if p.is_file()}
     assert {".xls", ".xlsx", ".docx"} <= kinds
     fy = json.loads((out / "reports" / "2023FY_summary.json").read_text(encoding="utf-8"))

@@ -305,10 +305,12 @@ def test_period_from_filled_date_with_a_warning(tmp_path: Path, ctx: Context) ->
     assert r.period == "2023FY" and "period-from-date" in codes(r)
 
 
-def test_period_unknown_is_an_error(tmp_path: Path, ctx: Context) -> None:
+def test_period_unknown_is_a_warning_not_a_refusal(tmp_path: Path, ctx: Context) -> None:
     rows = [["成果汇总表"], ["填报市局（盖章）：宁波市人社局"], HEADER, _row("海曙区", [1] * 11)]
     r = read(_sheet(tmp_path / "r.xlsx", rows), ctx)
-    assert r.rejected and "period-unknown" in codes(r) and "上半年" in r.reason
+    assert not r.rejected and r.period is None and "period-unknown" in codes(r)
+    note = next(p for p in r.problems if p.code == "period-unknown")
+    assert note.severity == "warning" and "按收到时间" in note.message
 
 
 def test_totals_kept_aside_and_footer_skipped(tmp_path: Path, ctx: Context) -> None:
@@ -326,7 +328,9 @@ def test_totals_kept_aside_and_footer_skipped(tmp_path: Path, ctx: Context) -> N
     ]
     r = read(_sheet(tmp_path / "r.xlsx", rows), ctx)
     assert [f.county for f in r.figures] == ["海曙区", "江北区"]
-    assert [t.label for t in r.totals] == ["总计", "小计"]
+    assert [t.label for t in r.totals] == ["总计"]
+    assert [(t.label, t.kind) for t in r.subtotals] == [("小计", "block")]
+    assert "subtotal-mismatch" not in codes(r)
     assert r.contact_phone == "13800001111"
 
 

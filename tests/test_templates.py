@@ -47,7 +47,7 @@ def test_a5_title_header_counties_and_sum_formulas(
     assert [ws.cell(3, i + 1).value for i in range(len(schema.columns))] == [
         c.header for c in schema.columns
     ]
-    counties = [c.name for c in ctx.registry.counties_of(city)]
+    counties = [c.name for c in ctx.registry.counties_of(city)] + ["市本级"]
     assert [ws.cell(4 + i, 2).value for i in range(len(counties))] == counties
     total_row = 4 + len(counties)
     assert ws.cell(total_row, 2).value == "合计"
@@ -60,7 +60,7 @@ def test_a5_title_header_counties_and_sum_formulas(
 def test_a5_metric_cells_accept_only_whole_numbers(templates: Path) -> None:
     ws = _open(templates, "A5", "杭州市")
     dvs = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
-    dv = dvs["C4:C16"]
+    dv = dvs["C4:C17"]  # 13 counties and 市本级
     assert dv.type == "whole" and dv.operator == "greaterThanOrEqual" and dv.formula1 == "0"
     assert dv.showErrorMessage and "整数" in dv.error and "整数" in dv.prompt
     assert len([d for d in dvs.values() if d.type == "whole"]) == 11
@@ -75,7 +75,7 @@ def test_a4_dropdowns_date_and_protection(templates: Path, ctx: Context) -> None
     dvs = list(ws.data_validations.dataValidation)
     lists = {str(d.sqref): d.formula1 for d in dvs if d.type == "list"}
     county_list = lists["B4:B63"].strip('"').split(",")
-    assert county_list == [c.name for c in ctx.registry.counties_of("衢州市")]
+    assert county_list == [c.name for c in ctx.registry.counties_of("衢州市")] + ["市本级"]
     assert lists["J4:J63"] == '"是,否"'
     assert any(d.type == "date" and str(d.sqref) == "E4:E63" for d in dvs)
     assert ws.protection.sheet and not ws.protection.password

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aggregator.read.values import parse_count, parse_flag, parse_when
+from aggregator.problems import DataFileError
+from aggregator.read.values import Count, parse_count, parse_flag, parse_when
+from aggregator.rulebook.words import default_words, load_words
 
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
@@ -151,3 +154,88 @@ def test_parse_when_never_raises(raw: str) -> None:
 )
 def test_parse_flag(raw: object, value: bool | None) -> None:
     assert parse_flag(raw) is value
+
+
+# -- measure words and 万, as data (workbooks/schemas/words.toml) ------------------------------
+MEASURE_WORDS = ["个", "次", "场", "项", "条", "家", "件", "篇", "期", "批", "名", "位", "户"]
+MEASURE_WORDS += ["人", "人次", "场次", "天", "支", "所", "例", "份"]
+
+
+@pytest.mark.parametrize("unit", MEASURE_WORDS)
+def test_every_measure_word_reads_as_its_count(unit: str) -> None:
+    assert parse_count(f"12{unit}") == Count(12, "unit", unit)
+    assert parse_count(f"１２ {unit}") == Count(12, "unit", unit)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "detail"),
+    [
+        ("1.2万", 12000, "万"),
+        ("１．２万", 12000, "万"),
+        ("3万", 30000, "万"),
+        ("0.5万", 5000, "万"),
+        ("1.2万人", 12000, "万人"),
+        ("1.25万人次", 12500, "万人次"),
+        ("12万 人", 120000, "万人"),
+    ],
+)
+def test_wan_is_ten_thousand(raw: str, value: int, detail: str) -> None:
+    assert parse_count(raw) == Count(value, "unit", detail)
+
+
+@pytest.mark.parametrize(
+    ("raw", "approx"),
+    [("3万余", 30000), ("3万余人", 30000), ("约1万", 10000), ("2万多", 20000), ("1万以上", 10000)],
+)
+def test_wan_with_approximate_words_keeps_the_approx_rule(raw: str, approx: int) -> None:
+    assert parse_count(raw).status == "error"  # a results figure must be exact
+    c = parse_count(raw, allow_approx=True)
+    assert (c.value, c.status) == (approx, "approx")
+
+
+@pytest.mark.parametrize(
+    "raw", ["1.23456万", "万", "万人", "若干条", "约10", "5-8", "1-2万", "多人"]
+)
+def test_text_that_is_no_count_stays_an_error(raw: str) -> None:
+    assert parse_count(raw) == Count(None, "error", "不是整数")
+
+
+def test_words_file_is_validated(tmp_path: Path) -> None:
+    good = (Path(__file__).resolve().parents[1] / "workbooks/schemas/words.toml").read_text("utf-8")
+    for broken, says in [
+        (good.replace('"人次",', '"人次", "3个",'), "不能含数字"),
+        (good.replace('kind = "part"', 'kind = "parts"'), "kind"),
+        (good.replace("'^小计$'", "'^小计($'"), "正则"),
+        (good.replace('"万" = 10000', '"万" = 1'), "大于1"),
+    ]:
+        p = tmp_path / "words.toml"
+        p.write_text(broken, encoding="utf-8")
+        with pytest.raises(DataFileError, match=says):
+            load_words(p)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("合计", "total"),
+        ("合 计", "total"),
+        ("总计", "total"),
+        ("全市合计", "total"),
+        ("宁波市合计", "total"),
+        ("小计", "block"),
+        ("其中：山区26县", "mountain"),
+        ("其中:山区县", "mountain"),
+        ("山区县小计", "mountain"),
+        ("山区26县合计", "mountain"),
+        ("其中：26个山区县", "mountain"),
+        ("海岛县合计", "part"),
+        ("其中：海岛县", "part"),
+        ("其中：市本级", "part"),
+        ("沿海县小计", "part"),
+        ("淳安县", None),
+        ("市本级", None),
+        ("", None),
+    ],
+)
+def test_sum_row_wordings(text: str, kind: str | None) -> None:
+    assert default_words().sum_kind(text) == kind

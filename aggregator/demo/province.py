@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aggregator.clock import parse_time
+from aggregator.demo.real import county_own_plan, mountain_subtotal
 from aggregator.demo.samples import A4Sample, A5Sample, write_a4, write_a5
 from aggregator.rulebook.policy import Policy
 from aggregator.rulebook.reference import Registry
@@ -36,6 +37,8 @@ CITY_STYLE = {
     "台州市": "openpyxl",
     "丽水市": "xlsxwriter",
 }
+WAN = ("秀洲区", 12000)  # 嘉兴市's half year: 惠及当地群众 written "1.2万"; 合理化建议 with 条
+SUBTOTAL_CITY = "温州市"  # its half-year return has a 其中：山区26县 row
 RANGES = {
     "teams_completed": (1, 5),
     "expert_visits": (8, 60),
@@ -215,6 +218,9 @@ def write_demo(out: Path, reg: Registry, policy: Policy, seed: int = 2023) -> li
             contact=f"{rng.choice(['许', '沈', '朱'])}老师 0571-8765{rng.randint(1000, 9999)}",
             county_column=style != "openpyxl",
         )
+        own = county_own_plan(plan, folder, y)
+        if own is not None:
+            stage.files.append(own)
         stage.files.append(write_a4(folder / f"{y}年附件4_活动计划表_{name}.{ext}", plan, style))
         counties = reg.counties_of(name)
         rows: list[tuple[str, dict[str, object]]] = []
@@ -226,7 +232,13 @@ def write_demo(out: Path, reg: Registry, policy: Policy, seed: int = 2023) -> li
             shown: dict[str, object] = (
                 _text_numbers(dict(vals), rng) if style == "pandas" else dict(vals)
             )
+            if name == reg.county_by_name[WAN[0]].city:
+                shown["suggestions"] = f"{vals['suggestions']}条"
+                if c.name == WAN[0]:
+                    shown["residents_benefited"] = f"{WAN[1] / 10000:g}万"
             rows.append((_area_text(c.name, name, i), shown))
+        if name == SUBTOTAL_CITY:
+            rows.append(mountain_subtotal(rows, counties, policy, _area_text))
         if name == "丽水市":
             continue  # 丽水 has not returned its half-year figures
         title = policy.titles[Form.RESULTS].replace(f"{y}年", f"{y}年上半年", 1)
@@ -303,6 +315,10 @@ def _whole_year(
             vals: dict[str, object] = {k: prev[k] + rng.randint(0, max(1, prev[k])) for k in keys}
             if c.name == "南湖区":
                 vals["suggestions"] = max(0, prev["suggestions"] - 2)  # below the half-year figure
+            if c.name == WAN[0]:  # the half year said 1.2万: the whole year grows from it
+                vals["residents_benefited"] = (
+                    int(str(vals["residents_benefited"])) + WAN[1] - prev["residents_benefited"]
+                )
             rows.append((_area_text(c.name, name, i), vals))
         title = policy.titles[Form.RESULTS].replace(f"{y}年", f"{y}年度", 1)
         stage = by["5-全年补报"] if name == "衢州市" else by["4-全年"]

@@ -4,6 +4,8 @@ One content (a :class:`A5Sample` or :class:`A4Sample`) can be written in several
 ``xlsxwriter`` (the issued template), ``openpyxl`` (two-row merged header, label and value in
 separate cells, formulas without cached values, text numbers), ``pandas`` (a bare table, columns
 reordered, an extra column) and ``xls`` (old Excel via xlwt, notes below the table).
+A sub-total row (``其中：山区26县``) may stand among an A5 sample's rows: the 合计 written leaves
+it out (the styles writing a SUM formula, xlsxwriter and openpyxl, sum every row above).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from aggregator.cells import col_letter
 from aggregator.read.values import parse_count
 from aggregator.rulebook.schema import FormSchema, default_schemas
+from aggregator.rulebook.words import default_words
 from aggregator.vocab import Form
 
 STYLES = ("xlsxwriter", "openpyxl", "pandas", "xls")
@@ -48,13 +51,16 @@ class A4Sample:
 
 
 def _a5_total(sample: A5Sample, metrics: list[str]) -> dict[str, Any]:
+    """The correct 合计 of the county rows (sub-total rows such as ``其中：山区26县`` left out)."""
     if sample.total is not None:
         return sample.total
+    words = default_words()
     out: dict[str, Any] = {}
     for k in metrics:
         s = 0
-        for _, vals in sample.rows:
-            s += parse_count(vals.get(k)).value or 0
+        for area, vals in sample.rows:
+            if words.sum_kind(area) is None:
+                s += parse_count(vals.get(k)).value or 0
         out[k] = s
     return out
 

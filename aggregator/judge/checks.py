@@ -109,7 +109,9 @@ def check_plausibility(
 
 def check_pairings(counties: list[CountyFacts], policy: Policy) -> list[Problem]:
     """Mountain counties the pairing file gives no usable partner: their joint quota is unknown."""
-    unpaired = [c.county for c in counties if c.mountain and not c.paired_with]
+    unpaired = [
+        c.county for c in counties if c.mountain and not c.paired_with and c.joint_ok is None
+    ]
     if not unpaired:
         return []
     return [

@@ -64,14 +64,17 @@ def entry_keys(read: ReturnRead) -> list[str]:
 
 def _period_from_receipt(read: ReturnRead, received: dt.datetime, policy: Policy) -> ReturnRead:
     """A results return that says nothing of its period (the notice's own title does not) is
-    taken as answering the deadline it arrived for, with a warning asking to say it."""
-    errors = [p for p in read.problems if p.severity == "error"]
-    if not (
-        read.rejected
-        and read.form == Form.RESULTS
-        and [p.code for p in errors] == ["period-unknown"]
+    taken as answering the deadline it arrived for, with a warning asking to say it, whatever
+    cell-level problems it has besides (they cost their cells, not the file)."""
+    if (
+        read.form != Form.RESULTS
+        or read.period is not None
+        or read.city is None
+        or not read.figures
     ):
         return read
+    if read.rejected and "period-unknown" not in {p.code for p in read.errors}:
+        return read  # refused for something else (reader version 1 refused for the period)
     period = policy.period_by_receipt(received)
     label = period.word
     note = Problem(

@@ -84,8 +84,9 @@ def _counties(
     policy = ctx.policy
     records = county_df[metrics].to_dict("index")
     files = county_df["file"].to_dict()
+    remarks = county_df["remarks"].to_dict()
     planned = Counter(a.county for a in acts)
-    joint = merge.joint_counts(acts, ctx)
+    joint, unlisted = merge.joint_counts(acts, policy)
     out = []
     for county in ctx.registry.counties:
         name = county.name
@@ -94,7 +95,8 @@ def _counties(
         out.append(
             CountyFacts(
                 county.city, name, name in records, vals, planned[name], None, partners,
-                joint[name] if partners else 0, None, policy.is_mountain(name), files.get(name),
+                joint[name], None, False, unlisted.get(name, []), policy.is_mountain(name),
+                files.get(name), remarks.get(name) or "",
             )
         )  # fmt: skip
     return out

@@ -11,7 +11,7 @@ import pandas as pd
 from aggregator.judge.decide import Entry
 from aggregator.period import Period
 from aggregator.read.returns import Activity
-from aggregator.rulebook import Context
+from aggregator.rulebook.policy import Policy
 from aggregator.vocab import Form, unit_key
 
 
@@ -35,8 +35,11 @@ class CountyFacts:
     paired_with: list[str]
     joint_activities: int
     joint_ok: bool | None
+    joint_applies: bool
+    joint_unlisted: list[str]
     mountain: bool
     file: str | None = None
+    remarks: str = ""  # 备注 as the return wrote it
 
     def to_json(self) -> dict[str, Any]:
         """The JSON entry (without the source file)."""
@@ -90,10 +93,11 @@ def figures_frame(entries: list[Entry], period: Period, metrics: list[str]) -> p
                         "county": f.county,
                         "city_own": f.city_own,
                         "file": e.sub.name,
+                        "remarks": f.remarks,
                         **{m: f.values.get(m) for m in metrics},
                     }
                 )
-    df = pd.DataFrame(rows, columns=["city", "county", "city_own", "file", *metrics])
+    df = pd.DataFrame(rows, columns=["city", "county", "city_own", "file", "remarks", *metrics])
     for m in metrics:
         df[m] = pd.to_numeric(df[m], errors="coerce").astype("Int64")
     return df
@@ -128,15 +132,31 @@ def plan_cities(entries: list[Entry], year: int) -> set[str | None]:
     }
 
 
-def joint_counts(acts: list[PlannedActivity], ctx: Context) -> Counter[str]:
-    """Per county, the plan rows it holds together with a paired county."""
+def joint_counts(
+    acts: list[PlannedActivity], policy: Policy
+) -> tuple[Counter[str], dict[str, list[str]]]:
+    """Joint activities per county, and the co-hosts the pairing file does not pair it with.
+
+    A plan row whose hosts name a mountain county and a coastal (non-mountain) county is a joint
+    activity for both, wherever the row stands; a row naming two counties the pairing file
+    pairs counts too."""
     joint: Counter[str] = Counter()
+    unlisted: dict[str, list[str]] = {}
     for a in acts:
-        if len(a.counties) >= 2:
-            for c in a.counties:
-                if any(p in a.counties for p in ctx.policy.partners(c)):
-                    joint[c] += 1
-    return joint
+        for c in a.counties:
+            partners = policy.partners(c)
+            mates = [
+                o
+                for o in a.counties
+                if o != c and (policy.is_mountain(o) != policy.is_mountain(c) or o in partners)
+            ]
+            if not mates:
+                continue
+            joint[c] += 1
+            for o in mates:
+                if o not in partners and o not in unlisted.setdefault(c, []):
+                    unlisted[c].append(o)
+    return joint, unlisted
 
 
 def city_sums(figures: pd.DataFrame, metrics: list[str], own: bool = False) -> dict[str, Any]:

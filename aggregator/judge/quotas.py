@@ -11,7 +11,7 @@ from aggregator.period import Period
 from aggregator.rulebook.policy import Policy
 from aggregator.vocab import ACTIVITIES_DONE
 
-OK, SHORT, UNKNOWN = "达标", "未达标", "无法核验"
+OK, SHORT, UNKNOWN, NOT_APPLICABLE = "达标", "未达标", "无法核验", "不适用"
 
 
 @dataclass
@@ -88,42 +88,55 @@ class CountyActivities:
 
 
 class JointActivities:
-    """沿海县（市、区）与对口结对地区全年至少联办 N 场活动: plan rows naming both sides."""
+    """沿海县（市、区）与对口结对地区全年至少联办 N 场活动: plan rows naming both sides.
+
+    It applies to a county the pairing file pairs, to every mountain county, and to a coastal
+    county whose plan names a mountain co-host (a mountain and a coastal county together are a
+    joint activity on its face); it cannot be told for a county without joint activities whose
+    pair is unknown, or whose side's plans have not arrived."""
 
     name = "joint_activities"
 
     def __init__(self, policy: Policy, city_of: dict[str, str]) -> None:
         self.minimum = policy.coastal_min_joint_activities
+        self.policy = policy
         self.text = policy.quota_text[self.name]
         self.city_of = city_of
 
     def judge(self, c: CountyFacts, plans: Collection[str | None]) -> QuotaRow:
-        """The county's verdict (also sets ``joint_ok``)."""
-        label, source = self.text["label"], self.text["source"]
-        if not c.paired_with:
+        """The county's verdict (also sets ``joint_applies`` and ``joint_ok``)."""
+        mates = list(dict.fromkeys([*c.paired_with, *c.joint_unlisted]))
+        label = f"{self.text['label']}（{'、'.join(mates)}）" if mates else self.text["label"]
+        c.joint_applies = bool(c.paired_with) or c.mountain or c.joint_activities > 0
+        if not c.joint_applies:
             c.joint_ok = None
             return QuotaRow(
-                c.city,
-                c.county,
-                label,
-                self.minimum,
-                None,
-                UNKNOWN,
-                None,
-                self.text["note_unpaired"],
-                source,
-            )
+                c.city, c.county, label, self.minimum, None, NOT_APPLICABLE, None,
+                self.text["note_not_applicable"], self.text["source"],
+            )  # fmt: skip
         sides = {c.city} | {self.city_of[p] for p in c.paired_with}
-        c.joint_ok = None if not (sides & set(plans)) else c.joint_activities >= self.minimum
-        return verdict_row(
-            c.city,
-            c.county,
-            f"{label}（{'、'.join(c.paired_with)}）",
-            self.minimum,
-            c.joint_activities,
-            c.joint_ok,
-            source=source,
-        )
+        if c.joint_activities >= self.minimum:
+            c.joint_ok = True
+        elif not c.paired_with or not (sides & set(plans)):
+            c.joint_ok = None
+        else:
+            c.joint_ok = False
+        row = verdict_row(
+            c.city, c.county, label, self.minimum, c.joint_activities, c.joint_ok,
+            source=self.text["source"],
+        )  # fmt: skip
+        row.note = "；".join(self._notes(c))
+        return row
+
+    def _notes(self, c: CountyFacts) -> list[str]:
+        notes = []
+        if c.joint_ok is None:
+            notes.append(self.text["note_pair_unknown" if not c.paired_with else "note_no_plan"])
+        if c.joint_unlisted:
+            notes.append(
+                f"与{'、'.join(c.joint_unlisted)}联办的活动已计入（该结对不在结对名单中，请核实）"
+            )
+        return notes
 
 
 class DemoTeam:

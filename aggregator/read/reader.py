@@ -14,12 +14,13 @@ from aggregator.read.layout import Layout, Meta, find_layout, is_footer, read_me
 from aggregator.read.returns import ReturnRead, SheetNote
 from aggregator.read.rows import city_row_as_total, read_a4, read_a5
 from aggregator.read.sniff import SPREADSHEET_KINDS, sniff
+from aggregator.read.subtotals import check_subtotals
 from aggregator.read.values import parse_when
 from aggregator.rulebook import Context
 from aggregator.rulebook.schema import FormSchema
 from aggregator.textnorm import norm
 
-READER_VERSION = "1"
+READER_VERSION = "2"
 
 
 def reject(out: ReturnRead, code: str, message: str, **where: Any) -> ReturnRead:
@@ -133,6 +134,7 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
         note.rows_read = len(out.figures) + len(out.activities) + len(out.totals) - before
     if main == "A5":
         city_row_as_total(out)
+        check_subtotals(out, ctx)
     if out.city is None:
         cities = {f.city for f in out.figures if f.city} | {
             a.city for a in out.activities if a.city
@@ -146,10 +148,11 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
             "无法判断报送的市：请在“填报市局（盖章）：”后填写市局名称（如“杭州市人力资源和社会保障局”）。",
         )
     elif main == "A5" and out.period is None:
-        reject(
-            out,
+        # Not a refusal: the summary takes it as answering the deadline it arrived for.
+        out.add(
+            "warning",
             "period-unknown",
-            "无法判断报送期次（上半年还是全年）：请在标题中注明“上半年”或“年度”，或在“报送期次”中选择。",
+            "无法从标题、期次或填报日期判断报送期次（上半年还是全年）：汇总时按收到时间判断。请在标题中注明“上半年”或“年度”，或在“报送期次”中选择。",
         )
     if main == "A5" and out.city and not out.sender_county and not out.rejected:
         got = {f.county for f in out.figures}
@@ -215,6 +218,8 @@ def _columns_problems(out: ReturnRead, g: SheetGrid, layout: Layout, schema: For
 
 # -- who and when -----------------------------------------------------------------------------
 def _who(out: ReturnRead, meta: Meta, label: str, ctx: Context) -> None:
+    """The sending city, and the sending county when a county sent its own return: from the
+    填报 line (``填报单位：淳安县人力社保局``), else the file name, else the folder names."""
     reg = ctx.registry
     if meta.sender:
         res = reg.resolve(meta.sender, suggestions=False)
@@ -224,18 +229,21 @@ def _who(out: ReturnRead, meta: Meta, label: str, ctx: Context) -> None:
         if res.kind == "city" and res.city:
             out.city = res.city.name
             return
+        named = reg.mentions(meta.sender)
         city = reg.city_of(meta.sender)
+        if len(named) == 1 and (city is None or city.name == named[0].city):
+            out.sender_county, out.city = named[0].name, named[0].city
+            return
         if city:
             out.city = city.name
             return
-    parts = PurePosixPath(label).parts
-    for part in reversed(parts):
-        city = reg.city_of(Path(part).stem)
-        if city:
-            out.city = city.name
-            counties = reg.mentions(Path(part).stem, city.name)
-            if part == parts[-1] and len(counties) == 1 and not meta.sender:
-                out.sender_county = counties[0].name
+    parts = [Path(p).stem for p in reversed(PurePosixPath(label).parts)]
+    city = next((c for c in map(reg.city_of, parts) if c), None)
+    out.city = city.name if city else None
+    for part in parts:
+        counties = reg.mentions(part, out.city)
+        if len(counties) == 1 and (out.city is None or counties[0].city == out.city):
+            out.sender_county, out.city = counties[0].name, counties[0].city
             return
 
 

@@ -25,13 +25,16 @@ class Figures:
 
 @dataclass
 class TotalRow:
-    """A submitted 合计/总计/小计 row: checked, never counted."""
+    """A submitted 合计/总计/小计 row: checked, never counted. ``kind`` says what it adds up
+    (rulebook.words.SUM_KINDS): ``total`` the whole table, ``mountain`` the mountain counties,
+    ``block`` the rows since the previous sum row, ``part`` something the reader cannot tell."""
 
     sheet: str
     row: int
     label: str
     values: dict[str, int | None]
     cells: dict[str, str]
+    kind: str = "total"
 
 
 @dataclass
@@ -85,7 +88,8 @@ class ReturnRead:
     contact_phone: str = ""
     sheets: list[SheetNote] = field(default_factory=list)
     figures: list[Figures] = field(default_factory=list)
-    totals: list[TotalRow] = field(default_factory=list)
+    totals: list[TotalRow] = field(default_factory=list)  # the table's own 合计 rows
+    subtotals: list[TotalRow] = field(default_factory=list)  # 小计, 其中：山区26县 … (checked here)
     activities: list[Activity] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rejected: bool = False
@@ -129,6 +133,7 @@ class ReturnRead:
         d["sheets"] = [SheetNote(**s) for s in d.get("sheets", [])]
         d["figures"] = [Figures(**s) for s in d.get("figures", [])]
         d["totals"] = [TotalRow(**s) for s in d.get("totals", [])]
+        d["subtotals"] = [TotalRow(**s) for s in d.get("subtotals", [])]
         d["activities"] = [Activity(**s) for s in d.get("activities", [])]
         d["problems"] = [Problem(**p) for p in d.get("problems", [])]
         return cls(**d)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from aggregator.cells import a1
+from aggregator.read.areas import area_of, note_alias, resolve_problem
 from aggregator.read.grid import SheetGrid
 from aggregator.read.layout import Layout, row_is_empty
 from aggregator.read.returns import Activity, Figures, ReturnRead, TotalRow
 from aggregator.read.values import Count, parse_count, parse_flag, parse_when
 from aggregator.rulebook import Context
 from aggregator.rulebook.reference import Registry, Resolution
+from aggregator.rulebook.words import default_words
 from aggregator.textnorm import clean, norm
+from aggregator.vocab import Form
 
 
 def _count_problem(
@@ -49,136 +52,120 @@ def _count_problem(
         )
 
 
-def _resolve_problem(out: ReturnRead, res: Resolution, sheet: str, cell: str) -> None:
-    where = {"sheet": sheet, "cell": cell}
-    text = clean(res.text)
-    if res.kind == "legacy" and res.legacy:
-        out.add(
-            "error",
-            "county-retired",
-            f"{cell}：“{text}”是已撤销的区划名称。{res.legacy.message}此行未计入。",
-            **where,
-        )
-    elif res.kind == "ambiguous":
-        out.add(
-            "error",
-            "county-ambiguous",
-            f"{cell}：“{text}”可能指{'、'.join(res.candidates)}，无法确定。请填写完整名称。此行未计入。",
-            **where,
-        )
-    elif res.kind == "unknown":
-        hint = (
-            f"是否为“{'”或“'.join(res.candidates)}”？"
-            if res.candidates
-            else "请填写现行县（市、区）的完整名称。"
-        )
-        out.add(
-            "error",
-            "county-unknown",
-            f"{cell}：不认识的县（市、区）名称“{text}”，{hint}此行未计入。",
-            **where,
-        )
-
-
-def _note_alias(out: ReturnRead, res: Resolution, sheet: str, cell: str) -> None:
-    if res.how == "former" and res.county:
-        out.add(
-            "warning",
-            "county-former-name",
-            f"{cell}：“{clean(res.text)}”是旧称，已按现名“{res.county.name}”读取。",
-            sheet=sheet,
-            cell=cell,
-            county=res.county.name,
-        )
-
-
 def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Context) -> None:
-    """Read the county rows (and 合计 rows, kept aside) of an Attachment 5 table."""
+    """Read the county rows (and 合计 and sub-total rows, kept aside) of an Attachment 5 table."""
     schema = ctx.schemas["A5"]
     cols = layout.columns
     area_c = cols["area"]
     metrics = [c for c in schema.metrics if c.key in cols]
     area_names = schema.column("area").names
+    words = default_words()
     seen: dict[str, int] = {}
     for r in range(layout.first_data_row, end):
-        row = g.rows[r]
-        if row_is_empty(row):
+        if row_is_empty(g.rows[r]):
             continue
         raw_area = g.cell(r, area_c)
         if norm(raw_area) in area_names:
             continue  # header repeated (a second page pasted below)
-        res = ctx.registry.resolve(raw_area, out.city)
         raw = {m.key: g.cell(r, cols[m.key]) for m in metrics}
         cells = {m.key: a1(r, cols[m.key]) for m in metrics}
-        if res.kind == "empty":
-            if all(norm(v) == "" for v in raw.values()):
-                continue
-            out.add(
-                "error",
-                "area-missing",
-                f"{a1(r, area_c)}：这一行填了数字，但没有填县（市、区）名称，此行未计入。",
-                sheet=g.name,
-                cell=a1(r, area_c),
-            )
+        blank = all(norm(v) == "" for v in raw.values())
+        kind = words.sum_kind(raw_area)
+        if kind is not None:
+            if kind == "total" or not blank:
+                values = _a5_values(out, g.name, raw, cells, ctx, "")
+                row = TotalRow(g.name, r + 1, clean(raw_area), values, cells, kind)
+                (out.totals if kind == "total" else out.subtotals).append(row)
             continue
-        if not res.ok:
-            _resolve_problem(out, res, g.name, a1(r, area_c))
+        if norm(raw_area) == "" and blank:
             continue
-        if res.kind == "county" and res.county:
-            _note_alias(out, res, g.name, a1(r, area_c))
-        county = res.county.name if res.county else None
-        if res.kind != "total" and metrics and all(norm(raw[m.key]) == "" for m in metrics):
-            out.add(
-                "warning",
-                "county-blank",
-                f"{a1(r, area_c)}：“{clean(raw_area)}”这一行没有填写任何数字，视为未报送。未开展活动请填0。",
-                sheet=g.name,
-                cell=a1(r, area_c),
-                county=county or "",
-            )
+        res = area_of(out, g.name, a1(r, area_c), raw_area, ctx)
+        if res is None:
             continue
-        values: dict[str, int | None] = {}
-        for m in metrics:
-            c = parse_count(raw[m.key])
-            bound = ctx.policy.figure_bound(m.key)
-            if c.value is not None and c.value > bound:  # never arithmetic on an absurd figure
-                c = Count(None, "error", f"超过合理上限 {bound}，疑似填错")
-            values[m.key] = c.value
-            if c.status != "ok":
-                _count_problem(out, g.name, cells[m.key], c, raw[m.key], m.label, county or "")
-        for m in schema.metrics:
-            values.setdefault(m.key, None)
-        if res.kind == "total":
+        if res.kind == "total":  # a total wording the sum-row table does not know
+            values = _a5_values(out, g.name, raw, cells, ctx, "")
             out.totals.append(TotalRow(g.name, r + 1, clean(raw_area), values, cells))
             continue
-        city = res.county.city if res.county else res.city.name if res.city else None
-        if out.city and city and city != out.city:
-            out.add(
-                "error",
-                "county-wrong-city",
-                f"{a1(r, area_c)}：“{clean(raw_area)}”属于{city}，不属于{out.city}。此行未计入。",
-                sheet=g.name,
-                cell=a1(r, area_c),
-            )
+        _figures_row(out, g, (r, cols), res, (raw, cells, blank), seen, ctx)
+
+
+def _a5_values(
+    out: ReturnRead,
+    sheet: str,
+    raw: dict[str, Any],
+    cells: dict[str, str],
+    ctx: Context,
+    county: str,
+) -> dict[str, int | None]:
+    """Every metric of a row as a count (None when blank, unusable or beyond the policy's bound
+    for the metric — never arithmetic on an absurd figure — the problem recorded)."""
+    values: dict[str, int | None] = {}
+    for m in ctx.schemas[Form.RESULTS].metrics:
+        if m.key not in raw:
+            values[m.key] = None
             continue
-        key = county or (f"{city}:own" if res.city_own else f"{city}:name")
-        if key in seen:
-            out.add(
-                "error",
-                "county-duplicate",
-                f"{a1(r, area_c)}：“{clean(raw_area)}”在第{seen[key]}行已经出现过，此行未计入。",
-                sheet=g.name,
-                cell=a1(r, area_c),
-                county=county or "",
-            )
-            continue
-        seen[key] = r + 1
-        remarks = clean(g.cell(r, cols["remarks"])) if "remarks" in cols else ""
-        out.figures.append(
-            Figures(
-                g.name, r + 1, clean(raw_area), county, city, res.city_own, values, cells, remarks
-            )
+        c = parse_count(raw[m.key])
+        bound = ctx.policy.figure_bound(m.key)
+        if c.value is not None and c.value > bound:
+            c = Count(None, "error", f"超过合理上限 {bound}，疑似填错")
+        values[m.key] = c.value
+        if c.status != "ok":
+            _count_problem(out, sheet, cells[m.key], c, raw[m.key], m.label, county)
+    return values
+
+
+def _figures_row(
+    out: ReturnRead,
+    g: SheetGrid,
+    at: tuple[int, dict[str, int]],
+    res: Resolution,
+    row: tuple[dict[str, Any], dict[str, str], bool],
+    seen: dict[str, int],
+    ctx: Context,
+) -> None:
+    """One county's (or the city's own) row of figures, unless blank, of another city or repeated."""
+    r, cols = at
+    raw, cells, blank = row
+    cell = a1(r, cols["area"])
+    area_text = clean(g.cell(r, cols["area"])) or (res.county.name if res.county else "")
+    county = res.county.name if res.county else None
+    where = {"sheet": g.name, "cell": cell}
+    if blank and res.city_own:
+        return  # the template's 市本级 row, left empty: the city bureau held nothing itself
+    if blank:
+        out.add(
+            "warning",
+            "county-blank",
+            f"{cell}：“{area_text}”这一行没有填写任何数字，视为未报送。未开展活动请填0。",
+            county=county or "",
+            **where,
         )
+        return
+    values = _a5_values(out, g.name, raw, cells, ctx, county or "")
+    city = res.county.city if res.county else res.city.name if res.city else None
+    if out.city and city and city != out.city:
+        out.add(
+            "error",
+            "county-wrong-city",
+            f"{cell}：“{area_text}”属于{city}，不属于{out.city}。此行未计入。",
+            **where,
+        )
+        return
+    key = county or (f"{city}:own" if res.city_own else f"{city}:name")
+    if key in seen:
+        out.add(
+            "error",
+            "county-duplicate",
+            f"{cell}：“{area_text}”在第{seen[key]}行已经出现过，此行未计入。",
+            county=county or "",
+            **where,
+        )
+        return
+    seen[key] = r + 1
+    remarks = clean(g.cell(r, cols["remarks"])) if "remarks" in cols else ""
+    out.figures.append(
+        Figures(g.name, r + 1, area_text, county, city, res.city_own, values, cells, remarks)
+    )
 
 
 def city_row_as_total(out: ReturnRead) -> None:
@@ -290,7 +277,8 @@ def read_a4(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
                     **where,
                 )
             demo = bool(flag)
-        if county is None:
+        city_level = "county" in cols and reg.resolve(g.cell(r, cols["county"])).kind == "city"
+        if county is None and not city_level:
             c = cols.get("hosts", cols["activity_name"])
             out.add(
                 "warning",
@@ -325,7 +313,11 @@ def read_a4(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
 def _activity_counties(
     out: ReturnRead, g: SheetGrid, r: int, cols: dict[str, int], hosts: str, reg: Registry
 ) -> tuple[str | None, list[str]]:
-    """(the county an activity belongs to, every county it involves)."""
+    """(the county an activity belongs to, every county it involves).
+
+    In a county's own plan every row is that county's unless its county column says otherwise:
+    hosts naming no county (``县人力社保局``, ``本局``, blank) are the county's own units, and
+    other counties named are co-hosts."""
     mentioned = [c.name for c in reg.mentions(hosts, out.city)]
     county: str | None = None
     if "county" in cols and norm(g.cell(r, cols["county"])):
@@ -333,13 +325,13 @@ def _activity_counties(
         cell = a1(r, cols["county"])
         if res.kind == "county" and res.county:
             county = res.county.name
-            _note_alias(out, res, g.name, cell)
+            note_alias(out, res, g.name, cell)
         elif res.kind != "city":
-            _resolve_problem(out, res, g.name, cell)
+            resolve_problem(out, res, g.name, cell)
+    if county is None and out.sender_county:
+        county = out.sender_county
     if county is None and mentioned:
         own = [c for c in mentioned if out.city and reg.county_by_name[c].city == out.city]
         county = (own or mentioned)[0]
-    if county is None and out.sender_county:
-        county = out.sender_county
     involved = list(dict.fromkeys(([county] if county else []) + mentioned))
     return county, involved

@@ -7,27 +7,11 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
+from aggregator.rulebook.words import Words, default_words
 from aggregator.textnorm import norm
 
-UNITS = (
-    "人次",
-    "场次",
-    "人",
-    "场",
-    "个",
-    "项",
-    "次",
-    "家",
-    "名",
-    "件",
-    "期",
-    "批",
-    "天",
-    "支",
-    "所",
-    "户",
-)
 NONE_WORDS = {"无", "没有", "/", "—", "——", "-", "--", "－", "―", "无此项", "暂无"}
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 _APPROX = re.compile(r"^(约|大约|近|超|超过|逾)?(\d+)(余|多|\+|以上|左右)?$")
@@ -61,11 +45,7 @@ def parse_count(raw: object, *, allow_approx: bool = False) -> Count:
     s = norm(raw).replace(",", "")
     if s in NONE_WORDS:
         return Count(0, "ok", "无")
-    unit = ""
-    for u in UNITS:
-        if s.endswith(u) and len(s) > len(u):
-            s, unit = s[: -len(u)], u
-            break
+    s, unit = _measure_words(s, default_words())
     if s.startswith("#"):
         return Count(None, "error", f"单元格是错误值“{s}”")
     if _NUMBER.match(s):
@@ -84,6 +64,32 @@ def parse_count(raw: object, *, allow_approx: bool = False) -> Count:
         if m and (m.group(1) or m.group(3)):
             return Count(int(m.group(2)), "approx", f"约数“{raw}”，按 {m.group(2)} 计")
     return Count(None, "error", "不是整数")
+
+
+_SCALED = r"^(?P<pre>约|大约|近|超|超过|逾)?(?P<num>\d+(?:\.\d+)?)(?P<word>{words})(?P<post>余|多|\+|以上|左右)?$"
+
+
+def _measure_words(s: str, words: Words) -> tuple[str, str]:
+    """Strip a measure word (``2条`` → ``2``) and apply a multiplier (``1.2万`` → ``12000``):
+    (what is left, the words taken off, e.g. ``万人``). Text that is no count is left as it is."""
+    unit = ""
+    for u in words.units:
+        if s.endswith(u) and len(s) > len(u):
+            s, unit = s[: -len(u)], u
+            break
+    if not words.multipliers:
+        return s, unit
+    m = re.match(_SCALED.format(words="|".join(re.escape(w) for w, _ in words.multipliers)), s)
+    if m is None:
+        return s, unit
+    try:
+        scaled = Decimal(m.group("num")) * dict(words.multipliers)[m.group("word")]
+    except InvalidOperation:
+        return s, unit
+    if scaled != scaled.to_integral_value():
+        return s, unit  # 1.23456万 is no whole number: left for the caller to refuse
+    rest = f"{m.group('pre') or ''}{int(scaled)}{m.group('post') or ''}"
+    return rest, m.group("word") + unit
 
 
 def _from_number(x: float) -> Count:

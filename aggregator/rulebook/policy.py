@@ -136,7 +136,13 @@ class Policy:
 
 QUOTA_TEXT_KEYS = {
     "county_activities": ("label_plan", "source_plan", "label_done", "source_done"),
-    "joint_activities": ("label", "source", "note_unpaired"),
+    "joint_activities": (
+        "label",
+        "source",
+        "note_not_applicable",
+        "note_pair_unknown",
+        "note_no_plan",
+    ),
     "demo_team": ("label", "source"),
 }
 

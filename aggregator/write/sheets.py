@@ -113,7 +113,7 @@ def quota_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
         ("说明", 40),
     ]
     r = top(ws, st, f"{facts.json['period_label']}配额达标情况", sub(facts), heads)
-    fmt = {"达标": st.ok, "未达标": st.bad, "无法核验": st.unknown}
+    fmt = {"达标": st.ok, "未达标": st.bad, "无法核验": st.unknown, "不适用": st.text_center}
     for q in facts.quotas:
         ws.write_string(r, 0, q.city, st.text_center)
         ws.write_string(r, 1, q.county or "（全市）", st.text_center)

@@ -24,6 +24,10 @@ COUNT_MESSAGE = {
 }
 
 
+CITY_OWN = "市本级"
+"""The city's own row (A5) and choice (A4 county list): activities of the city bureau itself."""
+
+
 def template_name(policy: Policy, form: FormSchema, city: str) -> str:
     """File name of a city's blank form, e.g. 2023年附件5_专家服务活动成果汇总表_杭州市.xlsx."""
     return f"{policy.year}年{form.file_stem}_{city}.xlsx"
@@ -41,7 +45,7 @@ def write_templates(
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for city in registry.cities:
-        counties = [c.name for c in registry.counties_of(city.name)]
+        counties = [c.name for c in registry.counties_of(city.name)] + [CITY_OWN]
         for form in ("A4", "A5"):
             schema = schemas[form]
             path = out / template_name(policy, schema, city.name)
