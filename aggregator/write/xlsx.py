@@ -63,6 +63,9 @@ class Styles:
         self.date = wb.add_format({**cell, "num_format": "yyyy-mm-dd", "align": "center"})
         self.datetime = wb.add_format({**cell, "num_format": "yyyy-mm-dd hh:mm", "align": "center"})
         self.footer = wb.add_format({**base, "align": "left", "text_wrap": True})
+        self.footer_input = wb.add_format(
+            {**base, "align": "left", "text_wrap": True, "locked": False}
+        )
         self.note = wb.add_format(
             {**base, "font_size": 9, "align": "left", "text_wrap": True, "font_color": "#595959"}
         )
