@@ -11,7 +11,7 @@ AS_OF ?=
 YEAR ?= 2023
 AGG := $(BIN)/aggregator
 
-.PHONY: install test check lint templates summary status demo bench clean
+.PHONY: install test check lint templates summary summary-pdf status demo readme-picture bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,11 +37,21 @@ templates: install
 summary: install
 	$(AGG) summary --period $(PERIOD) --inbox $(INBOX) --state $(STATE) --out $(OUT) --json $(OUT)/summary.json $(if $(AS_OF),--as-of $(AS_OF),)
 
+summary-pdf: install
+	$(AGG) summary --pdf --period $(PERIOD) --inbox $(INBOX) --state $(STATE) --out $(OUT) --json $(OUT)/summary.json $(if $(AS_OF),--as-of $(AS_OF),)
+
 status: install
 	$(AGG) status --period $(PERIOD) --inbox $(INBOX) --state $(STATE) $(if $(AS_OF),--as-of $(AS_OF),)
 
 demo: install
 	$(AGG) demo --out demo
+
+# the first page of the demo's half-year summary, for the README (needs soffice and pdftoppm)
+readme-picture: demo
+	rm -rf demo/pdf && mkdir -p demo/pdf docs
+	soffice -env:UserInstallation=file:///tmp/aggregator-readme-lo --headless --convert-to pdf \
+		--outdir demo/pdf demo/reports/2023H1_专家服务活动成果汇总表.xlsx >/dev/null
+	pdftoppm -png -r 80 -f 1 -l 1 -singlefile demo/pdf/2023H1_专家服务活动成果汇总表.pdf docs/summary-page1
 
 bench: install
 	$(BIN)/python bench/bench.py

@@ -156,6 +156,7 @@ def summary(
     ] = None,
     jobs: Annotated[int | None, typer.Option(help="并行读取的进程数")] = None,
     wait: Annotated[float, typer.Option(help="另一个汇总正在运行时最多等待的秒数")] = 10.0,
+    pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 生成 PDF")] = False,
 ) -> None:
     """收取收件箱中的报表，写出全省汇总表（及 JSON）。"""
     opts = _options(period, inbox, state, as_of, jobs, out, json_out)
@@ -169,6 +170,13 @@ def summary(
         f"汇总表：[bold]{outcome.report}[/]"
         + (f"　JSON：{outcome.json_path}" if outcome.json_path else "")
     )
+    if pdf and outcome.report is not None:
+        from aggregator.write.pdf import PdfUnavailable, to_pdf
+
+        try:
+            console.print(f"PDF：[bold]{to_pdf(outcome.report, outcome.report.parent)}[/]")
+        except PdfUnavailable as e:
+            err_console.print(str(e))
 
 
 @app.command()

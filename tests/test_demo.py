@@ -48,7 +48,7 @@ def test_demo_runs_and_finds_what_was_planted(tmp_path: Path, runner: CliRunner)
     wb = openpyxl.load_workbook(
         out / "reports" / "2023H1_专家服务活动成果汇总表.xlsx", data_only=True
     )
-    assert wb["成果汇总"]["C15"].value == h1["province"]["totals"]["teams_completed"]
+    assert wb["成果汇总"]["C16"].value == h1["province"]["totals"]["teams_completed"]
 
 
 def test_demo_refuses_to_empty_a_folder_it_did_not_make(tmp_path: Path, runner: CliRunner) -> None:

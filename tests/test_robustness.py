@@ -292,7 +292,7 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path, runner: CliRu
         for c in row
         if isinstance(c.value, str) and c.value and c.value[0] in "=+-@"
     ]
-    assert {c.value for c in texts} >= {
+    assert {c.value.split("\n")[0] for c in texts} >= {  # 联系人 shares a cell with the phone
         '=HYPERLINK("http://evil","点我")',
         "+cmd|' /C calc'!A0",
         "@SUM(1+1)",

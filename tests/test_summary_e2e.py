@@ -156,32 +156,51 @@ def test_h1_workbook_says_the_same_as_the_json(province: dict[str, Any]) -> None
         "更正记录",
         "收到的文件",
         "说明",
+        "图表数据",
     ]
+    assert wb["图表数据"].sheet_state == "hidden"
+    assert "丽水市" not in [r[0] for r in _sheet_rows(wb["图表数据"])]
     ws = wb["成果汇总"]
-    assert ws["A1"].value.startswith("2023年上半年“智聚山海")
+    assert ws["A1"].value == "附件"
+    assert ws["A2"].value.startswith("2023年上半年“智聚山海")
+    assert ws["A3"].value.startswith("填报单位（盖章）：") and len(ws["A3"].value) > 9
+    assert any(str(r[0]).startswith("审核人：") for r in _sheet_rows(ws))
+    assert "填报日期：2023年6月12日" in _sheet_rows(ws)[2]
     rows = _sheet_rows(ws)
     for i, city in enumerate(d["cities"]):
-        assert rows[3 + i][1] == city["city"]
-        assert rows[3 + i][2:13] == [city["totals"][m] for m in METRICS]
-    assert rows[14][0] == "全省合计" and rows[14][2:13] == [
+        assert rows[4 + i][1] == city["city"]
+        if city["counties_reported"]:
+            assert rows[4 + i][2:13] == [city["totals"][m] for m in METRICS]
+        else:  # missing is not zero
+            assert rows[4 + i][2:14] == ["未报送"] * 12
+    assert next(r for r in rows if r[1] == "温州市")[13] == "已报 11/12"
+    assert rows[15][0] == "全省合计" and rows[15][2:13] == [
         d["province"]["totals"][m] for m in METRICS
     ]
     formulas = openpyxl.load_workbook(province["h1_book"])["成果汇总"]
-    assert formulas["C15"].value == "=SUM(C4:C14)"
+    assert formulas["C16"].value == "=SUM(C5:C15)"
 
     detail = _sheet_rows(wb["分县明细"])
     wencheng = next(r for r in detail if r[1] == "文成县")
     assert wencheng[2:13] == ["未报送"] * 11
     chunan = next(r for r in detail if r[1] == "淳安县")
     assert chunan[2] == pv.h1_value("淳安县", "teams_completed")
+    lishui = next(r for r in detail if r[0] == "丽水市" and r[1] == "小计")
+    assert lishui[2:13] == ["未报送"] * 11
     subtotal = next(r for r in detail if r[0] == "温州市" and r[1] == "小计")
     assert subtotal[2:13] == [
         next(c for c in d["cities"] if c["city"] == "温州市")["totals"][m] for m in METRICS
     ]
 
     quotas = _sheet_rows(wb["配额达标"])
+    assert quotas[2][:2] == ["设区市", "应完成的任务"]
+    hz = next(r for r in quotas if r[0] == "杭州市")
+    assert "淳安县" in hz[7] and "尚差 2" in hz[7]
     row = next(r for r in quotas if r[1] == "淳安县" and str(r[2]).startswith("计划活动"))
     assert (row[3], row[4], row[5], row[6]) == (4, 2, "未达标", 2)
+    assert row[7].startswith("尚差 2（要求 4，实有 2）")
+    assert any(r[3] and str(r[3]).startswith("附件4") for r in quotas)  # data sources shown
+    assert not any("文件中补充" in str(r[7]) for r in quotas)
     assert any(r[1] == "永嘉县" and r[5] == "无法核验" for r in quotas)
     assert any(r[0] == "舟山市" and r[1] == "（全市）" and r[5] == "未达标" for r in quotas)
 
@@ -190,29 +209,40 @@ def test_h1_workbook_says_the_same_as_the_json(province: dict[str, Any]) -> None
     assert huzhou[4] == "逾期 2 天" and huzhou[6] == "湖州联系人" and huzhou[7] == "0571-87654321"
     lishui = next(r for r in returns if r[0] == "丽水市" and "附件5" in str(r[1]))
     assert lishui[4] == "未报送"
-    assert any(
-        r[0] == "丽水市" and "附件5" in str(r[1])
-        for r in returns[returns.index(next(r for r in returns if r[0] == "催报名单")) :]
-    )
+    chase = returns[returns.index(next(r for r in returns if r[0] == "催报名单")) :]
+    assert chase[1][0] == "设区市" and chase[1][5] == "截止日期" and chase[1][6] == "联系人"
+    assert any(r[0] == "丽水市" and "附件5" in str(r[1]) and r[5] for r in chase)
+    wz = next(r for r in chase if r[0] == "温州市" and "文成县" in str(r[1]))
+    assert wz[6] and wz[5]
 
-    plan = _sheet_rows(wb["活动计划"])[3:]
+    plan = _sheet_rows(wb["活动计划"])
+    assert plan[0][0] == "2023年“智聚山海·助力共富”专家服务工程活动计划汇总表"
+    plan = plan[3:]
     n_acts = sum(2 if c.name == "淳安县" else 4 for c in REG.counties) + 1
     assert len([r for r in plan if r[0]]) == n_acts
-    joint = next(r for r in plan if r[3] == "山海协作联合义诊")
-    assert joint[10] == "是" and joint[11] == "西湖区、淳安县"
+    order = [c.name for c in REG.cities]
+    seen = [str(r[1]).split("\n")[0] for r in plan]
+    assert seen == sorted(seen, key=order.index)  # 杭宁温嘉湖绍金衢舟台丽
+    joint = next(r for r in plan if r[2] == "山海协作联合义诊")
+    assert joint[7] == "是\n西湖区、淳安县"
+    assert {r[8] for r in plan} == {"是", "否"}
 
     issues = _sheet_rows(wb["数据问题"])[3:]
-    assert len(issues) == len(d["issues"])
+    assert len(issues) == len(d["issues"]) and len(issues[0]) == 8
+    levels = [r[1] for r in issues]
+    assert levels == sorted(levels, key=lambda x: x != "错误")
     assert any(r[2] == "金华市" and "各行相加为" in r[7] for r in issues)
+    assert not any(r[6] and str(r[7]).startswith(f"{r[6]}：") for r in issues)
 
     changes = _sheet_rows(wb["更正记录"])[3:]
     assert [r[1:5] for r in changes] == [
         ["海曙区", "本地区已完成服务团数量", pv.h1_value("海曙区", "teams_completed"), 99]
     ]
 
-    about = _sheet_rows(wb["说明"])
-    shas = {r[1] for r in about}
-    assert all(s["sha256"] in shas for s in d["submissions"] if s["status"] != "ignored")
+    about = " ".join(str(c) for r in _sheet_rows(wb["说明"]) for c in r)
+    assert not any(s["sha256"] in about for s in d["submissions"])
+    files = {r[2] for r in _sheet_rows(wb["收到的文件"])}
+    assert all(s["file"] in files for s in d["submissions"])
 
 
 def test_fy_after_h1(province: dict[str, Any]) -> None:
@@ -230,7 +260,13 @@ def test_fy_after_h1(province: dict[str, Any]) -> None:
         i for i in d["issues"] if i["code"] == "total-mismatch" and "上半年" in i["file"]
     ]  # H1's problems stay in H1
     wb = openpyxl.load_workbook(province["fy_book"], data_only=True)
-    assert wb["成果汇总"]["A1"].value.startswith("2023年度“智聚山海")
+    assert wb["成果汇总"]["A2"].value.startswith("2023年度“智聚山海")
+    detail = wb["分县明细"]
+    marked = [c for row in detail.iter_rows() for c in row if c.comment]
+    assert {c.offset(0, -c.column + 2).value for c in marked} >= {"南湖区", "海曙区"}
+    assert all("※" in c.number_format for c in marked)
+    notes = [str(r[0]) for r in _sheet_rows(wb["成果汇总"]) if r[0]]
+    assert sum("※" in n and "全年数" in n for n in notes) == 2
 
 
 def test_rerun_with_nothing_new_changes_nothing(province: dict[str, Any], tmp_path: Path) -> None:
@@ -281,7 +317,7 @@ def test_empty_inbox_says_no_county_has_returned(tmp_path: Path, runner: CliRunn
     )
     assert result.exit_code == 0 and "尚无县（市、区）报送" in result.output
     wb = openpyxl.load_workbook(tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx")
-    assert "已报送 0/90" in wb["成果汇总"]["A2"].value
+    assert any("已报送 0 个" in str(r[0]) for r in _sheet_rows(wb["成果汇总"]))
 
 
 def test_bad_period_is_a_usage_error(tmp_path: Path, runner: CliRunner) -> None:

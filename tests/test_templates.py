@@ -98,3 +98,18 @@ def test_blank_template_reads_back_as_the_form(templates: Path, ctx: Context) ->
     assert not r.figures  # nothing filled in: nothing reported
     assert {x.code for x in r.problems} >= {"county-blank"}
     assert norm(r.title) == norm(ctx.policy.titles["A5"])
+
+
+def test_contact_cell_is_unlocked_on_the_protected_sheet(templates: Path) -> None:
+    """Cities must be able to write 填报人及联系电话 on both forms."""
+    for path in sorted(templates.glob("*.xlsx")):
+        ws = openpyxl.load_workbook(path).worksheets[0]
+        assert ws.protection.sheet
+        cells = [
+            c
+            for row in ws.iter_rows()
+            for c in row
+            if str(c.value or "").startswith("填报人及联系电话")
+        ]
+        assert cells, path.name
+        assert not any(c.protection.locked for c in cells), path.name

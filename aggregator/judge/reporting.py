@@ -47,6 +47,7 @@ class ChaseRow:
     missing: str
     contact: str
     phone: str
+    deadline: dt.date | None = None
 
 
 @dataclass
@@ -78,22 +79,25 @@ def returns_and_chase(
         if e.status in (Status.ACCEPTED, Status.SUPERSEDED):
             grouped.setdefault((e.read.city, e.read.form, e.read.period), []).append(e)
     for city in cities:
-        person, phone = contacts.get(city.city, ("", ""))
+        anyone = contacts.get((city.city, None), ("", ""))
         for form, per in expected_returns(period):
             got = grouped.get((city.city, form, per.code), [])
+            person, phone = contacts.get((city.city, form), anyone)
             row = _return_row(city.city, form, per, got, ctx, (person, phone))
             rows.append(row)
             problems.extend(_timeliness_problems(row, per, got))
             if not got:
                 chase.append(
-                    ChaseRow(city.city, f"{form_label(form)}（{per.label}）", person, phone)
+                    ChaseRow(
+                        city.city, f"{form_label(form)}（{per.label}）", person, phone, row.deadline
+                    )
                 )
-        results_in = any(
-            r.city == city.city and r.form == Form.RESULTS and r.state != MISSING for r in rows
-        )
-        if city.missing_counties and results_in:
+        results = next(r for r in rows if r.city == city.city and r.form == Form.RESULTS)
+        if city.missing_counties and results.state != MISSING:
             missing = "缺少县（市、区）：" + "、".join(city.missing_counties)
-            chase.append(ChaseRow(city.city, missing, person, phone))
+            chase.append(
+                ChaseRow(city.city, missing, results.contact, results.phone, results.deadline)
+            )
     return rows, chase, problems
 
 
@@ -139,12 +143,15 @@ def _timeliness_problems(row: ReturnRow, per: Period, got: list[Entry]) -> list[
     ]
 
 
-def _contacts(entries: list[Entry]) -> dict[str, tuple[str, str]]:
-    """Each city's latest contact (person, phone) from any of its returns."""
-    out: dict[str, tuple[str, str]] = {}
+def _contacts(entries: list[Entry]) -> dict[tuple[str, str | None], tuple[str, str]]:
+    """Each city's latest contact (person, phone) per form, from that form's own returns;
+    under ``(city, None)`` the latest from any return (for a form not yet returned)."""
+    out: dict[tuple[str, str | None], tuple[str, str]] = {}
     for e in sorted(entries, key=lambda e: e.received_at):
         if e.read.city and (e.read.contact_person or e.read.contact_phone):
-            out[e.read.city] = (e.read.contact_person, e.read.contact_phone)
+            who = (e.read.contact_person, e.read.contact_phone)
+            out[(e.read.city, e.read.form)] = who
+            out[(e.read.city, None)] = who
     return out
 
 

@@ -1,7 +1,9 @@
 """The provincial summary workbook (xlsxwriter): printable, filterable, all in Chinese.
 
 Text from returns is always written with ``write_string`` (never as a formula), and the
-workbook is created with ``strings_to_formulas`` off as a second guard.
+workbook is created with ``strings_to_formulas`` off as a second guard. The first sheet is the
+page that is stamped and sent: 附件 label, title, 填报单位（盖章）and 填报日期, the table
+(a city that sent nothing shows 未报送, not 0), notes, and the signature line.
 """
 
 from __future__ import annotations
@@ -9,16 +11,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from aggregator.cells import col_letter
+from aggregator.clock import parse_time
 from aggregator.judge.facts import Facts
+from aggregator.judge.merge import CityFacts
 from aggregator.period import Period
 from aggregator.rulebook import Context
 from aggregator.rulebook.schema import Column
-from aggregator.vocab import Form, Status
-from aggregator.write import sheets as report_sheets
-from aggregator.write.sheets import finish, new_sheet, sub, text, top
-from aggregator.write.xlsx import Styles
+from aggregator.vocab import Form
+from aggregator.write import lists, sheets
+from aggregator.write.county import Marks, county_sheet, error_marks
+from aggregator.write.layout import chinese_date, header_row, new_sheet, remark
+from aggregator.write.xlsx import Styles, print_setup
+
+SUMMARY = "成果汇总"
+CHART_DATA = "图表数据"
+CHART_ROWS = 16
+SIGN_LINE = "审核人：　　　　　　　　填报人：　　　　　　　　联系电话："
 
 
 def report_title(ctx: Context, period: Period) -> str:
@@ -39,193 +50,185 @@ def write_report(path: Path, facts: Facts, ctx: Context) -> None:
         {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
     )
     st = Styles(wb)
-    doc = facts.json
-    metrics = [c for c in ctx.schemas[Form.RESULTS].metrics]
+    metrics = list(ctx.schemas[Form.RESULTS].metrics)
+    title = report_title(ctx, facts.period)
     _summary_sheet(wb, st, facts, ctx, metrics)
-    _county_sheet(wb, st, facts, ctx, metrics)
-    report_sheets.quota_sheet(wb, st, facts)
-    report_sheets.returns_sheet(wb, st, facts)
-    report_sheets.plan_sheet(wb, st, facts)
-    report_sheets.issues_sheet(wb, st, doc["issues"])
-    report_sheets.changes_sheet(wb, st, facts, {c.key: c.label for c in metrics})
-    report_sheets.files_sheet(wb, st, doc["submissions"])
-    report_sheets.about_sheet(wb, st, facts, ctx)
+    county_sheet(wb, st, facts, title, metrics)
+    sheets.quota_sheet(wb, st, facts)
+    sheets.returns_sheet(wb, st, facts)
+    sheets.plan_sheet(wb, st, facts, ctx.policy.titles[Form.PLAN])
+    lists.issues_sheet(wb, st, facts)
+    lists.changes_sheet(wb, st, facts, {c.key: c.label for c in metrics})
+    lists.files_sheet(wb, st, facts)
+    lists.about_sheet(wb, st, facts, ctx)
+    _chart_data(wb, facts, metrics)
     wb.close()
 
 
 def _summary_sheet(
     wb: xlsxwriter.Workbook, st: Styles, facts: Facts, ctx: Context, metrics: list[Column]
 ) -> None:
-    ws = new_sheet(wb, "成果汇总")
-    heads = [("序号", 5), ("设区市", 10)] + [(c.header, 9) for c in metrics] + [("报送情况", 14)]
-    r0 = top(
-        ws,
-        st,
-        report_title(ctx, facts.period),
-        f"填报单位：{ctx.policy.organisation}　　" + sub(facts),
-        heads,
+    ws = new_sheet(wb, SUMMARY)
+    heads = [("序号", 5), ("设区市", 9)] + [(c.header, 9) for c in metrics] + [("报送情况", 13)]
+    last = len(heads) - 1
+    _stamp_top(ws, st, facts, ctx, last)
+    header_row(ws, st, 3, heads)
+    marks = error_marks(facts, metrics)
+    flags = marks.city_metrics(facts)
+    r0 = 4
+    for i, c in enumerate(facts.cities):
+        mine = {m: msgs for (city, m), msgs in flags.items() if city == c.city}
+        _city_row(ws, st, r0 + i, i + 1, c, metrics, mine)
+    tr = _total_row(ws, st, facts, r0, metrics)
+    width = sum(w for _, w in heads)
+    r = tr + 1
+    for note in _notes(facts, marks):
+        r = remark(ws, st, r, last, note, width)
+    r += 1
+    ws.merge_range(r, 0, r, last, SIGN_LINE, st.meta)
+    ws.set_row(r, 24)
+    print_setup(ws, (0, 3), footer="")
+    if _charts(wb, ws, facts, metrics, r + 2):
+        ws.set_h_pagebreaks([r + 1])
+        r += 2 + CHART_ROWS
+    ws.print_area(0, 0, r, last)
+    ws.freeze_panes(4, 0)
+
+
+def _stamp_top(ws: Worksheet, st: Styles, facts: Facts, ctx: Context, last: int) -> None:
+    """附件 label, title, and the 填报单位（盖章）/填报日期 line."""
+    ws.set_row(0, 22)
+    ws.merge_range(0, 0, 0, 2, "附件", st.stamp)
+    ws.set_row(1, 30)
+    ws.merge_range(1, 0, 1, last, report_title(ctx, facts.period), st.title)
+    ws.set_row(2, 24)
+    half = last // 2 + 1
+    ws.merge_range(2, 0, 2, half, f"填报单位（盖章）：{ctx.policy.organisation}", st.meta)
+    as_of = parse_time(facts.json["as_of"]).date()
+    ws.merge_range(2, half + 1, 2, last, f"填报日期：{chinese_date(as_of)}", st.meta)
+
+
+def _city_row(
+    ws: Worksheet,
+    st: Styles,
+    r: int,
+    n: int,
+    c: CityFacts,
+    metrics: list[Column],
+    city_flags: dict[str, list[str]],
+) -> None:
+    """One city: its totals, or 未报送 across when it sent nothing; partial cities marked."""
+    ws.write_number(r, 0, n, st.text_center)
+    ws.write_string(r, 1, c.city, st.text_center)
+    state_col = 2 + len(metrics)
+    if not c.counties_reported:
+        for j in range(len(metrics)):
+            ws.write_string(r, 2 + j, "未报送", st.missing)
+        ws.write_string(r, state_col, "未报送", st.missing)
+        return
+    for j, m in enumerate(metrics):
+        if m.key in city_flags:
+            ws.write_number(r, 2 + j, c.totals[m.key], st.flag_int)
+            ws.write_comment(r, 2 + j, "\n".join(city_flags[m.key]), {"x_scale": 2})
+        else:
+            ws.write_number(r, 2 + j, c.totals[m.key], st.int)
+    partial = c.counties_reported < c.counties_expected
+    ws.write_string(
+        r,
+        state_col,
+        f"已报 {c.counties_reported}/{c.counties_expected}",
+        st.unknown if partial else st.text_center,
     )
-    cities = facts.json["cities"]
-    for i, c in enumerate(cities):
-        r = r0 + i
-        ws.write_number(r, 0, i + 1, st.text_center)
-        ws.write_string(r, 1, c["city"], st.text_center)
-        for j, m in enumerate(metrics):
-            ws.write_number(r, 2 + j, c["totals"][m.key], st.int)
-        state = (
-            f"已报 {c['counties_reported']}/{c['counties_expected']} 县"
-            if c["counties_reported"]
-            else "未报送"
-        )
-        ws.write_string(
-            r, 2 + len(metrics), state, st.text_center if c["counties_reported"] else st.missing
-        )
-    tr = r0 + len(cities)
+
+
+def _total_row(ws: Worksheet, st: Styles, facts: Facts, r0: int, metrics: list[Column]) -> int:
+    """全省合计 (SUM skips 未报送 text); its row."""
+    tr = r0 + len(facts.cities)
+    p = facts.json["province"]
     ws.merge_range(tr, 0, tr, 1, "全省合计", st.total_label)
     for j, m in enumerate(metrics):
         col = col_letter(2 + j)
-        ws.write_formula(
-            tr,
-            2 + j,
-            f"=SUM({col}{r0 + 1}:{col}{tr})",
-            st.total_int,
-            facts.json["province"]["totals"][m.key],
-        )
+        formula = f"=SUM({col}{r0 + 1}:{col}{tr})"
+        ws.write_formula(tr, 2 + j, formula, st.total_int, p["totals"][m.key])
+    state = f"已报 {p['counties_reported']}/{p['counties_expected']}"
+    ws.write_string(tr, 2 + len(metrics), state, st.total_label)
+    return tr
+
+
+def _notes(facts: Facts, marks: Marks) -> list[str]:
+    """The notes under the table: coverage, missing and partial cities, errors, method."""
     p = facts.json["province"]
-    ws.write_string(
-        tr,
-        2 + len(metrics),
-        f"已报 {p['counties_reported']}/{p['counties_expected']} 县",
-        st.total_label,
+    as_of = parse_time(facts.json["as_of"])
+    notes = [
+        f"注：1. 数据截至 {chinese_date(as_of.date())} {as_of:%H:%M}，全省 {p['counties_expected']} 个"
+        f"县（市、区）已报送 {p['counties_reported']} 个。"
+    ]
+    missing = [c.city for c in facts.cities if not c.counties_reported]
+    partial = [
+        f"{c.city}（缺{'、'.join(c.missing_counties)}）"
+        for c in facts.cities
+        if 0 < c.counties_reported < c.counties_expected
+    ]
+    n = 2
+    if missing or partial:
+        parts = []
+        if missing:
+            parts.append(f"{'、'.join(missing)}未报送，显示“未报送”，不按 0 计入合计和图表")
+        if partial:
+            parts.append(f"部分县未报送：{'；'.join(partial)}，合计只含已报送的县")
+        notes.append(f"{n}. " + "；".join(parts) + "。")
+        n += 1
+    for msg in marks.cells.values():
+        notes.append(f"{n}. ※ {msg}（已计入合计，待核实；见“分县明细”“数据问题”）")
+        n += 1
+    for city, msgs in marks.cities.items():
+        notes.append(f"{n}. {city}报表合计行与各县相加不符（{len(msgs)} 处），汇总按各县数据计算。")
+        n += 1
+    notes.append(
+        f"{n}. 各指标为累计数，按各县（市、区）明细重新相加，报表中的合计行只用于核对；"
+        "未报送的县（市、区）不计入。"
     )
-    last = 2 + len(metrics)
-    ws.merge_range(tr + 2, 0, tr + 2, last, "填报人及联系电话：", st.footer)
-    ws.merge_range(
-        tr + 3,
-        0,
-        tr + 3,
-        last,
-        "说明：数据为各县（市、区）累计数，按各县明细重新相加（不采用报表中的合计行）；未报送的县不计入。",
-        st.note,
-    )
-    if p["counties_reported"]:
-        bars = wb.add_chart({"type": "column"})
-        bars.add_series(
+    return notes
+
+
+def _chart_data(wb: xlsxwriter.Workbook, facts: Facts, metrics: list[Column]) -> None:
+    """A hidden sheet with the reported cities only, for the charts."""
+    ws = wb.add_worksheet(CHART_DATA)
+    ws.write_string(0, 0, "设区市")
+    for j, m in enumerate(metrics[:2]):
+        ws.write_string(0, 1 + j, m.label)
+    reported = [c for c in facts.cities if c.counties_reported]
+    for i, c in enumerate(reported, start=1):
+        ws.write_string(i, 0, c.city)
+        for j, m in enumerate(metrics[:2]):
+            ws.write_number(i, 1 + j, c.totals[m.key])
+    ws.hide()
+
+
+def _charts(
+    wb: xlsxwriter.Workbook, ws: Worksheet, facts: Facts, metrics: list[Column], row: int
+) -> bool:
+    """One bar chart per measure (reported cities only) on a page of its own; whether any."""
+    n = sum(1 for c in facts.cities if c.counties_reported)
+    if not n:
+        return False
+    for j, (m, unit) in enumerate(zip(metrics[:2], ("个", "人次"), strict=False)):
+        chart = wb.add_chart({"type": "column"})
+        chart.add_series(
             {
-                "name": metrics[0].label,
-                "categories": ["成果汇总", r0, 1, tr - 1, 1],
-                "values": ["成果汇总", r0, 2, tr - 1, 2],
+                "name": m.label,
+                "categories": [CHART_DATA, 1, 0, n, 0],
+                "values": [CHART_DATA, 1, 1 + j, n, 1 + j],
                 "fill": {"color": "#4472C4"},
+                "data_labels": {"value": True, "font": {"size": 8}},
             }
         )
-        line = wb.add_chart({"type": "line"})
-        line.add_series(
-            {
-                "name": metrics[1].label,
-                "categories": ["成果汇总", r0, 1, tr - 1, 1],
-                "values": ["成果汇总", r0, 3, tr - 1, 3],
-                "y2_axis": True,
-                "marker": {"type": "circle"},
-                "line": {"color": "#C00000"},
-            }
+        chart.set_title(
+            {"name": f"各市{m.label}（{unit}）", "name_font": {"name": "黑体", "size": 12}}
         )
-        bars.combine(line)
-        bars.set_title(
-            {
-                "name": "各市已完成服务团数量与邀请专家人次",
-                "name_font": {"name": "黑体", "size": 12},
-            }
-        )
-        bars.set_legend({"position": "bottom", "font": {"name": "宋体"}})
-        bars.set_x_axis({"num_font": {"name": "宋体"}})
-        bars.set_y_axis({"name": "服务团（个）", "name_font": {"name": "宋体"}})
-        line.set_y2_axis({"name": "专家（人次）", "name_font": {"name": "宋体"}})
-        bars.set_size({"width": 900, "height": 320})
-        ws.insert_chart(tr + 5, 1, bars)
-
-
-def _county_sheet(
-    wb: xlsxwriter.Workbook, st: Styles, facts: Facts, ctx: Context, metrics: list[Column]
-) -> None:
-    ws = new_sheet(wb, "分县明细")
-    heads = (
-        [("设区市", 10), ("县（市、区）", 14)]
-        + [(c.header, 9) for c in metrics]
-        + [("山区县", 7), ("来源文件", 30)]
-    )
-    r = top(
-        ws,
-        st,
-        report_title(ctx, facts.period).replace("汇总表", "分县明细表"),
-        sub(facts),
-        heads,
-    )
-    counties = facts.json["counties"]
-    own = {c.city: c.metrics for c in facts.city_rows}
-    files: dict[str, list[str]] = {}
-    for s in facts.json["submissions"]:
-        if (
-            s["status"] == Status.ACCEPTED
-            and s["form"] == Form.RESULTS
-            and s["period"] == facts.period.code
-        ):
-            files.setdefault(s["city"], []).append(s["file"])
-    subtotal_rows: list[int] = []
-    for city in facts.json["cities"]:
-        first = r
-        for c in [c for c in counties if c["city"] == city["city"]]:
-            ws.write_string(r, 0, city["city"], st.text_center)
-            ws.write_string(r, 1, c["county"], st.text_center)
-            for j, m in enumerate(metrics):
-                v = c["metrics"][m.key] if c["metrics"] else None
-                if not c["reported"]:
-                    ws.write_string(r, 2 + j, "未报送", st.missing)
-                elif v is None:
-                    ws.write_string(r, 2 + j, "未填", st.unknown)
-                else:
-                    ws.write_number(r, 2 + j, v, st.int)
-            ws.write_string(r, 2 + len(metrics), "是" if c["mountain"] else "", st.text_center)
-            text(
-                ws,
-                r,
-                3 + len(metrics),
-                "\n".join(files.get(city["city"], [])) if c["reported"] else "",
-                st.text,
-            )
-            r += 1
-        if city["city"] in own:
-            ws.write_string(r, 0, city["city"], st.text_center)
-            ws.write_string(r, 1, "市本级", st.text_center)
-            for j, m in enumerate(metrics):
-                v = own[city["city"]][m.key]
-                ws.write_number(r, 2 + j, v, st.int) if v is not None else ws.write_string(
-                    r, 2 + j, "未填", st.unknown
-                )
-            ws.write_blank(r, 2 + len(metrics), None, st.text)
-            ws.write_blank(r, 3 + len(metrics), None, st.text)
-            r += 1
-        ws.write_string(r, 0, city["city"], st.total_label)
-        ws.write_string(r, 1, "小计", st.total_label)
-        for j, m in enumerate(metrics):
-            col = col_letter(2 + j)
-            ws.write_formula(
-                r, 2 + j, f"=SUM({col}{first + 1}:{col}{r})", st.total_int, city["totals"][m.key]
-            )
-        ws.write_string(r, 2 + len(metrics), "", st.total_label)
-        ws.write_string(
-            r,
-            3 + len(metrics),
-            f"已报 {city['counties_reported']}/{city['counties_expected']}",
-            st.total_label,
-        )
-        subtotal_rows.append(r)
-        r += 1
-    ws.merge_range(r, 0, r, 1, "全省合计", st.total_label)
-    for j, m in enumerate(metrics):
-        col = col_letter(2 + j)
-        refs = ",".join(f"{col}{x + 1}" for x in subtotal_rows)
-        ws.write_formula(
-            r, 2 + j, f"=SUM({refs})", st.total_int, facts.json["province"]["totals"][m.key]
-        )
-    ws.autofilter(2, 0, r - 1, 3 + len(metrics))
-    finish(ws)
+        chart.set_legend({"none": True})
+        chart.set_x_axis({"num_font": {"name": "宋体"}})
+        chart.set_y_axis({"num_font": {"name": "宋体"}, "min": 0})
+        chart.set_size({"width": 430, "height": 300})
+        ws.insert_chart(row, j * 7, chart)
+    return True

@@ -72,7 +72,8 @@ def _protect(ws: Worksheet) -> None:
 
 
 def _footer_rows(ws: Worksheet, st: Styles, row: int, last: int, note: str) -> None:
-    ws.merge_range(row, 0, row, last, "填报人及联系电话：", st.footer)
+    # unlocked: the city writes its contact here on the protected sheet
+    ws.merge_range(row, 0, row, last, "填报人及联系电话：", st.footer_input)
     ws.merge_range(row + 1, 0, row + 1, last, note, st.note)
     ws.set_row(row + 1, 30)
 

@@ -63,6 +63,18 @@ class Styles:
         self.date = wb.add_format({**cell, "num_format": "yyyy-mm-dd", "align": "center"})
         self.datetime = wb.add_format({**cell, "num_format": "yyyy-mm-dd hh:mm", "align": "center"})
         self.footer = wb.add_format({**base, "align": "left", "text_wrap": True})
+        self.footer_input = wb.add_format(
+            {**base, "align": "left", "text_wrap": True, "locked": False}
+        )
+        self.stamp = wb.add_format({**base, "font_name": TITLE_FONT, "font_size": 14})
+        self.remark = wb.add_format({**base, "align": "left", "valign": "top", "text_wrap": True})
+        self.flag_int = wb.add_format(
+            {**cell, "num_format": '"※"#,##0', "font_color": "#C00000", "bg_color": "#FFEB9C"}
+        )
+        self.flag_total = wb.add_format(
+            {**cell, "bold": True, "num_format": '"※"#,##0', "font_color": "#C00000"}
+        )
+        self.int_center = wb.add_format({**cell, "num_format": "#,##0", "align": "center"})
         self.note = wb.add_format(
             {**base, "font_size": 9, "align": "left", "text_wrap": True, "font_color": "#595959"}
         )
