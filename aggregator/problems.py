@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -65,6 +68,24 @@ def col_letter(col: int) -> str:
     return s
 
 
+CellLabeler = Callable[[int, int], str]
+_LABELER: ContextVar[CellLabeler | None] = ContextVar("cell_labeler", default=None)
+
+
+@contextmanager
+def cell_labels(labeler: CellLabeler | None) -> Iterator[None]:
+    """Within the block, :func:`a1` names cells with ``labeler`` (a Word table's
+    ``表1 第3行第5列`` instead of an A1 address); ``None`` keeps A1 addresses."""
+    token = _LABELER.set(labeler)
+    try:
+        yield
+    finally:
+        _LABELER.reset(token)
+
+
 def a1(row: int, col: int) -> str:
-    """0-based row and column to an A1 address."""
+    """0-based row and column to an A1 address (or the label of :func:`cell_labels`)."""
+    labeler = _LABELER.get()
+    if labeler is not None:
+        return labeler(row, col)
     return f"{col_letter(col)}{row + 1}"
