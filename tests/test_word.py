@@ -19,11 +19,13 @@ from aggregator.cli import app
 from aggregator.demo.samples import A4Sample, write_a4, write_a5
 from aggregator.demo.wordsamples import WORD_STYLES, write_a4_docx, write_a5_docx
 from aggregator.read import convert
+from aggregator.read.grid import UnreadableFile
 from aggregator.read.reader import Context, read_return
 from aggregator.read.returns import ReturnRead
 from aggregator.read.sniff import ole_stream_names, sniff
 from aggregator.read.wordgrid import docx_grids, paragraph_cells
 from aggregator.read.workers import read_many
+from aggregator.rulebook.policy import Limits
 from aggregator.write.wordforms import add_form_table, add_line, add_title, new_document
 
 SOFFICE = convert.soffice()
@@ -275,3 +277,10 @@ def test_annotate_word_return_with_comments(tmp_path: Path, ctx: Context) -> Non
     assert "w:commentRangeStart" in doc.tables[1].rows[1].cells[6]._tc.xml
     again = _read(copy, ctx)  # the annotated copy still reads as the same plan
     assert len(again.activities) == 4
+
+
+def test_oversized_word_table_is_refused_before_reading(tmp_path: Path) -> None:
+    path = write_a4_docx(tmp_path / "a4.docx", _long_plan(30), "plain")
+    with pytest.raises(UnreadableFile, match="范围过大"):
+        docx_grids(path, Limits(max_sheet_rows=20))
+    assert len(docx_grids(path, Limits())[0].places) == 31

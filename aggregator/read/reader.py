@@ -41,7 +41,7 @@ def read_return(path: Path, label: str, ctx: Context) -> ReturnRead:
         return reject(out, f"file-{sn.problem}", f"{PurePosixPath(label).name}：{sn.message}")
     if sn.kind in WORD_KINDS:  # Word tables become grids; everything after is shared
         try:
-            word = word_grids(path, sn.kind, ctx.policy.limits.read_timeout_seconds * 0.75)
+            word = word_grids(path, sn.kind, ctx.policy.limits)
         except UnreadableFile as e:
             return reject(out, f"file-{sn.kind}", f"{PurePosixPath(label).name}：{e}")
         _read_sheets(out, list(word), label, ctx)

@@ -22,6 +22,7 @@ from typing import Any
 
 from aggregator.read.grid import SheetGrid, UnreadableFile
 from aggregator.read.layout import is_footer
+from aggregator.rulebook.policy import Limits
 from aggregator.textnorm import clean, norm
 
 LINES_ABOVE = 12  # non-empty paragraphs kept above a table (title, 填报市局, …)
@@ -151,7 +152,18 @@ def _continues(group: _Group, t: _Table, between: list[str]) -> bool:
     return quiet or _key(t.rows[0]) in _header_keys(first)
 
 
-def _groups(doc: Any) -> list[_Group]:
+def _check_size(table: Any, number: int, limits: Limits) -> None:
+    """Refuse a table far larger than any return before building its rows."""
+    rows = table._tbl.tr_lst
+    cols = max((sum(tc.grid_span for tc in tr.tc_lst) for tr in rows[:200]), default=0)
+    if len(rows) > limits.max_sheet_rows or cols > limits.max_sheet_cols:
+        raise UnreadableFile(
+            f"表{number}范围过大（{len(rows)} 行 × {cols} 列，上限 {limits.max_sheet_rows} 行 × "
+            f"{limits.max_sheet_cols} 列），不像是一份报表，未读取。"
+        )
+
+
+def _groups(doc: Any, limits: Limits) -> list[_Group]:
     """Tables in document order, continuation tables joined, with their paragraphs."""
     from docx.table import Table
 
@@ -163,6 +175,7 @@ def _groups(doc: Any) -> list[_Group]:
             pending.append(block.text)
             continue
         number += 1
+        _check_size(block, number, limits)
         t = _table(block, number)
         if not t.rows:
             continue
@@ -203,14 +216,14 @@ def _grid(group: _Group) -> WordGrid:
     return grid
 
 
-def docx_grids(path: Path) -> list[WordGrid]:
+def docx_grids(path: Path, limits: Limits | None = None) -> list[WordGrid]:
     """Every table of a ``.docx`` as a grid; :class:`UnreadableFile` if Word cannot be read."""
     import docx
 
     try:
         doc = docx.Document(str(path))
-        return [_grid(g) for g in _groups(doc)]
-    except (MemoryError, RecursionError):
+        return [_grid(g) for g in _groups(doc, limits or Limits())]
+    except (MemoryError, RecursionError, UnreadableFile):
         raise
     except Exception as e:  # python-docx and lxml raise many types for broken files
         detail = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
@@ -225,16 +238,17 @@ NO_TABLE = (
 )
 
 
-def word_grids(path: Path, kind: str, timeout: float) -> list[WordGrid]:
-    """The tables of a Word return (``.doc``/``.wps`` converted first) as grids."""
+def word_grids(path: Path, kind: str, limits: Limits) -> list[WordGrid]:
+    """The tables of a Word return (``.doc``/``.wps`` converted first, within a share of the
+    read time limit) as grids."""
     from aggregator.read.convert import converted_copy
 
     if kind == "docx":
-        grids = docx_grids(path)
+        grids = docx_grids(path, limits)
     else:
-        tmp, converted = converted_copy(path, kind, timeout)
+        tmp, converted = converted_copy(path, kind, limits.read_timeout_seconds * 0.75)
         with tmp:
-            grids = docx_grids(converted)
+            grids = docx_grids(converted, limits)
     if not grids:
         raise UnreadableFile(NO_TABLE)
     return grids
