@@ -238,7 +238,7 @@ def _to_doc(src: Path, out: Path) -> Path:
 
 
 @needs_soffice
-@pytest.mark.parametrize("style", ["plain", "split"])
+@pytest.mark.parametrize("style", ["plain", "split", "merged"])
 def test_doc_converted_by_libreoffice_gives_the_same_figures(
     tmp_path: Path, ctx: Context, excel: dict[str, ReturnRead], style: str
 ) -> None:

@@ -120,6 +120,6 @@ def _write(
         set_cell(merged, f"填报人及联系电话：{contact}")
     else:
         add_form_table(doc, headers, rows)
-    if style != "merged":
-        add_line(doc, f"填报人及联系电话：{contact}")
+    # Word always ends a table with a paragraph (LibreOffice drops a table without one)
+    add_line(doc, "" if style == "merged" else f"填报人及联系电话：{contact}")
     doc.save(str(path))
