@@ -18,6 +18,7 @@ from aggregator.read.values import parse_count
 from aggregator.rulebook.schema import FormSchema, default_schemas
 
 STYLES = ("xlsxwriter", "openpyxl", "pandas", "xls")
+WORD_STYLES = ("plain", "merged", "pages", "split")  # Word documents: see demo/wordsamples.py
 
 
 @dataclass
@@ -59,8 +60,12 @@ def _a5_total(sample: A5Sample, metrics: list[str]) -> dict[str, Any]:
 
 
 def write_a5(path: Path, sample: A5Sample, style: str, schema: FormSchema | None = None) -> Path:
-    """Write an Attachment 5 return in one of :data:`STYLES`."""
+    """Write an Attachment 5 return in one of :data:`STYLES` (or a Word style, as .docx)."""
     schema = schema or default_schemas()["A5"]
+    if style in WORD_STYLES:
+        from aggregator.demo.wordsamples import write_a5_docx
+
+        return write_a5_docx(path, sample, style, schema)
     return {
         "xlsxwriter": _a5_xlsxwriter,
         "openpyxl": _a5_openpyxl,
@@ -70,8 +75,12 @@ def write_a5(path: Path, sample: A5Sample, style: str, schema: FormSchema | None
 
 
 def write_a4(path: Path, sample: A4Sample, style: str, schema: FormSchema | None = None) -> Path:
-    """Write an Attachment 4 return in one of :data:`STYLES`."""
+    """Write an Attachment 4 return in one of :data:`STYLES` (or a Word style, as .docx)."""
     schema = schema or default_schemas()["A4"]
+    if style in WORD_STYLES:
+        from aggregator.demo.wordsamples import write_a4_docx
+
+        return write_a4_docx(path, sample, style, schema)
     return {
         "xlsxwriter": _a4_xlsxwriter,
         "openpyxl": _a4_openpyxl,

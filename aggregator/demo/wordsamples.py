@@ -12,11 +12,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from aggregator.demo.samples import A4Sample, A5Sample, _a5_total
+from aggregator.demo.samples import WORD_STYLES, A4Sample, A5Sample, _a5_total
 from aggregator.rulebook.schema import FormSchema, default_schemas
 from aggregator.write.wordforms import add_form_table, add_line, add_title, new_document, set_cell
 
-WORD_STYLES = ("plain", "merged", "pages", "split")
+__all__ = ["WORD_STYLES", "write_a4_docx", "write_a5_docx"]
 
 
 def _text(v: Any) -> str:

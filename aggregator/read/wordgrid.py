@@ -225,10 +225,9 @@ def docx_grids(path: Path, limits: Limits | None = None) -> list[WordGrid]:
         return [_grid(g) for g in _groups(doc, limits or Limits())]
     except (MemoryError, RecursionError, UnreadableFile):
         raise
-    except Exception as e:  # python-docx and lxml raise many types for broken files
-        detail = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
+    except Exception:  # python-docx and lxml raise many types for broken files
         raise UnreadableFile(
-            f"Word 文档已损坏或格式不受支持，无法打开（{detail}）。请在 Word 或 WPS 中打开并另存为 .docx 后重新报送。"
+            "Word 文档已损坏或不是真正的 Word 文件，无法打开。请在 Word 或 WPS 中打开并另存为 .docx 后重新报送。"
         ) from None
 
 
