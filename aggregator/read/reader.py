@@ -20,7 +20,7 @@ from aggregator.rulebook import Context
 from aggregator.rulebook.schema import FormSchema
 from aggregator.textnorm import norm
 
-READER_VERSION = "1"
+READER_VERSION = "2"  # 2: Word returns read (were refused)
 
 
 def reject(out: ReturnRead, code: str, message: str, **where: Any) -> ReturnRead:
