@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from docx.oxml.ns import qn
+
 from aggregator.read.grid import SheetGrid, UnreadableFile
 from aggregator.read.layout import is_footer
 from aggregator.rulebook.policy import Limits
@@ -33,6 +35,9 @@ _LABEL_INSIDE = re.compile(
     r"(?<=\S)(?=(?:填报日期|报送日期|填表日期|填报人及联系电话|填报人|联系人及电话|报送期次)"
     r"\s*(?:[(（]盖章[)）])?\s*[:：])"
 )
+_T, _TAB, _BR, _CR = (qn(f"w:{t}") for t in ("t", "tab", "br", "cr"))
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_SKIP = {qn("w:txbxContent"), qn("w:del"), f"{_MC}Fallback"}
 _CONTINUED = re.compile(r"^[(（]?续表?\d*[)）]?[:：]?$|^[(（]?续[)）]?$")
 
 
@@ -80,10 +85,19 @@ def paragraph_cells(text: str) -> list[str]:
     return [clean(p) for p in parts if clean(p)]
 
 
-def _cell_text(tc: Any, table: Any) -> str:
-    from docx.table import _Cell
+def paragraph_text(p: Any) -> str:
+    """Text of a ``w:p`` element as shown: tracked insertions included, deletions (``w:delText``),
+    field codes and text boxes left out; tabs and line breaks kept."""
+    parts: list[str] = []
+    for el in p.iter(_T, _TAB, _BR, _CR):
+        if any(a.tag in _SKIP for a in el.iterancestors()):
+            continue
+        parts.append(el.text or "" if el.tag == _T else "\t" if el.tag == _TAB else "\n")
+    return "".join(parts)
 
-    paras = [p.text for p in _Cell(tc, table).paragraphs]
+
+def _cell_text(tc: Any) -> str:
+    paras = [paragraph_text(p) for p in tc.p_lst]
     while paras and not paras[-1].strip():
         paras.pop()
     return "\n".join(paras).strip()
@@ -105,7 +119,7 @@ def _table(table: Any, number: int) -> _Table:
                 continue
             if c in open_v:
                 _close(merged, c, open_v.pop(c))
-            row.append(_cell_text(tc, table))
+            row.append(_cell_text(tc))
             row.extend([""] * (span - 1))
             if vm == "restart":
                 open_v[c] = [r, r, span]
@@ -172,7 +186,7 @@ def _groups(doc: Any, limits: Limits) -> list[_Group]:
     number = 0
     for block in doc.iter_inner_content():
         if not isinstance(block, Table):
-            pending.append(block.text)
+            pending.append(paragraph_text(block._p))
             continue
         number += 1
         _check_size(block, number, limits)
