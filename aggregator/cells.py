@@ -1,6 +1,14 @@
-"""Excel cell addresses: column letters and A1 references, defined once."""
+"""Cell addresses, defined once: Excel column letters and A1 references, or the label a Word
+table's cell goes by (``表1 第3行第5列``) while such a table is read."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+CellLabeler = Callable[[int, int], str]
+_LABELER: ContextVar[CellLabeler | None] = ContextVar("cell_labeler", default=None)
 
 
 def col_letter(col: int) -> str:
@@ -21,6 +29,20 @@ def col_number(letters: bytes | str) -> int:
     return n
 
 
+@contextmanager
+def cell_labels(labeler: CellLabeler | None) -> Iterator[None]:
+    """Within the block, :func:`a1` names cells with ``labeler`` (a Word table's
+    ``表1 第3行第5列`` instead of an A1 address); ``None`` keeps A1 addresses."""
+    token = _LABELER.set(labeler)
+    try:
+        yield
+    finally:
+        _LABELER.reset(token)
+
+
 def a1(row: int, col: int) -> str:
-    """0-based row and column to an A1 address."""
+    """0-based row and column to an A1 address (or the label of :func:`cell_labels`)."""
+    labeler = _LABELER.get()
+    if labeler is not None:
+        return labeler(row, col)
     return f"{col_letter(col)}{row + 1}"

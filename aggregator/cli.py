@@ -44,7 +44,7 @@ def templates(
     year: Annotated[int | None, typer.Option(help="政策年度（默认最新的政策文件）")] = None,
     out: Annotated[Path, typer.Option(help="输出文件夹")] = Path("workbooks/templates"),
 ) -> None:
-    """为每个市生成空白的附件4、附件5报表。"""
+    """为每个市生成空白的附件4、附件5报表（Excel 版和 Word 版）。"""
     from aggregator.write.templates import write_templates
 
     try:
@@ -56,7 +56,10 @@ def templates(
     except OSError as e:
         _fail(f"无法写入 {out}：{e}")
         return
-    console.print(f"已生成 {len(paths)} 个空白报表，位于 {out}")
+    words = sum(1 for p in paths if p.suffix == ".docx")
+    console.print(
+        f"已生成 {len(paths) - words} 个空白 Excel 报表和 {words} 个 Word 报表，位于 {out}"
+    )
 
 
 @app.command()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from aggregator.clock import parse_time
 from aggregator.demo.real import county_own_plan, mountain_subtotal
-from aggregator.demo.samples import A4Sample, A5Sample, write_a4, write_a5
+from aggregator.demo.samples import WORD_STYLES, A4Sample, A5Sample, write_a4, write_a5
 from aggregator.rulebook.policy import Policy
 from aggregator.rulebook.reference import Registry
 from aggregator.rulebook.schema import metric_keys
@@ -30,9 +30,9 @@ CITY_STYLE = {
     "温州市": "pandas",
     "嘉兴市": "xls",
     "湖州市": "openpyxl",
-    "绍兴市": "xlsxwriter",
+    "绍兴市": "pages",  # Word returns (a table continued with its header repeated)
     "金华市": "xls",
-    "衢州市": "xlsxwriter",
+    "衢州市": "split",  # Word returns (a table split in two)
     "舟山市": "pandas",
     "台州市": "openpyxl",
     "丽水市": "xlsxwriter",
@@ -206,7 +206,7 @@ def write_demo(out: Path, reg: Registry, policy: Policy, seed: int = 2023) -> li
     for city in reg.cities:
         name = city.name
         style = CITY_STYLE[name]
-        ext = "xls" if style == "xls" else "xlsx"
+        ext = "xls" if style == "xls" else "docx" if style in WORD_STYLES else "xlsx"
         stage = by["1-活动计划"] if name != "台州市" else by["2-上半年"]  # 台州's plan is late
         folder = base / stage.name / name
         folder.mkdir(parents=True, exist_ok=True)
@@ -308,7 +308,7 @@ def _whole_year(
     for city in reg.cities:
         name = city.name
         style = CITY_STYLE[name]
-        ext = "xls" if style == "xls" else "xlsx"
+        ext = "xls" if style == "xls" else "docx" if style in WORD_STYLES else "xlsx"
         rows: list[tuple[str, dict[str, object]]] = []
         for i, c in enumerate(reg.counties_of(name)):
             prev = h1[c.name]

@@ -22,6 +22,7 @@ from aggregator.rulebook.words import default_words
 from aggregator.vocab import Form
 
 STYLES = ("xlsxwriter", "openpyxl", "pandas", "xls")
+WORD_STYLES = ("plain", "merged", "pages", "split")  # Word documents: see demo/wordsamples.py
 
 
 @dataclass
@@ -66,8 +67,12 @@ def _a5_total(sample: A5Sample, metrics: list[str]) -> dict[str, Any]:
 
 
 def write_a5(path: Path, sample: A5Sample, style: str, schema: FormSchema | None = None) -> Path:
-    """Write an Attachment 5 return in one of :data:`STYLES`."""
+    """Write an Attachment 5 return in one of :data:`STYLES` (or a Word style, as .docx)."""
     schema = schema or default_schemas()[Form.RESULTS]
+    if style in WORD_STYLES:
+        from aggregator.demo.wordsamples import write_a5_docx
+
+        return write_a5_docx(path, sample, style, schema)
     return {
         "xlsxwriter": _a5_xlsxwriter,
         "openpyxl": _a5_openpyxl,
@@ -77,8 +82,12 @@ def write_a5(path: Path, sample: A5Sample, style: str, schema: FormSchema | None
 
 
 def write_a4(path: Path, sample: A4Sample, style: str, schema: FormSchema | None = None) -> Path:
-    """Write an Attachment 4 return in one of :data:`STYLES`."""
+    """Write an Attachment 4 return in one of :data:`STYLES` (or a Word style, as .docx)."""
     schema = schema or default_schemas()[Form.PLAN]
+    if style in WORD_STYLES:
+        from aggregator.demo.wordsamples import write_a4_docx
+
+        return write_a4_docx(path, sample, style, schema)
     return {
         "xlsxwriter": _a4_xlsxwriter,
         "openpyxl": _a4_openpyxl,

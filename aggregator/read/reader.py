@@ -8,19 +8,20 @@ from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from aggregator.cells import a1
+from aggregator.cells import a1, cell_labels
 from aggregator.read.grid import SheetGrid, UnreadableFile, read_grids
 from aggregator.read.layout import Layout, Meta, find_layout, is_footer, read_meta, row_is_empty
 from aggregator.read.returns import ReturnRead, SheetNote
 from aggregator.read.rows import city_row_as_total, read_a4, read_a5
-from aggregator.read.sniff import SPREADSHEET_KINDS, sniff
+from aggregator.read.sniff import SPREADSHEET_KINDS, WORD_KINDS, sniff
 from aggregator.read.subtotals import check_subtotals
 from aggregator.read.values import parse_when
+from aggregator.read.wordgrid import word_grids
 from aggregator.rulebook import Context
 from aggregator.rulebook.schema import FormSchema
 from aggregator.textnorm import norm
 
-READER_VERSION = "2"
+READER_VERSION = "3"  # 2: no refusal for an unknown period; 3: Word returns read
 
 
 def reject(out: ReturnRead, code: str, message: str, **where: Any) -> ReturnRead:
@@ -39,6 +40,13 @@ def read_return(path: Path, label: str, ctx: Context) -> ReturnRead:
     out.kind = sn.kind
     if sn.problem:
         return reject(out, f"file-{sn.problem}", f"{PurePosixPath(label).name}：{sn.message}")
+    if sn.kind in WORD_KINDS:  # Word tables become grids; everything after is shared
+        try:
+            word = word_grids(path, sn.kind, ctx.policy.limits)
+        except UnreadableFile as e:
+            return reject(out, f"file-{sn.kind}", f"{PurePosixPath(label).name}：{e}")
+        _read_sheets(out, list(word), label, ctx)
+        return out
     if sn.kind not in SPREADSHEET_KINDS:
         return reject(out, "file-unknown", f"{PurePosixPath(label).name}：无法识别的文件格式。")
     if sn.has_macros:
@@ -121,17 +129,8 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
     _who(out, meta, label, ctx)
     _when(out, meta, label, ctx)
     for g, layout, end in readable:
-        note = SheetNote(g.name, "read", main, a1(layout.header_row, min(layout.columns.values())))
-        out.sheets.append(note)
-        _columns_problems(out, g, layout, ctx.schemas[main])
-        if any(c.required and c.key in ("area", "activity_name") for c in layout.missing_required):
-            continue
-        before = len(out.figures) + len(out.activities) + len(out.totals)
-        if main == "A5":
-            read_a5(out, g, layout, end, ctx)
-        else:
-            read_a4(out, g, layout, end, ctx)
-        note.rows_read = len(out.figures) + len(out.activities) + len(out.totals) - before
+        with cell_labels(getattr(g, "label", None)):  # Word tables name cells 表1 第3行第5列
+            _read_rows(out, g, layout, end, main, ctx)
     if main == "A5":
         city_row_as_total(out)
         check_subtotals(out, ctx)
@@ -165,6 +164,22 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
             )
     if not out.figures and not out.activities and not out.rejected:
         reject(out, "no-rows", "表头下面没有读到任何数据行。")
+
+
+def _read_rows(
+    out: ReturnRead, g: SheetGrid, layout: Layout, end: int, main: str, ctx: Context
+) -> None:
+    note = SheetNote(g.name, "read", main, a1(layout.header_row, min(layout.columns.values())))
+    out.sheets.append(note)
+    _columns_problems(out, g, layout, ctx.schemas[main])
+    if any(c.required and c.key in ("area", "activity_name") for c in layout.missing_required):
+        return
+    before = len(out.figures) + len(out.activities) + len(out.totals)
+    if main == "A5":
+        read_a5(out, g, layout, end, ctx)
+    else:
+        read_a4(out, g, layout, end, ctx)
+    note.rows_read = len(out.figures) + len(out.activities) + len(out.totals) - before
 
 
 def _merge_meta(metas: list[Meta]) -> Meta:

@@ -17,13 +17,13 @@ from aggregator.rulebook.policy import Limits
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SPREADSHEET_KINDS = ("xlsx", "xlsm", "xlsb", "xls", "ods")
+WORD_KINDS = ("docx", "doc", "wps")  # read as Word tables (doc/wps converted by LibreOffice)
 
 # What to tell the sender, per kind of wrong file.
 WRONG_KIND = {
     "empty": "文件是空的（0字节），请重新报送。",
     "encrypted": "文件已加密，请去除密码后重新报送。",
     "doc": "这是 Word 文档，不是 Excel 表格。请用下发的 Excel 模板填报后重新报送（盖章 PDF 另行报送）。",
-    "docx": "这是 Word 文档，不是 Excel 表格。请用下发的 Excel 模板填报后重新报送（盖章 PDF 另行报送）。",
     "pdf": "这是 PDF 文件，不是 Excel 表格。盖章 PDF 请另行报送，汇总需要 Excel 电子表格。",
     "image": "这是图片，不是 Excel 表格。请报送 Excel 电子表格。",
     "csv": "这是 CSV 文本文件。请用下发的 Excel 模板填报后报送 .xlsx 文件。",
@@ -103,14 +103,56 @@ def _utf16(name: str) -> bytes:
 
 
 def _sniff_ole(path: Path) -> Sniff:
-    data = path.read_bytes().lower()
+    data = path.read_bytes()
+    names = ole_stream_names(data)
+    if names:
+        return _ole_kind(names, path)
+    data = data.lower()
     if _utf16("encryptedpackage") in data or _utf16("encryptioninfo") in data:
         return Sniff("encrypted", "encrypted", WRONG_KIND["encrypted"])
+    if _utf16("worddocument") in data:
+        return Sniff("wps" if path.suffix.lower() == ".wps" else "doc")
     if _utf16("workbook") in data or _utf16("book") in data:
         return Sniff("xls")
-    if _utf16("worddocument") in data:
-        return Sniff("doc", "doc", WRONG_KIND["doc"])
     if _utf16("powerpoint document") in data:
+        return Sniff("pptx", "pptx", WRONG_KIND["pptx"])
+    return Sniff("unknown", "unknown", WRONG_KIND["unknown"])
+
+
+def ole_stream_names(data: bytes) -> set[str]:
+    """Names of the streams and storages in an OLE2 file's directory (lower case).
+
+    Directory entries are 128-byte records at 128-byte offsets: a UTF-16 name, its length in
+    bytes (terminator included) and an object type (1 storage, 2 stream, 5 root). Reading the
+    records, not searching the bytes, keeps a document's text ("workbook") from passing for a
+    stream name.
+    """
+    names: set[str] = set()
+    for off in range(512, len(data) - 127, 128):
+        entry = data[off : off + 128]
+        size = int.from_bytes(entry[64:66], "little")
+        if entry[66] not in (1, 2, 5) or not 2 <= size <= 64 or size % 2:
+            continue
+        raw = entry[: size - 2]
+        if entry[size - 2 : size] != b"\x00\x00":
+            continue
+        try:
+            name = raw.decode("utf-16-le")
+        except UnicodeDecodeError:
+            continue
+        if name and name.isprintable():
+            names.add(name.lower())
+    return names if "root entry" in names else set()
+
+
+def _ole_kind(names: set[str], path: Path) -> Sniff:
+    if {"encryptedpackage", "encryptioninfo"} & names:
+        return Sniff("encrypted", "encrypted", WRONG_KIND["encrypted"])
+    if "worddocument" in names:
+        return Sniff("wps" if path.suffix.lower() == ".wps" else "doc")
+    if {"workbook", "book"} & names:
+        return Sniff("xls")
+    if "powerpoint document" in names:
         return Sniff("pptx", "pptx", WRONG_KIND["pptx"])
     return Sniff("unknown", "unknown", WRONG_KIND["unknown"])
 
@@ -140,7 +182,7 @@ def _sniff_zip(path: Path, limits: Limits) -> Sniff:
         elif "content.xml" in names and ("mimetype" in names or "META-INF/manifest.xml" in names):
             kind = "ods"
         elif "word/document.xml" in names:
-            return Sniff("docx", "docx", WRONG_KIND["docx"])
+            kind = "docx"
         elif "ppt/presentation.xml" in names:
             return Sniff("pptx", "pptx", WRONG_KIND["pptx"])
         else:

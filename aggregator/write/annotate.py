@@ -20,7 +20,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from aggregator.problems import SEVERITY_LABEL, Problem
 from aggregator.read.returns import ReturnRead
+from aggregator.read.sniff import WORD_KINDS
 from aggregator.store.atomic import atomic_path
+from aggregator.write.wordannotate import write_annotated_word
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
@@ -67,6 +69,10 @@ def write_annotated(path: Path, result: ReturnRead, out_dir: Path) -> Path | Non
     """Write the annotated copy of one return into ``out_dir``; None if it has no problems."""
     if not result.problems:
         return None
+    if result.kind in WORD_KINDS and not result.rejected:  # Word: comments in a .docx copy
+        word = write_annotated_word(path, result, out_dir)
+        if word is not None:
+            return word
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / annotated_name(result.file)
     with tempfile.TemporaryDirectory() as tmpd:

@@ -13,6 +13,7 @@ from aggregator.rulebook.policy import Policy
 from aggregator.rulebook.reference import Registry
 from aggregator.rulebook.schema import Column, FormSchema
 from aggregator.store.atomic import atomic_path
+from aggregator.write.wordforms import write_word_templates
 from aggregator.write.xlsx import Styles, print_setup, write_form_top
 
 PLAN_ROWS = 60
@@ -55,6 +56,7 @@ def write_templates(
                 else:
                     _write_a5(tmp, policy, schema, city.name, counties)
             written.append(path)
+    written.extend(write_word_templates(policy, registry, schemas, out))  # the Word versions
     return written
 
 
