@@ -34,7 +34,7 @@ def run(
             "2",
             period=period,
             json_out=base / f"{name}.json",
-            as_of=as_of,
+            now=as_of,
         ),
     )
     assert result.exit_code == 0, result.output
@@ -187,9 +187,10 @@ def test_h1_workbook_says_the_same_as_the_json(province: dict[str, Any]) -> None
 
     returns = _sheet_rows(wb["报送情况"])
     huzhou = next(r for r in returns if r[0] == "湖州市" and "附件5" in str(r[1]))
-    assert huzhou[4] == "逾期 2 天" and huzhou[6] == "湖州联系人" and huzhou[7] == "0571-87654321"
+    assert huzhou[5] == "逾期 2 天" and huzhou[7] == "湖州联系人" and huzhou[8] == "0571-87654321"
+    assert huzhou[4] in ("首次读取", "在收件箱出现的时间")
     lishui = next(r for r in returns if r[0] == "丽水市" and "附件5" in str(r[1]))
-    assert lishui[4] == "未报送"
+    assert lishui[5] == "未报送"
     assert any(
         r[0] == "丽水市" and "附件5" in str(r[1])
         for r in returns[returns.index(next(r for r in returns if r[0] == "催报名单")) :]
@@ -253,10 +254,10 @@ def test_status_lists_late_missing_and_who_to_chase(province: dict[str, Any]) ->
             str(base / "inbox"),
             "--state",
             str(base / "state"),
-            "--as-of",
+            "--now",
             "2023-06-12T12:00",
         ],
-        terminal_width=200,
+        terminal_width=260,
     )
     assert result.exit_code == 0, result.output
     assert (
@@ -277,7 +278,7 @@ def test_empty_inbox_says_no_county_has_returned(tmp_path: Path, runner: CliRunn
     (tmp_path / "inbox").mkdir()
     result = runner.invoke(
         app,
-        summary_args(tmp_path / "inbox", tmp_path / "state", tmp_path / "out", as_of="2023-06-20"),
+        summary_args(tmp_path / "inbox", tmp_path / "state", tmp_path / "out", now="2023-06-20"),
     )
     assert result.exit_code == 0 and "尚无县（市、区）报送" in result.output
     wb = openpyxl.load_workbook(tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx")
@@ -335,7 +336,7 @@ def test_official_title_without_period_is_read_by_receipt_time(
             tmp_path / "out",
             period=period,
             json_out=tmp_path / "s.json",
-            as_of=as_of,
+            now=as_of,
         ),
     )
     assert result.exit_code == 0, result.output
