@@ -201,7 +201,7 @@ def status(
         header_style="bold",
     )
     for h in ("设区市", "表单", "状态", "收到时间", "依据", "县（市、区）", "填报人", "电话"):
-        t.add_column(h, no_wrap=h in ("状态", "收到时间"))
+        t.add_column(h, no_wrap=h in ("状态", "收到时间", "依据"))
     cities = {c.city: c for c in f.cities}
     for r in f.returns:
         c = cities[r.city]

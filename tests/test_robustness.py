@@ -191,9 +191,7 @@ def test_unwritable_output_keeps_the_previous_report(
     tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _inbox_with_returns(tmp_path)
-    args = summary_args(
-        tmp_path / "inbox", tmp_path / "state", tmp_path / "out", now="2023-06-09"
-    )
+    args = summary_args(tmp_path / "inbox", tmp_path / "state", tmp_path / "out", now="2023-06-09")
     assert runner.invoke(app, args).exit_code == 0
     report = tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx"
     before = sha256(report)

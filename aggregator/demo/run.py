@@ -42,9 +42,7 @@ def run_demo(out: Path, *, whole_year: bool = True, jobs: int | None = None) -> 
             break
         stage_into_inbox(stage, out / "returns", inbox)
         run_status(
-            Options(
-                period=stage.period, inbox=inbox, state=state, now=stage_time(stage), jobs=jobs
-            )
+            Options(period=stage.period, inbox=inbox, state=state, now=stage_time(stage), jobs=jobs)
         )
         if stage.summary_at:
             made[Period.parse(stage.period)] = run_summary(
