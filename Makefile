@@ -8,10 +8,11 @@ INBOX ?= workbooks/inbox
 STATE ?= workbooks/state
 OUT ?= reports
 AS_OF ?=
+NOW ?=
 YEAR ?= 2023
 AGG := $(BIN)/aggregator
 
-.PHONY: install test check lint templates summary status demo bench clean
+.PHONY: install test check lint templates summary status intake demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,10 +36,13 @@ templates: install
 	$(AGG) templates --year $(YEAR) --out workbooks/templates
 
 summary: install
-	$(AGG) summary --period $(PERIOD) --inbox $(INBOX) --state $(STATE) --out $(OUT) --json $(OUT)/summary.json $(if $(AS_OF),--as-of $(AS_OF),)
+	$(AGG) summary --period $(PERIOD) --inbox $(INBOX) --state $(STATE) --out $(OUT) --json $(OUT)/summary.json $(if $(AS_OF),--as-of $(AS_OF),) $(if $(NOW),--now $(NOW),)
 
 status: install
-	$(AGG) status --period $(PERIOD) --inbox $(INBOX) --state $(STATE) $(if $(AS_OF),--as-of $(AS_OF),)
+	$(AGG) status --period $(PERIOD) --inbox $(INBOX) --state $(STATE) $(if $(AS_OF),--as-of $(AS_OF),) $(if $(NOW),--now $(NOW),)
+
+intake: install
+	$(AGG) intake --inbox $(INBOX) --state $(STATE) $(if $(NOW),--now $(NOW),)
 
 demo: install
 	$(AGG) demo --out demo
