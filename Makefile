@@ -8,10 +8,11 @@ INBOX ?= workbooks/inbox
 STATE ?= workbooks/state
 OUT ?= reports
 AS_OF ?=
+NOW ?=
 YEAR ?= 2023
 AGG := $(BIN)/aggregator
 
-.PHONY: install test check lint templates summary summary-pdf status demo readme-picture bench clean
+.PHONY: install test check lint templates summary summary-pdf status intake demo readme-picture bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,13 +36,16 @@ templates: install
 	$(AGG) templates --year $(YEAR) --out workbooks/templates
 
 summary: install
-	$(AGG) summary --period $(PERIOD) --inbox $(INBOX) --state $(STATE) --out $(OUT) --json $(OUT)/summary.json $(if $(AS_OF),--as-of $(AS_OF),)
+	$(AGG) summary --period $(PERIOD) --inbox $(INBOX) --state $(STATE) --out $(OUT) --json $(OUT)/summary.json $(if $(AS_OF),--as-of $(AS_OF),) $(if $(NOW),--now $(NOW),)
 
 summary-pdf: install
 	$(AGG) summary --pdf --period $(PERIOD) --inbox $(INBOX) --state $(STATE) --out $(OUT) --json $(OUT)/summary.json $(if $(AS_OF),--as-of $(AS_OF),)
 
 status: install
-	$(AGG) status --period $(PERIOD) --inbox $(INBOX) --state $(STATE) $(if $(AS_OF),--as-of $(AS_OF),)
+	$(AGG) status --period $(PERIOD) --inbox $(INBOX) --state $(STATE) $(if $(AS_OF),--as-of $(AS_OF),) $(if $(NOW),--now $(NOW),)
+
+intake: install
+	$(AGG) intake --inbox $(INBOX) --state $(STATE) $(if $(NOW),--now $(NOW),)
 
 demo: install
 	$(AGG) demo --out demo

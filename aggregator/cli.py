@@ -120,24 +120,36 @@ def _render_check(r: object, annotated: Path | None) -> None:
     console.print(f"错误 {e} 个，提醒 {w} 个" + (f"；标注副本：{annotated}" if annotated else ""))
 
 
+NOW_HELP = "本次运行的时钟（默认系统时间；用于模拟、演示和测试）：本次首次见到的文件按此时间记录"
+AS_OF_HELP = "汇总截止时间（默认等于 --now）：只计入此前收到的报表，不改变任何收到时间"
+
+
 def _options(
     period: str,
     inbox: Path,
     state: Path,
-    as_of: str | None,
+    clock: tuple[str | None, str | None],
     jobs: int | None,
     out: Path | None = None,
     json_out: Path | None = None,
 ) -> Options:
+    """Options of a run; ``clock`` is (``--now``, ``--as-of``) as typed."""
     from aggregator.clock import parse_time
 
     try:
-        when = parse_time(as_of) if as_of else None
+        run_now, as_of = (parse_time(t) if t else None for t in clock)
     except ValueError as e:
         err_console.print(str(e))
         raise typer.Exit(2) from None
     return Options(
-        period=period, inbox=inbox, state=state, as_of=when, out=out, json_out=json_out, jobs=jobs
+        period=period,
+        inbox=inbox,
+        state=state,
+        as_of=as_of,
+        now=run_now,
+        out=out,
+        json_out=json_out,
+        jobs=jobs,
     )
 
 
@@ -154,15 +166,14 @@ def summary(
     ),
     out: Annotated[Path, typer.Option(help="汇总表文件或文件夹")] = Path("reports"),
     json_out: Annotated[Path | None, typer.Option("--json", help="同时写出 JSON 文件")] = None,
-    as_of: Annotated[
-        str | None, typer.Option(help="以此时间为“现在”（如 2023-06-15 或 2023-06-15T09:30）")
-    ] = None,
+    as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
+    now: Annotated[str | None, typer.Option(help=NOW_HELP)] = None,
     jobs: Annotated[int | None, typer.Option(help="并行读取的进程数")] = None,
     wait: Annotated[float, typer.Option(help="另一个汇总正在运行时最多等待的秒数")] = 10.0,
     pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 生成 PDF")] = False,
 ) -> None:
     """收取收件箱中的报表，写出全省汇总表（及 JSON）。"""
-    opts = _options(period, inbox, state, as_of, jobs, out, json_out)
+    opts = _options(period, inbox, state, (now, as_of), jobs, out, json_out)
     opts.lock_wait = wait
     with _run_errors(), _progress() as cb:
         outcome = run_summary(opts, progress=cb)
@@ -187,11 +198,12 @@ def status(
     period: Annotated[str, typer.Option(help="期次：2023H1、2023FY 或 auto")] = "auto",
     inbox: Annotated[Path, typer.Option(help="收件箱文件夹")] = Path("workbooks/inbox"),
     state: Annotated[Path, typer.Option(help="台账文件夹")] = Path("workbooks/state"),
-    as_of: Annotated[str | None, typer.Option(help="以此时间为“现在”")] = None,
+    as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
+    now: Annotated[str | None, typer.Option(help=NOW_HELP)] = None,
     jobs: Annotated[int | None, typer.Option(help="并行读取的进程数")] = None,
 ) -> None:
     """各市报送情况：按时、逾期、未报送，以及催报联系人。"""
-    opts = _options(period, inbox, state, as_of, jobs)
+    opts = _options(period, inbox, state, (now, as_of), jobs)
     with _run_errors():
         outcome = run_status(opts)
     f = outcome.facts
@@ -199,8 +211,8 @@ def status(
         title=f"{outcome.period.label}报送情况（截至 {outcome.as_of:%Y-%m-%d %H:%M}）",
         header_style="bold",
     )
-    for h in ("设区市", "表单", "状态", "收到时间", "县（市、区）", "填报人", "电话"):
-        t.add_column(h)
+    for h in ("设区市", "表单", "状态", "收到时间", "依据", "县（市、区）", "填报人", "电话"):
+        t.add_column(h, no_wrap=h in ("状态", "收到时间", "依据"))
     cities = {c.city: c for c in f.cities}
     for r in f.returns:
         c = cities[r.city]
@@ -210,6 +222,7 @@ def status(
             form_label(r.form, short=True),
             f"[{colour}]{r.state}[/]",
             f"{r.received_at:%m-%d %H:%M}" if r.received_at else "—",
+            r.evidence,
             f"{c.counties_reported}/{c.counties_expected}" if r.form == Form.RESULTS else "",
             r.contact,
             r.phone,
@@ -224,6 +237,25 @@ def status(
         console.print(ct)
     else:
         console.print("[green]所有市均已报送。[/]")
+
+
+@app.command()
+def intake(
+    inbox: Annotated[Path, typer.Option(help="收件箱文件夹")] = Path("workbooks/inbox"),
+    state: Annotated[Path, typer.Option(help="台账文件夹")] = Path("workbooks/state"),
+    now: Annotated[str | None, typer.Option(help=NOW_HELP)] = None,
+    wait: Annotated[float, typer.Option(help="另一个汇总正在运行时最多等待的秒数")] = 10.0,
+) -> None:
+    """收取收件箱中新到的文件并记录收到时间，不写汇总表（很快，适合每 15 分钟运行一次）。"""
+    from aggregator.runs import run_intake
+
+    opts = _options("auto", inbox, state, (now, None), None)
+    opts.lock_wait = wait
+    with _run_errors():
+        scan = run_intake(opts)
+    for p in scan.problems:
+        err_console.print(f"{SEVERITY[p.severity]} {p.message}")
+    console.print(f"本次新收 {scan.new} 份（含压缩包、邮件中拆出的文件）。")
 
 
 @contextlib.contextmanager

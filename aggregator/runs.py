@@ -21,8 +21,10 @@ from aggregator.read.returns import ReturnRead
 from aggregator.read.workers import Progress, is_unsettled, read_many
 from aggregator.rulebook import load_context, resolve_period
 from aggregator.rulebook.datafiles import data_dir
+from aggregator.rulebook.policy import Limits
+from aggregator.store import evidence
 from aggregator.store.atomic import atomic_paths, remove_stale
-from aggregator.store.intake import scan_inbox, take_in
+from aggregator.store.intake import Scan, container_read, scan_inbox, take_in
 from aggregator.store.ledger import Ledger, Submission
 from aggregator.store.lock import run_lock
 from aggregator.store.state import StateError, state_message
@@ -40,7 +42,8 @@ class Options:
     period: str
     inbox: Path
     state: Path
-    as_of: dt.datetime | None = None
+    as_of: dt.datetime | None = None  # the report's cut-off (default: ``now``)
+    now: dt.datetime | None = None  # the run's clock (default: the system clock)
     out: Path | None = None
     json_out: Path | None = None
     jobs: int | None = None
@@ -63,6 +66,12 @@ class Outcome:
 def default_report_name(period: Period) -> str:
     """e.g. 2023H1_专家服务活动成果汇总表.xlsx."""
     return f"{period.code}_专家服务活动成果汇总表.xlsx"
+
+
+def clocks(opts: Options) -> tuple[dt.datetime, dt.datetime]:
+    """The run's clock and the report's cut-off (``--as-of`` defaults to ``--now``)."""
+    run_now = opts.now or now()
+    return run_now, opts.as_of or run_now
 
 
 def _period(text: str, as_of: dt.datetime) -> Period:
@@ -117,20 +126,26 @@ def _read_all(
     ctx: Context,
     as_of: dt.datetime,
     opts: Options,
-    problems: list[Problem],
+    scan: Scan,
     progress: Progress | None,
 ) -> list[tuple[Submission, ReturnRead]]:
+    """Every submission received by ``as_of`` with its reading (cached, else read now);
+    containers are unpacked again for their problems, never read as a form."""
     subs = ledger.submissions(until=iso(as_of))
     version = _fingerprint(ctx)
     cached: dict[int, ReturnRead] = {}
     todo = []
     for s in subs:
+        if s.container:
+            cached[s.id], lock_files = container_read(s, ctx.policy.limits)
+            scan.ignored += [(n, "") for n in lock_files]
+            continue
         r = ledger.cached_read(s.sha256, s.name, version)
         if r is None:
             todo.append(s)
         else:
             cached[s.id] = r
-    cached.update(_copies_at_hand(ledger, todo, opts.inbox, problems))
+    cached.update(_copies_at_hand(ledger, todo, opts.inbox, scan.problems))
     todo = [s for s in todo if s.id not in cached]
     if todo:
         files = [(s.stored, s.name) for s in todo]
@@ -143,6 +158,21 @@ def _read_all(
     return [(s, cached[s.id]) for s in subs]
 
 
+def intake_into(ledger: Ledger, opts: Options, limits: Limits, *, quick: bool = False) -> Scan:
+    """Take in what is new in the inbox (at the run's clock) and apply the analyst's
+    registrations; the scan carries the count in ``new`` and every problem met."""
+    run_now, _ = clocks(opts)
+    if not opts.inbox.is_dir():
+        raise UsageError(f"收件箱文件夹不存在：{opts.inbox}")
+    scan = scan_inbox(opts.inbox)
+    scan.new = take_in(ledger, scan, run_now, limits, quick=quick)
+    paths = evidence.receipt_files(opts.state, opts.inbox)
+    if paths:
+        regs, problems = evidence.load_registrations(paths, run_now)
+        scan.problems += problems + evidence.apply_registrations(ledger, regs)
+    return scan
+
+
 def collect(
     opts: Options,
     ledger: Ledger,
@@ -152,12 +182,9 @@ def collect(
 ) -> tuple[Context, list[Entry], Facts, int]:
     """Take in the inbox and build the facts of a resolved period (shared by summary and status)."""
     ctx = load_context(year=period.year)
-    if not opts.inbox.is_dir():
-        raise UsageError(f"收件箱文件夹不存在：{opts.inbox}")
-    scan = scan_inbox(opts.inbox)
-    new = take_in(ledger, scan, iso(as_of))
+    scan = intake_into(ledger, opts, ctx.policy.limits)
     failpoint("after-intake")
-    pairs = _read_all(ledger, ctx, as_of, opts, scan.problems, progress)
+    pairs = _read_all(ledger, ctx, as_of, opts, scan, progress)
     failpoint("after-reads")
     entries = decide(pairs, ctx.policy)
     ignored = [(n, "") for n, _ in scan.ignored]
@@ -165,7 +192,7 @@ def collect(
     ledger.set_statuses(
         [(e.sub.id, e.read.form, e.read.city, e.read.period, e.status, e.reason) for e in entries]
     )
-    return ctx, entries, facts, new
+    return ctx, entries, facts, scan.new
 
 
 def _report_target(opts: Options, period: Period) -> Path:
@@ -220,13 +247,13 @@ def _write_outputs(target: Path, opts: Options, facts: Facts, ctx: Context) -> N
 
 def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
     """Take in the inbox and write the provincial summary workbook (and JSON) atomically."""
-    as_of = opts.as_of or now()
+    run_now, as_of = clocks(opts)
     period = _period(opts.period, as_of)
     target = _report_target(opts, period)
     with run_lock(opts.state, wait=opts.lock_wait):
         ledger = Ledger(opts.state)
         try:
-            run_id = ledger.start_run(iso(now()), iso(as_of), period.code)
+            run_id = ledger.start_run(iso(run_now), iso(as_of), period.code)
             ctx, _, facts, new = collect(opts, ledger, as_of, period, progress)
             notice = open_elsewhere(target)
             _write_outputs(target, opts, facts, ctx)
@@ -241,7 +268,7 @@ def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
 
 def run_status(opts: Options, progress: Progress | None = None) -> Outcome:
     """Take in the inbox and say who has returned what (no report written)."""
-    as_of = opts.as_of or now()
+    _, as_of = clocks(opts)
     period = _period(opts.period, as_of)
     with run_lock(opts.state, wait=opts.lock_wait, what="status"):
         ledger = Ledger(opts.state)
@@ -252,6 +279,19 @@ def run_status(opts: Options, progress: Progress | None = None) -> Outcome:
         finally:
             ledger.close()
     return Outcome(period, facts, new, None, None, as_of)
+
+
+def run_intake(opts: Options) -> Scan:
+    """``intake``: take in what is new and record when it arrived, without reading or writing a
+    report. Files already recorded (same name, size and time) are not even hashed again."""
+    with run_lock(opts.state, wait=opts.lock_wait, what="intake"):
+        ledger = Ledger(opts.state)
+        try:
+            return intake_into(ledger, opts, load_context().policy.limits, quick=True)
+        except sqlite3.Error as e:
+            raise StateError(state_message(e, opts.state)) from e
+        finally:
+            ledger.close()
 
 
 @dataclass

@@ -250,7 +250,7 @@ def summary(files: list[Path], jobs: int | None = None, national: bool = True) -
             f"{tmp}/state",
             "--out",
             f"{tmp}/out",
-            "--as-of",
+            "--now",
             "2023-06-09",
         ]
         if jobs:

@@ -52,6 +52,7 @@ def summary_args(
     period: str = "2023H1",
     json_out: Path | None = None,
     as_of: str | None = None,
+    now: str | None = None,
 ) -> list[str]:
     """Arguments of an `aggregator summary` run in a test."""
     args = [
@@ -67,6 +68,8 @@ def summary_args(
     ]
     if json_out is not None:
         args += ["--json", str(json_out)]
+    if now is not None:
+        args += ["--now", now]
     if as_of is not None:
         args += ["--as-of", as_of]
     return [*args, *extra]

@@ -61,7 +61,7 @@ def test_whole_corpus_through_summary(tmp_path: Path, runner: CliRunner) -> None
             tmp_path / "state",
             tmp_path / "out",
             json_out=tmp_path / "s.json",
-            as_of="2023-06-20",
+            now="2023-06-20",
         ),
     )
     assert result.exit_code == 0, result.output

@@ -105,7 +105,7 @@ def _summary(runner: CliRunner, base: Path, *extra: str) -> Result:
         base / "out",
         *extra,
         json_out=base / "out" / "s.json",
-        as_of="2023-06-09",
+        now="2023-06-09",
     )
     return runner.invoke(app, args)
 

@@ -123,7 +123,7 @@ def _cli(
         str(base / "out"),
         "--json",
         str(base / "out" / "s.json"),
-        "--as-of",
+        "--now",
         "2023-06-09",
         *extra,
     ]
@@ -191,9 +191,7 @@ def test_unwritable_output_keeps_the_previous_report(
     tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _inbox_with_returns(tmp_path)
-    args = summary_args(
-        tmp_path / "inbox", tmp_path / "state", tmp_path / "out", as_of="2023-06-09"
-    )
+    args = summary_args(tmp_path / "inbox", tmp_path / "state", tmp_path / "out", now="2023-06-09")
     assert runner.invoke(app, args).exit_code == 0
     report = tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx"
     before = sha256(report)
@@ -254,7 +252,7 @@ def test_file_still_being_copied_is_left_for_the_next_run(
         tmp_path / "state",
         tmp_path / "out",
         json_out=tmp_path / "s.json",
-        as_of="2023-06-09",
+        now="2023-06-09",
     )
     assert runner.invoke(app, args).exit_code == 0
     doc = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
@@ -282,7 +280,7 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path, runner: CliRu
     write_a5(inbox / "宁波市" / "上半年.xlsx", s, "xlsxwriter")
     result = runner.invoke(
         app,
-        summary_args(inbox, tmp_path / "state", tmp_path / "out", as_of="2023-06-09"),
+        summary_args(inbox, tmp_path / "state", tmp_path / "out", now="2023-06-09"),
     )
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx")

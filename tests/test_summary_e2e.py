@@ -34,7 +34,7 @@ def run(
             "2",
             period=period,
             json_out=base / f"{name}.json",
-            as_of=as_of,
+            now=as_of,
         ),
     )
     assert result.exit_code == 0, result.output
@@ -206,14 +206,15 @@ def test_h1_workbook_says_the_same_as_the_json(province: dict[str, Any]) -> None
 
     returns = _sheet_rows(wb["报送情况"])
     huzhou = next(r for r in returns if r[0] == "湖州市" and "附件5" in str(r[1]))
-    assert huzhou[4] == "逾期 2 天" and huzhou[6] == "湖州联系人" and huzhou[7] == "0571-87654321"
+    assert huzhou[5] == "逾期 2 天" and huzhou[7] == "湖州联系人" and huzhou[8] == "0571-87654321"
+    assert huzhou[4] in ("首次读取", "在收件箱出现的时间")
     lishui = next(r for r in returns if r[0] == "丽水市" and "附件5" in str(r[1]))
-    assert lishui[4] == "未报送"
+    assert lishui[5] == "未报送"
     chase = returns[returns.index(next(r for r in returns if r[0] == "催报名单")) :]
-    assert chase[1][0] == "设区市" and chase[1][5] == "截止日期" and chase[1][6] == "联系人"
-    assert any(r[0] == "丽水市" and "附件5" in str(r[1]) and r[5] for r in chase)
+    assert chase[1][0] == "设区市" and chase[1][6] == "截止日期" and chase[1][7] == "联系人"
+    assert any(r[0] == "丽水市" and "附件5" in str(r[1]) and r[6] for r in chase)
     wz = next(r for r in chase if r[0] == "温州市" and "文成县" in str(r[1]))
-    assert wz[6] and wz[5]
+    assert wz[7] and wz[6]
 
     plan = _sheet_rows(wb["活动计划"])
     assert plan[0][0] == "2023年“智聚山海·助力共富”专家服务工程活动计划汇总表"
@@ -289,10 +290,10 @@ def test_status_lists_late_missing_and_who_to_chase(province: dict[str, Any]) ->
             str(base / "inbox"),
             "--state",
             str(base / "state"),
-            "--as-of",
+            "--now",
             "2023-06-12T12:00",
         ],
-        terminal_width=200,
+        terminal_width=260,
     )
     assert result.exit_code == 0, result.output
     assert (
@@ -313,7 +314,7 @@ def test_empty_inbox_says_no_county_has_returned(tmp_path: Path, runner: CliRunn
     (tmp_path / "inbox").mkdir()
     result = runner.invoke(
         app,
-        summary_args(tmp_path / "inbox", tmp_path / "state", tmp_path / "out", as_of="2023-06-20"),
+        summary_args(tmp_path / "inbox", tmp_path / "state", tmp_path / "out", now="2023-06-20"),
     )
     assert result.exit_code == 0 and "尚无县（市、区）报送" in result.output
     wb = openpyxl.load_workbook(tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx")
@@ -371,7 +372,7 @@ def test_official_title_without_period_is_read_by_receipt_time(
             tmp_path / "out",
             period=period,
             json_out=tmp_path / "s.json",
-            as_of=as_of,
+            now=as_of,
         ),
     )
     assert result.exit_code == 0, result.output

@@ -28,7 +28,9 @@ class DemoResult:
 
 
 def run_demo(out: Path, *, whole_year: bool = True, jobs: int | None = None) -> DemoResult:
-    """Write the sample, take each stage in as of its date, and write the H1 (and FY) summary."""
+    """Write the sample, take each stage in at its date (the run's clock, ``now``: the copies
+    appear in the inbox today, later than that, so each is received at its stage's time), and
+    write the H1 (and FY) summary."""
     ctx = load_context()
     prepare(out)
     stages = write_demo(out, ctx.registry, ctx.policy)
@@ -40,9 +42,7 @@ def run_demo(out: Path, *, whole_year: bool = True, jobs: int | None = None) -> 
             break
         stage_into_inbox(stage, out / "returns", inbox)
         run_status(
-            Options(
-                period=stage.period, inbox=inbox, state=state, as_of=stage_time(stage), jobs=jobs
-            )
+            Options(period=stage.period, inbox=inbox, state=state, now=stage_time(stage), jobs=jobs)
         )
         if stage.summary_at:
             made[Period.parse(stage.period)] = run_summary(
@@ -50,7 +50,7 @@ def run_demo(out: Path, *, whole_year: bool = True, jobs: int | None = None) -> 
                     period=stage.period,
                     inbox=inbox,
                     state=state,
-                    as_of=parse_time(stage.summary_at),
+                    now=parse_time(stage.summary_at),
                     out=reports,
                     json_out=reports / f"{stage.period}_summary.json",
                     jobs=jobs,

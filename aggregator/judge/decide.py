@@ -92,10 +92,14 @@ def decide(pairs: list[tuple[Submission, ReturnRead]], policy: Policy) -> list[E
     """Statuses for every submission (oldest first), timeliness, and supersession changes."""
     entries = []
     for s, r in pairs:
-        received = parse_time(s.first_seen)
+        received = parse_time(s.arrived)
         entries.append(Entry(s, _period_from_receipt(r, received, policy), received_at=received))
     first_by_hash: dict[str, Entry] = {}
     for e in entries:
+        if e.sub.container:
+            e.status = Status.UNPACKED
+            e.reason = "压缩包或邮件：已拆开，其中每个文件单独作为一份报送。"
+            continue
         if e.sub.sha256 in first_by_hash:
             e.status = Status.DUPLICATE
             e.reason = f"与“{first_by_hash[e.sub.sha256].sub.name}”内容完全相同，按重复报送处理。"

@@ -13,6 +13,7 @@ from aggregator.period import Period
 from aggregator.problems import Problem, warning
 from aggregator.rulebook import Context
 from aggregator.rulebook.schema import form_label
+from aggregator.store.evidence import label as evidence_label
 from aggregator.vocab import Form, Status
 
 MISSING = "未报送"
@@ -32,6 +33,7 @@ class ReturnRow:
     state: str
     contact: str
     phone: str
+    evidence: str = ""  # 依据: how the receipt time is known (在收件箱出现的时间, 邮件发送时间 …)
 
     @property
     def form_label(self) -> str:
@@ -118,6 +120,7 @@ def _return_row(
         first.late_days,
         "按时" if first.on_time else f"逾期 {first.late_days} 天",
         *contact,
+        evidence_label(first.sub.received_from),
     )
 
 
@@ -170,6 +173,8 @@ def submissions(
             "status": str(e.status),
             "reason": e.reason,
             "received_at": iso(e.received_at),
+            "received_from": e.sub.received_from,
+            "sender": e.sub.sender,
             "on_time": e.on_time if e.status != Status.REJECTED else None,
             "late_days": e.late_days,
         }
@@ -186,6 +191,8 @@ def submissions(
             "status": str(Status.IGNORED),
             "reason": "Excel/WPS 锁定文件、隐藏或临时文件，不是报表",
             "received_at": iso(as_of),
+            "received_from": "observed",
+            "sender": "",
             "on_time": None,
             "late_days": 0,
         }

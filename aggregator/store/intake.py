@@ -5,6 +5,7 @@ Nothing in the inbox is ever written, moved or deleted: files are only read (to 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import time
@@ -12,8 +13,14 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aggregator.clock import iso
 from aggregator.problems import Problem, warning
-from aggregator.store.ledger import Ledger
+from aggregator.read.returns import ReturnRead
+from aggregator.rulebook.policy import Limits
+from aggregator.store import evidence
+from aggregator.store.containers import container_kind, unpack
+from aggregator.store.ledger import Arrival, Ledger, Submission
+from aggregator.store.names import decode_path
 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 SETTLE_SECONDS = 2.0  # a file modified more recently than this is watched for growth
@@ -28,6 +35,7 @@ class Scan:
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (name, sha256)
     pending: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    new: int = 0  # submissions recorded by the intake that followed
 
 
 def is_ignored(name: str) -> bool:
@@ -56,7 +64,7 @@ def _folder_problem(inbox: Path, e: OSError) -> Problem | None:
     """A sub-folder os.walk could not open: named, or its city would silently show 未报送."""
     if e.filename is None or Path(e.filename) == inbox:
         return None
-    rel = _printable(Path(e.filename).relative_to(inbox).as_posix())
+    rel = decode_path(Path(e.filename).relative_to(inbox).as_posix())
     return warning(
         "inbox-folder-unreadable",
         f"收件箱中的文件夹“{rel}”无法打开（{e.strerror or e}），其中的报表本次未读取。请检查该文件夹的权限。",
@@ -120,7 +128,7 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for fn in sorted(filenames):
             path = Path(dirpath) / fn
-            name = _printable(path.relative_to(inbox).as_posix())
+            name = decode_path(path.relative_to(inbox).as_posix())
             st = _look_at(scan, root, path, name)
             if st is None:
                 continue
@@ -155,16 +163,6 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
     return scan
 
 
-def _printable(name: str) -> str:
-    """The name as text that can be stored and shown: bytes that are not UTF-8 (a name made on
-    another system) become U+FFFD, so no name can ever stop a run."""
-    try:
-        name.encode("utf-8")
-        return name
-    except UnicodeEncodeError:
-        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
 def _incomplete_zip(path: Path) -> bool:
     """A zip-based file without its directory yet, modified moments ago: still being copied."""
     try:
@@ -183,22 +181,32 @@ def _incomplete_zip(path: Path) -> bool:
         return True
 
 
-def take_in(ledger: Ledger, scan: Scan, first_seen: str) -> int:
-    """Record every new file (name and content) with a copy of its bytes; return how many."""
-    rows: list[tuple[str, str, int, float, str, str]] = []
+def take_in(
+    ledger: Ledger, scan: Scan, now: dt.datetime, limits: Limits, *, quick: bool = False
+) -> int:
+    """Record every new file (name and content) with a copy of its bytes and the evidence of its
+    arrival; a container is recorded as such and each document in it as a submission of its
+    own. ``quick`` skips files whose name, size and time are already recorded. Returns how many
+    submissions were recorded."""
+    rows: list[Arrival] = []
     # Files arriving together are ordered shortest name first, so that an original counts
     # before its "- 副本" and a "（更正）" version after the file it corrects.
     for name, path in sorted(scan.candidates, key=lambda c: (len(c[0]), c[0])):
         try:
+            st = path.stat()
+            if quick and ledger.known_stat(name, st.st_size, st.st_mtime):
+                continue
             digest = sha256_of(path)
             if ledger.known(name, digest):
                 continue
-            st = path.stat()
             stored = ledger.store_copy(path, digest)
             if stored is None:  # changed while we copied: next run
                 scan.pending.append(name)
                 continue
-            rows.append((name, digest, st.st_size, st.st_mtime, first_seen, stored))
+            at, kind = evidence.inbox_evidence(st, now)
+            row = Arrival(name, digest, st.st_size, st.st_mtime, iso(now), stored, iso(at), kind)
+            rows.append(row)
+            rows += _members(ledger, row, path, limits, (at, kind))
         except OSError as e:
             scan.problems.append(
                 warning(
@@ -209,3 +217,51 @@ def take_in(ledger: Ledger, scan: Scan, first_seen: str) -> int:
             )
     ledger.record_many(rows)
     return len(rows)
+
+
+def read_container(path: Path, name: str, limits: Limits) -> tuple[str, bytes] | None:
+    """The kind and bytes of a file that is a container (``.zip``, ``.eml``, ``.msg``), else None."""
+    if path.stat().st_size > limits.max_container_mb * 1024 * 1024:
+        return None  # the reader rejects it for its size
+    data = path.read_bytes()
+    kind = container_kind(data, name)
+    return (kind, data) if kind else None
+
+
+def _members(
+    ledger: Ledger, row: Arrival, path: Path, limits: Limits, own: tuple[dt.datetime, str]
+) -> list[Arrival]:
+    """When the file is a container: mark its row, and one arrival per document inside (lock
+    files and the like left out; problems are said by every run that unpacks it again)."""
+    found = read_container(path, row.name, limits)
+    if found is None:
+        return []
+    row.container = found[0]
+    out: list[Arrival] = []
+    for m in unpack(row.name, found[1], limits).members:
+        if is_ignored(m.name):
+            continue
+        digest = hashlib.sha256(m.data).hexdigest()
+        if ledger.known(m.name, digest):
+            continue
+        stored = ledger.store_bytes(m.data, digest)
+        at, kind = evidence.email_evidence(m.received_at, own)
+        out.append(
+            Arrival(
+                m.name, digest, len(m.data), None, row.first_seen, stored, iso(at), kind, m.sender
+            )
+        )
+    return out
+
+
+def container_read(sub: Submission, limits: Limits) -> tuple[ReturnRead, list[str]]:
+    """A container submission as a run shows it: never a form, its problems (unpacked again
+    from the stored copy), and the names of the lock files and the like found inside it."""
+    read = ReturnRead(file=sub.name, kind=sub.container or "")
+    try:
+        data = sub.stored.read_bytes()
+    except OSError:
+        return read, []
+    got = unpack(sub.name, data, limits)
+    read.problems = [p.located(file=p.file or sub.name) for p in got.problems]
+    return read, [m.name for m in got.members if is_ignored(m.name)]

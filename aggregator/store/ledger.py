@@ -30,6 +30,10 @@ CREATE TABLE IF NOT EXISTS submissions (
     first_seen TEXT NOT NULL,      -- ISO time, China time zone: when this run first saw it
     form TEXT, city TEXT, period TEXT,
     status TEXT, reason TEXT,      -- as decided by the latest run
+    received_at TEXT,              -- earliest credible evidence of arrival (NULL: first_seen)
+    received_from TEXT NOT NULL DEFAULT 'observed',  -- email|inbox-file|registered|observed
+    sender TEXT NOT NULL DEFAULT '',  -- From of the email that carried it: a hint
+    container TEXT,                -- zip|eml|msg when the file is a container (unpacked)
     UNIQUE (name, sha256)
 );
 CREATE TABLE IF NOT EXISTS blobs (
@@ -50,6 +54,13 @@ CREATE TABLE IF NOT EXISTS runs (
 
 
 JOURNAL = "arrivals.jsonl"
+# Columns added after the first ledgers were made: (name, declaration) for ALTER TABLE.
+ADDED_COLUMNS = (
+    ("received_at", "TEXT"),
+    ("received_from", "TEXT NOT NULL DEFAULT 'observed'"),
+    ("sender", "TEXT NOT NULL DEFAULT ''"),
+    ("container", "TEXT"),
+)
 
 
 def _plain(o: Any) -> Any:
@@ -59,7 +70,7 @@ def _plain(o: Any) -> Any:
 
 @dataclass(frozen=True)
 class Submission:
-    """One file as dropped (name and content), and when it was first seen."""
+    """One file as dropped (name and content), when it was first seen and when it arrived."""
 
     id: int
     name: str
@@ -67,6 +78,35 @@ class Submission:
     size: int
     first_seen: str
     stored: Path
+    received_at: str = ""  # ISO; the earliest credible evidence (first_seen when empty)
+    received_from: str = "observed"
+    sender: str = ""
+    container: str | None = None  # zip|eml|msg: listed as unpacked, never read as a form
+
+    @property
+    def arrived(self) -> str:
+        """When it was received: the evidence, else the run that first saw it."""
+        return self.received_at or self.first_seen
+
+
+@dataclass
+class Arrival:
+    """A newly seen file (or container member) to record, with the evidence of its arrival."""
+
+    name: str
+    sha256: str
+    size: int
+    mtime: float | None
+    first_seen: str
+    stored: str
+    received_at: str
+    received_from: str = "observed"
+    sender: str = ""
+    container: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The journal's line for it."""
+        return dict(self.__dict__)
 
 
 class Ledger:
@@ -90,8 +130,16 @@ class Ledger:
             if self.db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("quick_check failed")
             self.db.executescript(SCHEMA)
+            self._migrate()
         except sqlite3.Error as e:
             raise open_error(e, state) from e
+
+    def _migrate(self) -> None:
+        """Add the columns a ledger made by an earlier version lacks (existing rows: observed)."""
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(submissions)")}
+        for name, decl in ADDED_COLUMNS:
+            if name not in have:
+                self.db.execute(f"ALTER TABLE submissions ADD COLUMN {name} {decl}")
 
     def close(self) -> None:
         """Close the database."""
@@ -125,6 +173,25 @@ class Ledger:
         if target.is_file() and target.stat().st_size == source.stat().st_size and row:
             return rel
         return rel if self._copy(source, target, sha256) else None
+
+    def store_bytes(self, data: bytes, sha256: str) -> str:
+        """Keep a copy of bytes taken out of a container (hashed by the caller) under blobs/."""
+        row = self.db.execute("SELECT stored FROM blobs WHERE sha256=?", (sha256,)).fetchone()
+        rel = str(row[0]) if row else f"blobs/{sha256[:2]}/{sha256}"
+        target = self.state / rel
+        if target.is_file() and target.stat().st_size == len(data):
+            return rel
+        tmp = target.with_name(f".{target.name}.tmp")
+        try:
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as dst:
+                dst.write(data)
+            os.replace(tmp, target)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise StateError(state_message(e, self.state)) from e
+        return rel
 
     def _copy(self, source: Path, target: Path, sha256: str) -> bool:
         """Copy ``source`` to ``target`` (owner-only: returns hold personal data) if its bytes
@@ -170,10 +237,9 @@ class Ledger:
         except OSError:
             return False
 
-    def record_many(self, rows: list[tuple[str, str, int, float, str, str]]) -> None:
-        """Record newly seen files (name, sha256, size, mtime, first_seen, stored) in one
-        transaction, after their copies are flushed to disk: a row never points at a copy that
-        a power cut could lose."""
+    def record_many(self, rows: list[Arrival]) -> None:
+        """Record newly seen files in one transaction, after their copies are flushed to disk:
+        a row never points at a copy that a power cut could lose."""
         if not rows:
             return
         self._journal(rows)
@@ -181,32 +247,18 @@ class Ledger:
             if len(rows) > 50:
                 os.sync()  # one flush for a large batch instead of one per copy
             else:
-                for *_, stored in rows:
-                    with open(self.state / stored, "rb") as f:
+                for a in rows:
+                    with open(self.state / a.stored, "rb") as f:
                         os.fsync(f.fileno())
         except OSError as e:
             raise StateError(state_message(e, self.state)) from e
         with self.transaction() as db:
-            db.executemany(
-                "INSERT OR IGNORE INTO blobs (sha256, size, stored) VALUES (?,?,?)",
-                [(h, size, st) for _, h, size, _, _, st in rows],
-            )
-            db.executemany(
-                "INSERT OR IGNORE INTO submissions (name, sha256, size, mtime, first_seen) VALUES (?,?,?,?,?)",
-                [(n, h, size, m, fs) for n, h, size, m, fs, _ in rows],
-            )
+            insert_arrivals(db, rows)
 
-    def _journal(self, rows: list[tuple[str, str, int, float, str, str]]) -> None:
+    def _journal(self, rows: list[Arrival]) -> None:
         """Append each arrival to arrivals.jsonl (flushed) before the ledger records it: what
-        ``rebuild-ledger`` needs besides the copies (names and receipt times)."""
-        lines = "".join(
-            json.dumps(
-                {"name": n, "sha256": h, "size": sz, "mtime": m, "first_seen": fs, "stored": st},
-                ensure_ascii=False,
-            )
-            + "\n"
-            for n, h, sz, m, fs, st in rows
-        )
+        ``rebuild-ledger`` needs besides the copies (names, receipt times and their evidence)."""
+        lines = "".join(json.dumps(a.to_json(), ensure_ascii=False) + "\n" for a in rows)
         try:
             fd = os.open(self.state / JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             with os.fdopen(fd, "a", encoding="utf-8") as f:
@@ -216,17 +268,42 @@ class Ledger:
         except OSError as e:
             raise StateError(state_message(e, self.state)) from e
 
-    def submissions(self, until: str | None = None) -> list[Submission]:
-        """Every recorded file first seen at or before ``until`` (all when None), oldest first."""
-        rows = self.db.execute(
-            "SELECT s.id, s.name, s.sha256, s.size, s.first_seen, b.stored FROM submissions s JOIN blobs b USING (sha256) ORDER BY s.first_seen, s.id"
-        ).fetchall()
-        out = [Submission(r[0], r[1], r[2], r[3], r[4], self.state / r[5]) for r in rows]
-        if until is not None:
-            from aggregator.clock import parse_time
+    def known_stat(self, name: str, size: int, mtime: float) -> bool:
+        """Whether a file of this name, size and modification time is already recorded (the
+        intake's quick look: nothing new is hashed again)."""
+        row = self.db.execute(
+            "SELECT 1 FROM submissions WHERE name=? AND size=? AND mtime=?", (name, size, mtime)
+        ).fetchone()
+        return row is not None
 
+    def register(self, sub_id: int, received_at: str) -> None:
+        """An analyst's registration, earlier than the recorded evidence, becomes the receipt."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE submissions SET received_at=?, received_from='registered' WHERE id=?",
+                (received_at, sub_id),
+            )
+
+    def submissions(self, until: str | None = None) -> list[Submission]:
+        """Every recorded file received at or before ``until`` (all when None), oldest first."""
+        from aggregator.clock import parse_time
+
+        rows = self.db.execute(
+            "SELECT s.id, s.name, s.sha256, s.size, s.first_seen, b.stored, s.received_at,"
+            " s.received_from, s.sender, s.container"
+            " FROM submissions s JOIN blobs b USING (sha256) ORDER BY s.id"
+        ).fetchall()
+        out = [
+            Submission(
+                r[0], r[1], r[2], r[3], r[4], self.state / r[5], r[6] or "", r[7] or "observed",
+                r[8] or "", r[9],
+            )
+            for r in rows
+        ]  # fmt: skip
+        out.sort(key=lambda s: (parse_time(s.arrived), s.id))
+        if until is not None:
             limit = parse_time(until)
-            out = [s for s in out if parse_time(s.first_seen) <= limit]
+            out = [s for s in out if parse_time(s.arrived) <= limit]
         return out
 
     def cached_read(self, sha256: str, name: str, version: str) -> ReturnRead | None:
@@ -287,3 +364,20 @@ class Ledger:
             "blobs": q("SELECT COUNT(*) FROM blobs").fetchone()[0],
             "runs": q("SELECT COUNT(*) FROM runs WHERE finished IS NOT NULL").fetchone()[0],
         }
+
+
+def insert_arrivals(db: sqlite3.Connection, rows: list[Arrival]) -> None:
+    """The INSERTs of new arrivals (blob and submission rows), inside the caller's transaction."""
+    db.executemany(
+        "INSERT OR IGNORE INTO blobs (sha256, size, stored) VALUES (?,?,?)",
+        [(a.sha256, a.size, a.stored) for a in rows],
+    )
+    db.executemany(
+        "INSERT OR IGNORE INTO submissions (name, sha256, size, mtime, first_seen, received_at,"
+        " received_from, sender, container) VALUES (?,?,?,?,?,?,?,?,?)",
+        [
+            (a.name, a.sha256, a.size, a.mtime, a.first_seen, a.received_at, a.received_from)
+            + (a.sender, a.container)
+            for a in rows
+        ],
+    )

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aggregator.clock import CHINA, iso
-from aggregator.store.ledger import JOURNAL, Ledger
-
-Row = tuple[str, str, int, float, str, str]  # name, sha256, size, mtime, first_seen, stored
+from aggregator.store.ledger import JOURNAL, Arrival, Ledger, insert_arrivals
 
 
 @dataclass(frozen=True)
@@ -76,31 +74,40 @@ def _move_aside(state: Path) -> Path | None:
     return aside
 
 
-def _rows(state: Path, copies: dict[str, Path]) -> tuple[list[Row], int]:
-    rows: list[Row] = []
+def _from_journal(item: dict[str, object], sha: str, size: int, rel: str) -> Arrival:
+    """An arrival as the journal wrote it (older lines have no evidence: observed)."""
+    first = str(item["first_seen"])
+    container = item.get("container")
+    return Arrival(
+        str(item["name"]),
+        sha,
+        size,
+        float(item.get("mtime") or 0),  # type: ignore[arg-type]
+        first,
+        rel,
+        str(item.get("received_at") or first),
+        str(item.get("received_from") or "observed"),
+        str(item.get("sender") or ""),
+        str(container) if container else None,
+    )
+
+
+def _rows(state: Path, copies: dict[str, Path]) -> tuple[list[Arrival], int]:
+    rows: list[Arrival] = []
     seen: set[str] = set()
     for item in _journal(state):
         sha = str(item["sha256"])
         if sha in copies:
             rel = copies[sha].relative_to(state).as_posix()
-            size, mtime = copies[sha].stat().st_size, float(item.get("mtime") or 0)  # type: ignore[arg-type]
-            rows.append((str(item["name"]), sha, size, mtime, str(item["first_seen"]), rel))
+            rows.append(_from_journal(item, sha, copies[sha].stat().st_size, rel))
             seen.add(sha)
     named = len(rows)
     for sha, p in copies.items():
         if sha not in seen:
             st = p.stat()
             when = iso(dt.datetime.fromtimestamp(st.st_mtime, CHINA).replace(microsecond=0))
-            rows.append(
-                (
-                    f"恢复的副本/{sha}",
-                    sha,
-                    st.st_size,
-                    st.st_mtime,
-                    when,
-                    p.relative_to(state).as_posix(),
-                )
-            )
+            rel = p.relative_to(state).as_posix()
+            rows.append(Arrival(f"恢复的副本/{sha}", sha, st.st_size, st.st_mtime, when, rel, when))
     return rows, named
 
 
@@ -112,15 +119,7 @@ def rebuild_ledger(state: Path) -> Rebuilt:
     ledger = Ledger(state, rebuilding=True)
     try:
         with ledger.transaction() as db:
-            db.executemany(
-                "INSERT OR IGNORE INTO blobs (sha256, size, stored) VALUES (?,?,?)",
-                [(h, size, st) for _, h, size, _, _, st in rows],
-            )
-            db.executemany(
-                "INSERT OR IGNORE INTO submissions (name, sha256, size, mtime, first_seen)"
-                " VALUES (?,?,?,?,?)",
-                [(n, h, size, m, fs) for n, h, size, m, fs, _ in rows],
-            )
+            insert_arrivals(db, rows)
     finally:
         ledger.close()
     return Rebuilt(len(copies), named, len(rows) - named, damaged, aside)

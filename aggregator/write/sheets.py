@@ -141,6 +141,7 @@ def returns_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
         ("表单", 18),
         ("截止日期", 11),
         ("收到时间", 16),
+        ("依据", 16),
         ("状态", 11),
         ("文件", 40),
         ("填报人", 10),
@@ -155,12 +156,13 @@ def returns_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
             ws.write_datetime(r, 3, naive(x.received_at), st.datetime)
         else:
             ws.write_string(r, 3, "—", st.text_center)
+        text(ws, r, 4, x.evidence, st.text_center)
         ws.write_string(
-            r, 4, x.state, st.ok if x.on_time else st.missing if x.state == MISSING else st.bad
+            r, 5, x.state, st.ok if x.on_time else st.missing if x.state == MISSING else st.bad
         )
-        text(ws, r, 5, x.files, st.text)
-        text(ws, r, 6, x.contact, st.text)
-        text(ws, r, 7, x.phone, st.text)
+        text(ws, r, 6, x.files, st.text)
+        text(ws, r, 7, x.contact, st.text)
+        text(ws, r, 8, x.phone, st.text)
         r += 1
     ws.autofilter(2, 0, r - 1, len(heads) - 1)
     _chase(ws, st, facts, r + 1, len(heads) - 1)
@@ -170,23 +172,25 @@ def returns_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
 def _chase(ws: Worksheet, st: Styles, facts: Facts, r: int, last: int) -> None:
     ws.merge_range(r, 0, r, last, "催报名单", st.stamp)
     r += 1
-    for col, h in enumerate(("设区市", "尚未报送", "", "", "", "截止日期", "联系人", "联系电话")):
+    for col, h in enumerate(
+        ("设区市", "尚未报送", "", "", "", "", "截止日期", "联系人", "联系电话")
+    ):
         if h:
             ws.write_string(r, col, h, st.header)
-    ws.merge_range(r, 1, r, 4, "尚未报送", st.header)
+    ws.merge_range(r, 1, r, 5, "尚未报送", st.header)
     r += 1
     if not facts.chase:
         ws.merge_range(r, 0, r, last, "无：所有市均已报送。", st.text)
     for c in facts.chase:
         ws.write_string(r, 0, c.city, st.text_center)
-        ws.merge_range(r, 1, r, 4, "", st.text)
+        ws.merge_range(r, 1, r, 5, "", st.text)
         text(ws, r, 1, c.missing, st.text)
         if c.deadline:
-            ws.write_datetime(r, 5, dt.datetime.combine(c.deadline, dt.time()), st.date)
+            ws.write_datetime(r, 6, dt.datetime.combine(c.deadline, dt.time()), st.date)
         else:
-            ws.write_blank(r, 5, None, st.text)
-        text(ws, r, 6, c.contact or "（未填）", st.text)
-        text(ws, r, 7, c.phone, st.text)
+            ws.write_blank(r, 6, None, st.text)
+        text(ws, r, 7, c.contact or "（未填）", st.text)
+        text(ws, r, 8, c.phone, st.text)
         r += 1
 
 
