@@ -284,3 +284,21 @@ def test_oversized_word_table_is_refused_before_reading(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFile, match="范围过大"):
         docx_grids(path, Limits(max_sheet_rows=20))
     assert len(docx_grids(path, Limits())[0].places) == 31
+
+
+def test_tracked_changes_read_as_shown(tmp_path: Path) -> None:
+    """A cell edited with track changes on: the insertion counts, the deletion does not."""
+    from docx.oxml import parse_xml
+
+    doc = new_document()
+    table = doc.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "海曙区"
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    p = table.cell(0, 1).paragraphs[0]._p
+    deleted = f'<w:del {w} w:id="1" w:author="a"><w:r><w:delText>12</w:delText></w:r></w:del>'
+    p.append(parse_xml(deleted))
+    p.append(parse_xml(f'<w:ins {w} w:id="2" w:author="a"><w:r><w:t>15</w:t></w:r></w:ins>'))
+    doc.add_paragraph("")
+    doc.save(str(tmp_path / "t.docx"))
+    (g,) = docx_grids(tmp_path / "t.docx")
+    assert g.rows == [["海曙区", "15"]]
