@@ -213,9 +213,14 @@ def test_registered_receipt_and_its_validation(tmp_path: Path, runner: CliRunner
         True,
     )
     assert subs["宁波市/计划.xlsx"]["received_from"] == "observed"
-    messages = [i["message"] for i in doc["issues"] if i["code"].startswith("receipt-")]
-    assert any("第 3 行" in m and "六月十日" in m for m in messages)
-    assert any("第 4 行" in m and "不存在.xlsx" in m for m in messages)
+    messages = {i["message"]: i["code"] for i in doc["issues"] if i["code"].startswith("receipt-")}
+    assert any(
+        "第 3 行" in m and "六月十日" in m and c == "receipt-invalid" for m, c in messages.items()
+    )
+    assert any(
+        "第 4 行" in m and "不存在.xlsx" in m and c == "receipt-unknown-file"
+        for m, c in messages.items()
+    )
 
 
 def test_intake_records_arrival_without_a_report(tmp_path: Path, runner: CliRunner) -> None:
