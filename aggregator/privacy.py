@@ -19,6 +19,7 @@ from typing import Any
 
 KEEP = 4
 SALT_FILE = "privacy-salt"
+DEFAULT_SALT = b"aggregator-default-salt"
 
 # An identity number (18 characters, the last a digit or X; or the old 15 digits), or a long run
 # of digits, possibly grouped by spaces or hyphens, as bank accounts are written (12–30 digits).
@@ -81,7 +82,7 @@ def load_salt(state_dir: Path | None = None) -> bytes:
     if env:
         return env.encode("utf-8")
     if state_dir is None:
-        return b"aggregator-default-salt"
+        return DEFAULT_SALT
     path = state_dir / SALT_FILE
     if not path.is_file():
         state_dir.mkdir(parents=True, exist_ok=True)
