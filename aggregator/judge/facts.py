@@ -13,11 +13,18 @@ import pandas as pd
 from aggregator import __version__
 from aggregator.clock import iso
 from aggregator.judge import checks, merge, reporting
+from aggregator.judge.applications import (
+    CityApplications,
+    count_applications,
+    expert_quota,
+    received_records,
+)
 from aggregator.judge.decide import Change, Entry
 from aggregator.judge.merge import CityFacts, CityOwnRow, CountyFacts, PlannedActivity
 from aggregator.judge.quotas import CountyActivities, DemoTeam, JointActivities, QuotaRow
 from aggregator.judge.reporting import ChaseRow, InputFile, ReturnRow
 from aggregator.period import Period
+from aggregator.privacy import scrub_obj
 from aggregator.problems import Problem, warning
 from aggregator.rulebook import Context
 from aggregator.vocab import ACTIVITIES_DONE, EXPERT_VISITS, Form, Status
@@ -55,6 +62,7 @@ class Facts:
     city_rows: list[CityOwnRow] = field(default_factory=list)  # per-city 市本级 figures
     counties: list[CountyFacts] = field(default_factory=list)
     cities: list[CityFacts] = field(default_factory=list)
+    applications: list[CityApplications] = field(default_factory=list)  # A1–A3 per city
 
     @property
     def digest(self) -> Digest:
@@ -203,6 +211,11 @@ def build_facts(
     problems += _data_checks(entries, ctx, period, county_df)
     returns, chase, late = reporting.returns_and_chase(entries, ctx, period, cities)
     problems += late + checks.check_pairings(counties, ctx.policy)
+    apps, app_problems = count_applications(
+        received_records(entries, period.year), ctx.policy, [c.city for c in cities]
+    )
+    quotas += [expert_quota(a, ctx.policy) for a in apps.values()]
+    problems += app_problems
     doc = {
         "period": period.code,
         "period_label": period.label,
@@ -215,12 +228,12 @@ def build_facts(
             "counties_expected": len(counties),
             "counties_reported": sum(c.reported for c in counties),
         },
-        "cities": [c.to_json() for c in cities],
+        "cities": [{**c.to_json(), **apps[c.city].facts()} for c in cities],
         "counties": [c.to_json() for c in counties],
         "submissions": reporting.submissions(entries, ignored, as_of),
         "issues": [p.to_json() for p in problems],
     }
     return Facts(
-        doc, period, quotas, returns, acts, [c for e in entries for c in e.changes],
-        chase, reporting.inputs(entries), own_rows, counties, cities,
+        scrub_obj(doc), period, quotas, returns, acts, [c for e in entries for c in e.changes],
+        chase, reporting.inputs(entries), own_rows, counties, cities, list(apps.values()),
     )  # fmt: skip
