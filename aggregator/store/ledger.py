@@ -7,6 +7,8 @@ unreferenced copy, which the next run reuses.
 
 from __future__ import annotations
 
+import contextlib
+
 import hashlib
 import json
 import os
@@ -109,8 +111,20 @@ class Arrival:
         return dict(self.__dict__)
 
 
+def owner_only(state: Path) -> None:
+    """Make the state folder, its copies folder and the ledger files readable by their owner
+    only (0700 folders, 0600 files): the copies of Attachment 3 hold personal data."""
+    targets = [state, state / "blobs"] + [
+        state / f"ledger.sqlite{suffix}" for suffix in ("", "-wal", "-shm")
+    ]
+    for path in targets:
+        with contextlib.suppress(OSError):
+            if path.exists():
+                os.chmod(path, 0o700 if path.is_dir() else 0o600)
+
+
 class Ledger:
-    """Access to the state folder: ledger.sqlite and blobs/."""
+    """Access to the state folder: ledger.sqlite and blobs/ (owner-only, see ``owner_only``)."""
 
     def __init__(self, state: Path, *, rebuilding: bool = False) -> None:
         """Open (or create) the ledger; a missing, empty or damaged one while stored copies
@@ -133,6 +147,7 @@ class Ledger:
             self._migrate()
         except sqlite3.Error as e:
             raise open_error(e, state) from e
+        owner_only(state)
 
     def _migrate(self) -> None:
         """Add the columns a ledger made by an earlier version lacks (existing rows: observed)."""
