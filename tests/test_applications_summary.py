@@ -166,3 +166,29 @@ def test_no_output_shows_a_personal_number(apps: dict[str, Any], tmp_path: Path)
     assert "*" * 14 + PLANTED[-4:] in _texts(ann) and "*" * 15 + BANK[-4:] in _texts(ann)
     word = [p for p in (tmp_path / "ann").iterdir() if p.suffix == ".docx"]
     assert word, "a Word return with problems gets an annotated Word copy"
+
+
+def test_check_names_what_is_wrong_in_a_form(tmp_path: Path, runner: CliRunner) -> None:
+    who = expert("赵八", "某研究所", "教授", city="")
+    who[4][3] = float(PLANTED)  # typed into Excel as a number: the last digits are lost
+    proj = [r for r in project("山区服务团") if r[0] != "活动地点"]  # a mandatory row taken out
+    proj[5][3] = "若干"  # 服务次数
+    proj.insert(2, ["填报日期", "三月初"])
+    files = [
+        xlsx_forms(tmp_path / "专家推荐.xlsx", {"专家": who}),
+        docx_forms(tmp_path / "杭州市项目.docx", [proj]),
+    ]
+    result = runner.invoke(app, ["check", "--json", *map(str, files)])
+    assert result.exit_code == 1, result.output
+    by_file = {Path(r["file"]).name: r for r in json.loads(result.output)}
+    expert_file, proj_file = by_file["专家推荐.xlsx"], by_file["杭州市项目.docx"]
+    codes = {i["code"] for i in expert_file["issues"]}
+    assert {"application-city-unknown", "application-number-as-number", "city-unknown"} <= codes
+    assert expert_file["rejected"] and expert_file["form"] == "A3"
+    issues = {i["code"]: i for i in proj_file["issues"]}
+    assert not proj_file["rejected"] and proj_file["form"] == "A1"
+    assert "活动地点" in issues["application-field-missing"]["message"]
+    assert "若干" in issues["application-not-a-number"]["message"]
+    assert issues["application-not-a-number"]["cell"].startswith("表1 第")
+    assert "三月初" in issues["application-not-a-date"]["message"]
+    assert PLANTED not in result.output
