@@ -15,13 +15,13 @@ from aggregator.judge.decide import Entry
 from aggregator.judge.quotas import QuotaRow, verdict_row
 from aggregator.period import Period
 from aggregator.problems import Problem, warning
-from aggregator.read.appread import is_application, records_of
 from aggregator.read.appmodels import (
     Application,
     BaseApplication,
     DemoProjectApplication,
     ExpertRecommendation,
 )
+from aggregator.read.appread import is_application, records_of
 from aggregator.rulebook.policy import Policy
 from aggregator.textnorm import norm
 
@@ -58,7 +58,7 @@ class CityApplications:
         }
 
 
-def _expert_keys(r: ExpertRecommendation) -> tuple[str | None, tuple[str, str] | None]:
+def _expert_keys(r: Application) -> tuple[str | None, tuple[str, str] | None]:
     by_id = r.id_number.digest if r.id_number else None
     by_name = (norm(r.name), norm(r.unit)) if r.name else None
     return by_id, by_name
