@@ -66,7 +66,11 @@ def _summary(runner: CliRunner, base_dir: Path, now: str, name: str) -> tuple[An
 def test_per_city_counts_in_json(apps: dict[str, Any]) -> None:
     doc = apps["doc"]
     hz, nb, wz = city(doc, "杭州市"), city(doc, "宁波市"), city(doc, "温州市")
-    assert (hz["experts_recommended"], hz["experts_ok"], hz["demo_projects_applied"]) == (3, True, 1)
+    assert (hz["experts_recommended"], hz["experts_ok"], hz["demo_projects_applied"]) == (
+        3,
+        True,
+        1,
+    )
     assert (nb["bases_applied"], nb["experts_recommended"], nb["experts_ok"]) == (1, 0, False)
     assert (wz["experts_recommended"], wz["demo_projects_applied"]) == (1, 1)
     assert city(doc, "丽水市")["experts_recommended"] == 0

@@ -75,7 +75,11 @@ def read_application_forms(
 
 
 def _title(records: list[Application]) -> str:
-    labels = {"A1": "示范团项目申报表", "A2": "国家级专家服务基地申报表", "A3": "重点联系专家推荐表"}
+    labels = {
+        "A1": "示范团项目申报表",
+        "A2": "国家级专家服务基地申报表",
+        "A3": "重点联系专家推荐表",
+    }
     count = Counter(r.form for r in records)
     return "、".join(f"{labels[f]} {n} 份" for f, n in sorted(count.items()))
 

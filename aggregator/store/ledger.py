@@ -8,7 +8,6 @@ unreferenced copy, which the next run reuses.
 from __future__ import annotations
 
 import contextlib
-
 import hashlib
 import json
 import os

@@ -42,10 +42,21 @@ def applications_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts, policy
     rank = city_rank(facts)
     apps = sorted(facts.applications, key=lambda a: rank.get(a.city, 99))
     r = _counts(ws, st, apps, policy, 3)
-    r = _block(ws, st, r + 1, "附件1 专家服务基层示范团项目申报", _PROJECT_HEADS, apps, "projects", _project)
+    r = _block(
+        ws,
+        st,
+        r + 1,
+        "附件1 专家服务基层示范团项目申报",
+        _PROJECT_HEADS,
+        apps,
+        "projects",
+        _project,
+    )
     r = _block(ws, st, r + 1, "附件2 国家级专家服务基地申报", _BASE_HEADS, apps, "bases", _base)
     experts = partial(_expert, policy=policy)
-    r = _block(ws, st, r + 1, "附件3 专家服务基层重点联系专家推荐", _EXPERT_HEADS, apps, "experts", experts)
+    r = _block(
+        ws, st, r + 1, "附件3 专家服务基层重点联系专家推荐", _EXPERT_HEADS, apps, "experts", experts
+    )
     print_setup(ws, (0, 1), footer=SHEET)
     ws.print_area(0, 0, max(r - 1, 2), last)
     finish(ws)
@@ -57,9 +68,7 @@ def _heads(ws: Worksheet, st: Styles, r: int, heads: Sequence[str]) -> None:
         ws.write_string(r, c, h, st.header)
 
 
-def _counts(
-    ws: Worksheet, st: Styles, apps: list[CityApplications], policy: Policy, r: int
-) -> int:
+def _counts(ws: Worksheet, st: Styles, apps: list[CityApplications], policy: Policy, r: int) -> int:
     """各市申报与推荐情况: one row per city; the next free row."""
     ws.merge_range(r - 1, 0, r - 1, len(WIDTHS) - 1, "一、各市申报与推荐情况", st.stamp)
     need = policy.city_min_experts
