@@ -196,3 +196,7 @@ def test_check_names_what_is_wrong_in_a_form(tmp_path: Path, runner: CliRunner) 
     assert issues["application-not-a-number"]["cell"].startswith("表1 第")
     assert "三月初" in issues["application-not-a-date"]["message"]
     assert PLANTED not in result.output
+
+
+def test_terminal_digest_names_the_expert_quota(apps: dict[str, Any]) -> None:
+    assert "推荐专家 10 个市" in apps["stdout"].replace("\n", "")  # only 杭州 sent three

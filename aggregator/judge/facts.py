@@ -45,6 +45,7 @@ class Digest:
     counties_short: int
     joint_short: int
     cities_without_demo_team: int
+    cities_short_of_experts: int = 0
 
 
 @dataclass
@@ -82,6 +83,7 @@ class Facts:
             counties_short=sum(1 for c in self.counties if c.activities_ok is False),
             joint_short=sum(1 for c in self.counties if c.joint_ok is False),
             cities_without_demo_team=sum(1 for c in self.cities if c.demo_team_ok is False),
+            cities_short_of_experts=sum(1 for c in d["cities"] if c.get("experts_ok") is False),
         )
 
 
