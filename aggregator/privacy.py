@@ -26,7 +26,8 @@ DEFAULT_SALT = b"aggregator-default-salt"
 _CANDIDATE = re.compile(
     r"(?<![\dA-Za-zＡ-Ｚａ-ｚ])\d(?:[\d \-\u3000]{9,40}\d|\d{9,40}[XxＸｘ])(?![\dA-Za-zＡ-Ｚａ-ｚ])"
 )
-_MIN_DIGITS = 12
+_MIN_DIGITS = 12  # a run of 12–14 digits not starting with 0 (not a telephone number)
+_ALWAYS_DIGITS = 15  # 15 digits and more, however grouped
 
 
 def compact(raw: object) -> str:
@@ -93,10 +94,14 @@ def load_salt(state_dir: Path | None = None) -> bytes:
 
 
 def _mask_match(m: re.Match[str]) -> str:
+    """Mask an identity number (15 or 18 characters) or a bank account (15 digits and more, or
+    12–14 digits in one run); leave a telephone number with its area code (0571-87654321)."""
     s = m.group(0)
     digits = sum(ch.isdigit() for ch in s)
     last = compact(s)[-1:]
-    if digits >= _MIN_DIGITS or (digits >= 14 and last == "X"):
+    if digits >= _ALWAYS_DIGITS or (digits >= 14 and last == "X"):
+        return mask(s)
+    if digits >= _MIN_DIGITS and s.isdigit() and not s.startswith("0"):
         return mask(s)
     return s
 
