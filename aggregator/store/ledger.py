@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,14 +113,16 @@ class Arrival:
 
 def owner_only(state: Path) -> None:
     """Make the state folder, its copies folder and the ledger files readable by their owner
-    only (0700 folders, 0600 files): the copies of Attachment 3 hold personal data."""
+    only (0700 folders, 0600 files: group and others lose every right; the owner's own are
+    left as they are, so a folder made read-only stays so): Attachment 3 holds personal data."""
     targets = [state, state / "blobs"] + [
         state / f"ledger.sqlite{suffix}" for suffix in ("", "-wal", "-shm")
     ]
     for path in targets:
         with contextlib.suppress(OSError):
-            if path.exists():
-                os.chmod(path, 0o700 if path.is_dir() else 0o600)
+            mode = stat.S_IMODE(path.stat().st_mode)
+            if mode & 0o077:
+                os.chmod(path, mode & 0o700)
 
 
 class Ledger:
