@@ -95,6 +95,8 @@ def scrub_document(doc: Any) -> None:
         texts[0].text = masked
         for t in texts[1:]:
             t.text = ""
+    for deleted in doc.element.body.iter(qn("w:delText")):  # tracked deletions keep their text
+        deleted.text = scrub(deleted.text or "")
 
 
 def _problem_list(doc: Any, problems: list[Problem], placed: int) -> None:
