@@ -162,6 +162,8 @@ def test_no_output_shows_a_personal_number(apps: dict[str, Any], tmp_path: Path)
     for text in outputs:
         for secret in SECRETS:
             assert secret not in text
+    shown = annotated.output.replace("\n", "")
+    assert "附件3 专家服务基层重点联系专家推荐表" in shown and "附件2" in shown
     check = json.loads(checked.output)
     hz = next(r for r in check if r["file"].endswith("杭州市重点联系专家推荐表.xlsx"))
     numbers = [a["id_number"]["masked"] for a in hz["applications"]]
