@@ -123,6 +123,10 @@ def test_workbook_sheet_and_quota(apps: dict[str, Any]) -> None:
     by_city = {r[0]: r for r in expert_rows}
     assert by_city["杭州市"][3:6] == [3, 3, "达标"]
     assert by_city["温州市"][3:7] == [3, 1, "未达标", 2]
+    before = _rows(openpyxl.load_workbook(apps["out"])["配额达标"])  # 3月5日: not yet due
+    early = {r[0]: r for r in before if str(r[2]).startswith("推荐基层重点联系专家")}
+    assert early["宁波市"][4:6] == [0, "无法核验"] and "截止日未到" in early["宁波市"][7]
+    assert early["杭州市"][5] == "达标"
 
 
 def test_store_is_owner_only(apps: dict[str, Any]) -> None:

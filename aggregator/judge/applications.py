@@ -188,12 +188,17 @@ def received_records(entries: Sequence[Entry], year: int) -> list[Received]:
     return out
 
 
-def expert_quota(ca: CityApplications, policy: Policy) -> QuotaRow:
-    """The city's verdict on 每市择优推荐不少于 N 名专家 (a city that sent none has 0)."""
+def expert_quota(ca: CityApplications, policy: Policy, as_of: dt.datetime) -> QuotaRow:
+    """The city's verdict on 每市择优推荐不少于 N 名专家: a city that sent none by the deadline
+    has 0 (未达标); before the deadline, one still short cannot be told yet (无法核验)."""
     text = policy.quota_text["experts"]
     have = len(ca.experts)
+    ok: bool | None = have >= ca.min_experts
+    end = policy.deadline_end(Period.plan_year(policy.year), APPLICATIONS)
+    if not ok and as_of < end:
+        ok = None
     note = "" if ca.on_time is not False else "推荐表逾期收到"
     return verdict_row(
-        ca.city, "", text["label"], ca.min_experts, have, have >= ca.min_experts,
-        note=note, source=text["source"],
+        ca.city, "", text["label"], ca.min_experts, have, ok,
+        note=note, source=text["source"], why_unknown="截止日未到",
     )  # fmt: skip

@@ -216,7 +216,7 @@ def build_facts(
     apps, app_problems = count_applications(
         received_records(entries, period.year), ctx.policy, [c.city for c in cities]
     )
-    quotas += [expert_quota(a, ctx.policy) for a in apps.values()]
+    quotas += [expert_quota(a, ctx.policy, as_of) for a in apps.values()]
     problems += app_problems
     doc = {
         "period": period.code,
