@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import docx
 import openpyxl
 import pytest
 from appfiles import docx_forms, xlsx_forms
@@ -161,6 +162,11 @@ def test_no_output_shows_a_personal_number(apps: dict[str, Any], tmp_path: Path)
     written = [*(tmp_path / "ann").iterdir(), *(apps["base"] / "reports").iterdir()]
     written += list(apps["base"].glob("*.json"))
     assert {p.suffix for p in written} >= {".xlsx", ".docx", ".json"}
+    for p in written:  # every workbook and document written opens
+        if p.suffix == ".xlsx":
+            assert openpyxl.load_workbook(p).sheetnames
+        elif p.suffix == ".docx":
+            assert docx.Document(str(p)).paragraphs
     outputs = [checked.output, annotated.output, status.output, apps["stdout"]]
     outputs += [_texts(p) for p in written]
     for text in outputs:
