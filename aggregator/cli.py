@@ -319,7 +319,8 @@ def _render_digest(outcome: Outcome) -> None:
         )
     console.print(f"数据问题：错误 {d.errors} 条，提醒 {d.warnings} 条（见汇总表“数据问题”）。")
     console.print(
-        f"配额未达标：活动数 {d.counties_short} 个县，联办活动 {d.joint_short} 个县，示范团 {d.cities_without_demo_team} 个市（见“配额达标”）。"
+        f"配额未达标：活动数 {d.counties_short} 个县，联办活动 {d.joint_short} 个县，示范团 {d.cities_without_demo_team} 个市，"
+        f"推荐专家 {d.cities_short_of_experts} 个市（见“配额达标”“申报与推荐”）。"
     )
 
 

@@ -19,13 +19,15 @@ from typing import Any
 
 KEEP = 4
 SALT_FILE = "privacy-salt"
+DEFAULT_SALT = b"aggregator-default-salt"
 
 # An identity number (18 characters, the last a digit or X; or the old 15 digits), or a long run
 # of digits, possibly grouped by spaces or hyphens, as bank accounts are written (12–30 digits).
 _CANDIDATE = re.compile(
     r"(?<![\dA-Za-zＡ-Ｚａ-ｚ])\d(?:[\d \-\u3000]{9,40}\d|\d{9,40}[XxＸｘ])(?![\dA-Za-zＡ-Ｚａ-ｚ])"
 )
-_MIN_DIGITS = 12
+_MIN_DIGITS = 12  # a run of 12–14 digits not starting with 0 (not a telephone number)
+_ALWAYS_DIGITS = 15  # 15 digits and more, however grouped
 
 
 def compact(raw: object) -> str:
@@ -81,7 +83,7 @@ def load_salt(state_dir: Path | None = None) -> bytes:
     if env:
         return env.encode("utf-8")
     if state_dir is None:
-        return b"aggregator-default-salt"
+        return DEFAULT_SALT
     path = state_dir / SALT_FILE
     if not path.is_file():
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -92,10 +94,14 @@ def load_salt(state_dir: Path | None = None) -> bytes:
 
 
 def _mask_match(m: re.Match[str]) -> str:
+    """Mask an identity number (15 or 18 characters) or a bank account (15 digits and more, or
+    12–14 digits in one run); leave a telephone number with its area code (0571-87654321)."""
     s = m.group(0)
     digits = sum(ch.isdigit() for ch in s)
     last = compact(s)[-1:]
-    if digits >= _MIN_DIGITS or (digits >= 14 and last == "X"):
+    if digits >= _ALWAYS_DIGITS or (digits >= 14 and last == "X"):
+        return mask(s)
+    if digits >= _MIN_DIGITS and s.isdigit() and not s.startswith("0"):
         return mask(s)
     return s
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
@@ -35,6 +35,13 @@ class Problem:
             k: d[k]
             for k in ("severity", "code", "file", "sheet", "cell", "city", "county", "message")
         }
+
+    def scrubbed(self) -> Problem:
+        """A copy whose message shows no identity or bank number in full (``privacy.scrub``)."""
+        from aggregator.privacy import scrub
+
+        message = scrub(self.message)
+        return self if message == self.message else replace(self, message=message)
 
     def located(self, **kw: str) -> Problem:
         """A copy with location fields filled in where still empty."""

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from aggregator.faults import failpoint
 from aggregator.judge.decide import Entry, decide
 from aggregator.judge.facts import Facts, build_facts
 from aggregator.period import Period
+from aggregator.privacy import load_salt, scrub_obj
 from aggregator.problems import Problem, warning
 from aggregator.read.reader import READER_VERSION, Context, reject
 from aggregator.read.returns import ReturnRead
@@ -89,6 +90,7 @@ def _fingerprint(ctx: Context) -> str:
             h.update(p.name.encode())
             h.update(p.read_bytes())
     h.update(str(ctx.policy.year).encode())
+    h.update(hashlib.sha256(ctx.salt).digest())  # A3 identity digests depend on the salt
     h.update(repr(sorted(ctx.policy.max_figures.items())).encode())
     return h.hexdigest()[:16]
 
@@ -181,7 +183,7 @@ def collect(
     progress: Progress | None = None,
 ) -> tuple[Context, list[Entry], Facts, int]:
     """Take in the inbox and build the facts of a resolved period (shared by summary and status)."""
-    ctx = load_context(year=period.year)
+    ctx = replace(load_context(year=period.year), salt=load_salt(opts.state))
     scan = intake_into(ledger, opts, ctx.policy.limits)
     failpoint("after-intake")
     pairs = _read_all(ledger, ctx, as_of, opts, scan, progress)
@@ -241,7 +243,7 @@ def _write_outputs(target: Path, opts: Options, facts: Facts, ctx: Context) -> N
             raise OSError(no, getattr(cause, "strerror", None) or str(e), str(target)) from e
         failpoint("report-half-written")
         if opts.json_out:
-            text = json.dumps(facts.json, ensure_ascii=False, indent=2) + "\n"
+            text = json.dumps(scrub_obj(facts.json), ensure_ascii=False, indent=2) + "\n"
             tmps[1].write_text(text, encoding="utf-8")
 
 
@@ -307,8 +309,8 @@ class CheckReport:
         return any(r.errors for r in self.results)
 
     def to_json(self) -> list[dict[str, Any]]:
-        """Machine-readable form of the report."""
-        out = []
+        """Machine-readable form of the report (personal numbers masked)."""
+        out: list[dict[str, Any]] = []
         for r in self.results:
             out.append(
                 {
@@ -334,9 +336,10 @@ class CheckReport:
                     "contact_phone": r.contact_phone,
                     "annotated": str(self.annotated[r.file]) if r.file in self.annotated else None,
                     "issues": [p.to_json() for p in r.problems],
+                    "applications": r.applications,
                 }
             )
-        return out
+        return list(scrub_obj(out))
 
 
 def check_files(

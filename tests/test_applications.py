@@ -286,3 +286,9 @@ def test_title_words(ctx: Any) -> None:
     low = ["助理研究员", "讲师", "工程师", "", "主治医师"]
     assert all(title_ok(t, ctx.policy) for t in ok)
     assert not any(title_ok(t, ctx.policy) for t in low)
+
+
+def test_scrub_leaves_telephone_numbers() -> None:
+    for phone in ("0571-87654321", "057187654321", "13812345678", "0571 8765 4321"):
+        assert scrub(f"联系电话：{phone}") == f"联系电话：{phone}"
+    assert scrub("账号 622202123456") == "账号 ********3456"  # 12 digits in one run

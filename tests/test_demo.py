@@ -43,12 +43,24 @@ def test_demo_runs_and_finds_what_was_planted(tmp_path: Path, runner: CliRunner)
     assert chunan["planned_activities"] >= 4 and chunan["joint_ok"] is True
     kinds = {p.suffix for p in (out / "inbox").rglob("*") if p.is_file()}
     assert {".xls", ".xlsx", ".docx"} <= kinds
+    # Attachments 1–3 from four cities, in Word and Excel
+    apps = {c["city"]: c for c in h1["cities"]}
+    assert (apps["杭州市"]["experts_recommended"], apps["杭州市"]["experts_ok"]) == (3, True)
+    assert apps["杭州市"]["demo_projects_applied"] == 1 and apps["宁波市"]["bases_applied"] == 1
+    assert (apps["宁波市"]["experts_recommended"], apps["宁波市"]["experts_ok"]) == (2, False)
+    assert apps["丽水市"]["experts_recommended"] == 0
+    forms = {(Path(s["file"]).suffix, s["form"]) for s in h1["submissions"]}
+    assert {(".docx", "A1"), (".docx", "A2"), (".docx", "A3"), (".xlsx", "A3")} <= forms
+    assert {"application-late", "expert-title-below", "experts-below-quota"} <= codes
     fy = json.loads((out / "reports" / "2023FY_summary.json").read_text(encoding="utf-8"))
     assert any(i["code"] == "fy-below-h1" for i in fy["issues"])
     wb = openpyxl.load_workbook(
         out / "reports" / "2023H1_专家服务活动成果汇总表.xlsx", data_only=True
     )
     assert wb["成果汇总"]["C16"].value == h1["province"]["totals"]["teams_completed"]
+    listed = [r[2] for r in wb["申报与推荐"].iter_rows(values_only=True)]
+    assert "山区茶产业专家服务团" in listed and "宁波现代渔业专家服务基地" in listed
+    assert "张立群" in listed and "沈国平" in listed
 
 
 def test_demo_refuses_to_empty_a_folder_it_did_not_make(tmp_path: Path, runner: CliRunner) -> None:

@@ -133,15 +133,6 @@ NOT_YET_ASSERTED = {
     "sheet-unreadable": "no small input fails on one sheet only",
     # an inbox file the process may not read: tests run as root, which reads everything
     "file-unreadable-inbox": "needs an unreadable file; root reads every file",
-    # Attachments 1–3: read and counted by tested functions, not yet wired into the summary;
-    # asserted once the summary reports them (issue 11)
-    "experts-below-quota": "A1–A3 not yet in the summary",
-    "application-field-missing": "A1–A3 not yet in the summary",
-    "application-city-unknown": "A1–A3 not yet in the summary",
-    "application-not-a-number": "A1–A3 not yet in the summary",
-    "application-not-a-date": "A1–A3 not yet in the summary",
-    "application-number-as-number": "A1–A3 not yet in the summary",
-    "application-id-checksum": "A1–A3 not yet in the summary",
 }
 
 

@@ -152,7 +152,11 @@ def test_demo_team_per_city(ctx: Context) -> None:
     assert facts.digest.cities_without_demo_team == 1
 
 
-def test_every_county_gets_two_quota_rows_and_every_city_one(ctx: Context) -> None:
+def test_every_county_gets_two_quota_rows_and_every_city_two(ctx: Context) -> None:
     _, facts = run(ctx)
-    assert len(facts.quotas) == 2 * len(ctx.registry.counties) + len(ctx.registry.cities)
-    assert {q.status for q in facts.quotas} == {UNKNOWN, "不适用"}
+    assert len(facts.quotas) == 2 * len(ctx.registry.counties) + 2 * len(ctx.registry.cities)
+    experts = [q for q in facts.quotas if q.quota.startswith("推荐基层重点联系专家")]
+    # a city that sent no Attachment 3 has 0 experts: short, not unknown
+    assert {(q.status, q.actual, q.shortfall) for q in experts} == {(SHORT, 0, 3)}
+    others = [q for q in facts.quotas if q not in experts]
+    assert {q.status for q in others} == {UNKNOWN, "不适用"}

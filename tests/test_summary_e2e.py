@@ -152,6 +152,7 @@ def test_h1_workbook_says_the_same_as_the_json(province: dict[str, Any]) -> None
         "配额达标",
         "报送情况",
         "活动计划",
+        "申报与推荐",
         "数据问题",
         "更正记录",
         "收到的文件",

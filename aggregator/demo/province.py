@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aggregator.clock import parse_time
+from aggregator.demo.appsamples import APPLICATIONS_STAGE, write_applications
 from aggregator.demo.real import county_own_plan, mountain_subtotal
 from aggregator.demo.samples import WORD_STYLES, A4Sample, A5Sample, write_a4, write_a5
 from aggregator.rulebook.policy import Policy
@@ -187,98 +188,130 @@ def _text_numbers(vals: dict[str, object], rng: random.Random) -> dict[str, obje
     return out
 
 
-def write_demo(out: Path, reg: Registry, policy: Policy, seed: int = 2023) -> list[Stage]:
-    """Write the sample returns under ``out/returns/<stage>/`` and say when each stage arrives."""
-    rng = random.Random(seed)
-    y = policy.year
-    base = out / "returns"
+def _stages(y: int) -> list[Stage]:
     half, whole = f"{y}H1", f"{y}FY"
-    stages = [
+    return [
+        Stage(APPLICATIONS_STAGE, f"{y}-03-05T17:00", half),
         Stage("1-活动计划", f"{y}-03-10T17:00", half),
         Stage("2-上半年", f"{y}-06-09T17:00", half),
         Stage("3-上半年补报", f"{y}-06-14T10:00", half, summary_at=f"{y}-06-20T09:00"),
         Stage("4-全年", f"{y}-12-08T17:00", whole),
         Stage("5-全年补报", f"{y}-12-13T10:00", whole, summary_at=f"{y}-12-20T09:00"),
     ]
+
+
+def write_demo(out: Path, reg: Registry, policy: Policy, seed: int = 2023) -> list[Stage]:
+    """Write the sample returns under ``out/returns/<stage>/`` and say when each stage arrives."""
+    rng = random.Random(seed)
+    base = out / "returns"
+    stages = _stages(policy.year)
     by = {s.name: s for s in stages}
-    keys = metric_keys()
     h1: dict[str, dict[str, int]] = {}
     for city in reg.cities:
-        name = city.name
-        style = CITY_STYLE[name]
-        ext = "xls" if style == "xls" else "docx" if style in WORD_STYLES else "xlsx"
-        stage = by["1-活动计划"] if name != "台州市" else by["2-上半年"]  # 台州's plan is late
-        folder = base / stage.name / name
-        folder.mkdir(parents=True, exist_ok=True)
-        plan = A4Sample(
-            sender_label(name),
-            policy.titles[Form.PLAN],
-            _plan(name, reg, policy, rng),
-            filled=dt.date(y, 3, 8),
-            contact=f"{rng.choice(['许', '沈', '朱'])}老师 0571-8765{rng.randint(1000, 9999)}",
-            county_column=style != "openpyxl",
-        )
-        own = county_own_plan(plan, folder, y)
-        if own is not None:
-            stage.files.append(own)
-        stage.files.append(write_a4(folder / f"{y}年附件4_活动计划表_{name}.{ext}", plan, style))
-        counties = reg.counties_of(name)
-        rows: list[tuple[str, dict[str, object]]] = []
-        for i, c in enumerate(counties):
-            vals = _rng_values(rng)
-            h1[c.name] = vals
-            if name == "温州市" and c.name == "文成县":
-                continue  # a missing county
-            shown: dict[str, object] = (
-                _text_numbers(dict(vals), rng) if style == "pandas" else dict(vals)
-            )
-            if name == reg.county_by_name[WAN[0]].city:
-                shown["suggestions"] = f"{vals['suggestions']}条"
-                if c.name == WAN[0]:
-                    shown["residents_benefited"] = f"{WAN[1] / 10000:g}万"
-            rows.append((_area_text(c.name, name, i), shown))
-        if name == SUBTOTAL_CITY:
-            rows.append(mountain_subtotal(rows, counties, policy, _area_text))
-        if name == "丽水市":
-            continue  # 丽水 has not returned its half-year figures
-        title = policy.titles[Form.RESULTS].replace(f"{y}年", f"{y}年上半年", 1)
-        total = None
-        if name == "金华市":  # a wrong 合计
-            total = {k: sum(h1[c.name][k] for c in counties) for k in keys}
-            total["teams_completed"] += 3
-        sample = A5Sample(
-            sender_label(name),
-            title,
-            rows,
-            total=total,
-            filled=dt.date(y, 6, 8),
-            contact=f"{rng.choice(['许', '沈', '朱'])}老师 1385710{rng.randint(1000, 9999)}",
-        )
-        h1_stage = by["3-上半年补报"] if name == "湖州市" else by["2-上半年"]  # 湖州 is late
-        folder = base / h1_stage.name / name
-        folder.mkdir(parents=True, exist_ok=True)
-        path = write_a5(folder / f"{y}年上半年附件5_成果汇总表_{name}.{ext}", sample, style)
-        h1_stage.files.append(path)
-        if name == "宁波市":  # a corrected version sent later
-            first = rows[0]
-            fixed = dict(first[1])
-            fixed["expert_visits"] = h1[counties[0].name]["expert_visits"] + 5
-            sample.rows[0] = (first[0], fixed)
-            h1[counties[0].name]["expert_visits"] += 5
-            folder = base / "3-上半年补报" / name
-            folder.mkdir(parents=True, exist_ok=True)
-            by["3-上半年补报"].files.append(
-                write_a5(
-                    folder / f"{y}年上半年附件5_成果汇总表_{name}（更正）.{ext}", sample, style
-                )
-            )
-        if name == "杭州市":  # the same file sent twice
-            dup = base / "2-上半年" / name / f"{path.stem} - 副本{path.suffix}"
-            shutil.copyfile(path, dup)
-            by["2-上半年"].files.append(dup)
+        _plan_return(base, by, city.name, reg, policy, rng)
+        _h1_return(base, by, city.name, reg, policy, rng, h1)
+    write_applications(base, by[APPLICATIONS_STAGE], by["1-活动计划"])
     _mistakes(base / "2-上半年", by["2-上半年"])
     _whole_year(base, by, reg, policy, h1, rng)
     return stages
+
+
+def _ext(style: str) -> str:
+    return "xls" if style == "xls" else "docx" if style in WORD_STYLES else "xlsx"
+
+
+def _plan_return(
+    base: Path, by: dict[str, Stage], name: str, reg: Registry, policy: Policy, rng: random.Random
+) -> None:
+    """A city's plan (台州's arrives late), and a county's own plan where the city has one."""
+    y, style = policy.year, CITY_STYLE[name]
+    stage = by["1-活动计划"] if name != "台州市" else by["2-上半年"]
+    folder = base / stage.name / name
+    folder.mkdir(parents=True, exist_ok=True)
+    plan = A4Sample(
+        sender_label(name),
+        policy.titles[Form.PLAN],
+        _plan(name, reg, policy, rng),
+        filled=dt.date(y, 3, 8),
+        contact=f"{rng.choice(['许', '沈', '朱'])}老师 0571-8765{rng.randint(1000, 9999)}",
+        county_column=style != "openpyxl",
+    )
+    own = county_own_plan(plan, folder, y)
+    if own is not None:
+        stage.files.append(own)
+    path = folder / f"{y}年附件4_活动计划表_{name}.{_ext(style)}"
+    stage.files.append(write_a4(path, plan, style))
+
+
+def _h1_rows(
+    name: str, reg: Registry, policy: Policy, rng: random.Random, h1: dict[str, dict[str, int]]
+) -> list[tuple[str, dict[str, object]]]:
+    """A city's half-year rows as written (文成县 missing, numbers as text, 万, a sub-total)."""
+    counties = reg.counties_of(name)
+    rows: list[tuple[str, dict[str, object]]] = []
+    for i, c in enumerate(counties):
+        vals = _rng_values(rng)
+        h1[c.name] = vals
+        if name == "温州市" and c.name == "文成县":
+            continue  # a missing county
+        pandas = CITY_STYLE[name] == "pandas"
+        shown: dict[str, object] = _text_numbers(dict(vals), rng) if pandas else dict(vals)
+        if name == reg.county_by_name[WAN[0]].city:
+            shown["suggestions"] = f"{vals['suggestions']}条"
+            if c.name == WAN[0]:
+                shown["residents_benefited"] = f"{WAN[1] / 10000:g}万"
+        rows.append((_area_text(c.name, name, i), shown))
+    if name == SUBTOTAL_CITY:
+        rows.append(mountain_subtotal(rows, counties, policy, _area_text))
+    return rows
+
+
+def _h1_return(
+    base: Path,
+    by: dict[str, Stage],
+    name: str,
+    reg: Registry,
+    policy: Policy,
+    rng: random.Random,
+    h1: dict[str, dict[str, int]],
+) -> None:
+    """A city's half-year return (丽水 sends none, 湖州 late, 金华 a wrong 合计), then 宁波's
+    correction and 杭州's copy sent twice."""
+    y, style, counties = policy.year, CITY_STYLE[name], reg.counties_of(name)
+    rows = _h1_rows(name, reg, policy, rng, h1)
+    if name == "丽水市":
+        return  # 丽水 has not returned its half-year figures
+    total = None
+    if name == "金华市":  # a wrong 合计
+        total = {k: sum(h1[c.name][k] for c in counties) for k in metric_keys()}
+        total["teams_completed"] += 3
+    sample = A5Sample(
+        sender_label(name),
+        policy.titles[Form.RESULTS].replace(f"{y}年", f"{y}年上半年", 1),
+        rows,
+        total=total,
+        filled=dt.date(y, 6, 8),
+        contact=f"{rng.choice(['许', '沈', '朱'])}老师 1385710{rng.randint(1000, 9999)}",
+    )
+    stage = by["3-上半年补报"] if name == "湖州市" else by["2-上半年"]  # 湖州 is late
+    folder = base / stage.name / name
+    folder.mkdir(parents=True, exist_ok=True)
+    path = write_a5(folder / f"{y}年上半年附件5_成果汇总表_{name}.{_ext(style)}", sample, style)
+    stage.files.append(path)
+    if name == "宁波市":  # a corrected version sent later
+        first = rows[0]
+        fixed = dict(first[1])
+        fixed["expert_visits"] = h1[counties[0].name]["expert_visits"] + 5
+        sample.rows[0] = (first[0], fixed)
+        h1[counties[0].name]["expert_visits"] += 5
+        folder = base / "3-上半年补报" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        fixed_path = folder / f"{y}年上半年附件5_成果汇总表_{name}（更正）.{_ext(style)}"
+        by["3-上半年补报"].files.append(write_a5(fixed_path, sample, style))
+    if name == "杭州市":  # the same file sent twice
+        dup = base / "2-上半年" / name / f"{path.stem} - 副本{path.suffix}"
+        shutil.copyfile(path, dup)
+        by["2-上半年"].files.append(dup)
 
 
 def _mistakes(folder: Path, stage: Stage) -> None:
@@ -308,7 +341,7 @@ def _whole_year(
     for city in reg.cities:
         name = city.name
         style = CITY_STYLE[name]
-        ext = "xls" if style == "xls" else "docx" if style in WORD_STYLES else "xlsx"
+        ext = _ext(style)
         rows: list[tuple[str, dict[str, object]]] = []
         for i, c in enumerate(reg.counties_of(name)):
             prev = h1[c.name]

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from aggregator.judge.decide import Entry
+from aggregator.judge.quotas import QuotaRow, verdict_row
 from aggregator.period import Period
 from aggregator.problems import Problem, warning
 from aggregator.read.appmodels import (
@@ -19,6 +21,7 @@ from aggregator.read.appmodels import (
     DemoProjectApplication,
     ExpertRecommendation,
 )
+from aggregator.read.appread import is_application, records_of
 from aggregator.rulebook.policy import Policy
 from aggregator.textnorm import norm
 
@@ -55,7 +58,7 @@ class CityApplications:
         }
 
 
-def _expert_keys(r: ExpertRecommendation) -> tuple[str | None, tuple[str, str] | None]:
+def _expert_keys(r: Application) -> tuple[str | None, tuple[str, str] | None]:
     by_id = r.id_number.digest if r.id_number else None
     by_name = (norm(r.name), norm(r.unit)) if r.name else None
     return by_id, by_name
@@ -143,7 +146,7 @@ def _city_warnings(ca: CityApplications, policy: Policy) -> list[Problem]:
                     city=ca.city,
                 )
             )
-    if len(ca.experts) < policy.city_min_experts:
+    if ca.on_time is not None and len(ca.experts) < policy.city_min_experts:
         problems.append(
             warning(
                 "experts-below-quota",
@@ -174,3 +177,28 @@ def _late(items: Sequence[Received], end: dt.datetime, policy: Policy) -> list[P
             )
         )
     return out
+
+
+def received_records(entries: Sequence[Entry], year: int) -> list[Received]:
+    """The A1–A3 records of the accepted returns of a year, each with its file's receipt time."""
+    out: list[Received] = []
+    for e in entries:
+        if e.counted and is_application(e.read.form) and e.read.period == str(year):
+            out.extend(Received(r, e.received_at) for r in records_of(e.read))
+    return out
+
+
+def expert_quota(ca: CityApplications, policy: Policy, as_of: dt.datetime) -> QuotaRow:
+    """The city's verdict on 每市择优推荐不少于 N 名专家: a city that sent none by the deadline
+    has 0 (未达标); before the deadline, one still short cannot be told yet (无法核验)."""
+    text = policy.quota_text["experts"]
+    have = len(ca.experts)
+    ok: bool | None = have >= ca.min_experts
+    end = policy.deadline_end(Period.plan_year(policy.year), APPLICATIONS)
+    if not ok and as_of < end:
+        ok = None
+    note = "" if ca.on_time is not False else "推荐表逾期收到"
+    return verdict_row(
+        ca.city, "", text["label"], ca.min_experts, have, ok,
+        note=note, source=text["source"], why_unknown="截止日未到",
+    )  # fmt: skip

@@ -10,9 +10,12 @@ from aggregator.clock import parse_time
 from aggregator.period import Period
 from aggregator.problems import Problem
 from aggregator.read.returns import ReturnRead
+from aggregator.rulebook.appforms import APP_FORMS
 from aggregator.rulebook.policy import Policy
 from aggregator.store.ledger import Submission
 from aggregator.vocab import Form, Status, unit_key
+
+APPLICATIONS_DEADLINE = "applications"  # the policy's deadline key for Attachments 1–3
 
 
 @dataclass
@@ -116,7 +119,8 @@ def decide(pairs: list[tuple[Submission, ReturnRead]], policy: Policy) -> list[E
     for e in entries:
         period = Period.of(e.read.period)
         if e.read.form and period and e.status != Status.DUPLICATE:
-            _timeliness(e, policy.deadline_end(period))
+            key = APPLICATIONS_DEADLINE if e.read.form in APP_FORMS else None
+            _timeliness(e, policy.deadline_end(period, key))
     return entries
 
 

@@ -13,11 +13,18 @@ import pandas as pd
 from aggregator import __version__
 from aggregator.clock import iso
 from aggregator.judge import checks, merge, reporting
+from aggregator.judge.applications import (
+    CityApplications,
+    count_applications,
+    expert_quota,
+    received_records,
+)
 from aggregator.judge.decide import Change, Entry
 from aggregator.judge.merge import CityFacts, CityOwnRow, CountyFacts, PlannedActivity
 from aggregator.judge.quotas import CountyActivities, DemoTeam, JointActivities, QuotaRow
 from aggregator.judge.reporting import ChaseRow, InputFile, ReturnRow
 from aggregator.period import Period
+from aggregator.privacy import scrub_obj
 from aggregator.problems import Problem, warning
 from aggregator.rulebook import Context
 from aggregator.vocab import ACTIVITIES_DONE, EXPERT_VISITS, Form, Status
@@ -38,6 +45,7 @@ class Digest:
     counties_short: int
     joint_short: int
     cities_without_demo_team: int
+    cities_short_of_experts: int = 0
 
 
 @dataclass
@@ -55,6 +63,7 @@ class Facts:
     city_rows: list[CityOwnRow] = field(default_factory=list)  # per-city 市本级 figures
     counties: list[CountyFacts] = field(default_factory=list)
     cities: list[CityFacts] = field(default_factory=list)
+    applications: list[CityApplications] = field(default_factory=list)  # A1–A3 per city
 
     @property
     def digest(self) -> Digest:
@@ -74,6 +83,7 @@ class Facts:
             counties_short=sum(1 for c in self.counties if c.activities_ok is False),
             joint_short=sum(1 for c in self.counties if c.joint_ok is False),
             cities_without_demo_team=sum(1 for c in self.cities if c.demo_team_ok is False),
+            cities_short_of_experts=sum(1 for c in d["cities"] if c.get("experts_ok") is False),
         )
 
 
@@ -203,6 +213,11 @@ def build_facts(
     problems += _data_checks(entries, ctx, period, county_df)
     returns, chase, late = reporting.returns_and_chase(entries, ctx, period, cities)
     problems += late + checks.check_pairings(counties, ctx.policy)
+    apps, app_problems = count_applications(
+        received_records(entries, period.year), ctx.policy, [c.city for c in cities]
+    )
+    quotas += [expert_quota(a, ctx.policy, as_of) for a in apps.values()]
+    problems += app_problems
     doc = {
         "period": period.code,
         "period_label": period.label,
@@ -215,12 +230,12 @@ def build_facts(
             "counties_expected": len(counties),
             "counties_reported": sum(c.reported for c in counties),
         },
-        "cities": [c.to_json() for c in cities],
+        "cities": [{**c.to_json(), **apps[c.city].facts()} for c in cities],
         "counties": [c.to_json() for c in counties],
         "submissions": reporting.submissions(entries, ignored, as_of),
         "issues": [p.to_json() for p in problems],
     }
     return Facts(
-        doc, period, quotas, returns, acts, [c for e in entries for c in e.changes],
-        chase, reporting.inputs(entries), own_rows, counties, cities,
+        scrub_obj(doc), period, quotas, returns, acts, [c for e in entries for c in e.changes],
+        chase, reporting.inputs(entries), own_rows, counties, cities, list(apps.values()),
     )  # fmt: skip

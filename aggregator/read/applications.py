@@ -27,6 +27,7 @@ from aggregator.textnorm import clean, norm
 _DATE = re.compile(r"^(\d{4})(?:[年./-](\d{1,2})(?:[月./-](\d{1,2})日?)?月?)?年?$")
 _INT = re.compile(r"^(\d+)")
 _ID18 = re.compile(r"^\d{17}[\dX]$")
+MIN_LABELS = 4  # labels of a form found near its anchor for it to count as that form
 
 
 @dataclass
@@ -91,6 +92,8 @@ def read_applications(
         cells = Cells(grid)
         for form, start, stop in recognise(grid, forms):
             values, anchor = extract(cells, form, start, stop)
+            if len(values) < MIN_LABELS:  # a lone 姓名 or 项目名称 cell is not a form
+                continue
             record, problems = _record(form, values, anchor, grid.name, file, registry, salt)
             out.records.append(record)
             out.problems.extend(problems)

@@ -1,26 +1,37 @@
-"""Typed records of Attachments 1–3: one per form found (fields as in the seed's forms)."""
+"""Typed records of Attachments 1–3: one per form found, its fields those of the form's
+definition in workbooks/schemas/applications.toml (made from it, so the two cannot differ).
+
+A field's Python type follows its ``type`` there: text and choice ``str`` (blank ``""``), int
+``int | None``, date ``datetime.date | None``, checkbox ``tuple[str, ...]`` (the options ticked),
+yesno ``bool | None``; a ``sensitive`` field (identity or bank number) is only a ``Secret``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from aggregator.privacy import Secret
 from aggregator.problems import DataFileError
-from aggregator.rulebook.appforms import AppForm
+from aggregator.rulebook.appforms import AppField, AppForm, default_app_forms
 
 
 @dataclass(frozen=True)
 class Application:
-    """Where a form was found and the city it belongs to ("" when it cannot be told)."""
+    """Where a form was found and the city it belongs to ("" when it cannot be told); the
+    form's fields follow as attributes named by their ``key``."""
 
     form: ClassVar[str] = ""
     file: str
     sheet: str
     cell: str
     city: str
+
+    if TYPE_CHECKING:  # the fields come from the schema: any key is an attribute
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (numbers only masked; dates ISO; options as lists)."""
@@ -40,119 +51,53 @@ def _json_value(v: Any) -> Any:
     return v
 
 
-@dataclass(frozen=True)
-class DemoProjectApplication(Application):
-    """附件1 专家服务基层示范团项目申报表."""
-
-    form: ClassVar[str] = "A1"
-    reporting_unit: str = ""
-    report_date: dt.date | None = None
-    project_name: str = ""
-    host: str = ""
-    activity_time: str = ""
-    service_count: int | None = None
-    location: str = ""
-    department: str = ""
-    contact: str = ""
-    office_phone: str = ""
-    mobile: str = ""
-    email: str = ""
-    support: tuple[str, ...] = ()
-    service_forms: tuple[str, ...] = ()
-    service_content: str = ""
-    funding: str = ""
+_TYPES: dict[str, tuple[Any, Any]] = {  # field type → (annotation, default)
+    "text": (str, ""),
+    "choice": (str, ""),
+    "int": (int | None, None),
+    "date": (dt.date | None, None),
+    "checkbox": (tuple[str, ...], ()),
+    "yesno": (bool | None, None),
+}
 
 
-@dataclass(frozen=True)
-class BaseApplication(Application):
-    """附件2 国家级专家服务基地申报表."""
-
-    form: ClassVar[str] = "A2"
-    region: str = ""
-    cover_contact: str = ""
-    cover_phone: str = ""
-    fill_date: dt.date | None = None
-    base_name: str = ""
-    host_unit: str = ""
-    provincial_base: bool | None = None
-    established: dt.date | None = None
-    industry: str = ""
-    location: str = ""
-    host_unit_type: tuple[str, ...] = ()
-    experts_own: int | None = None
-    experts_external: int | None = None
-    department: str = ""
-    contact: str = ""
-    office_phone: str = ""
-    mobile: str = ""
-    email: str = ""
-    address: str = ""
-    current_rules: str = ""
-    funding: str = ""
-    activities: str = ""
-    necessity: str = ""
-    service_areas: str = ""
-    support: str = ""
-    local_funding: str = ""
-    flexible_recruitment: str = ""
-    three_year_plan: str = ""
+def _field(f: AppField) -> tuple[str, Any, Any]:
+    kind, default = (Secret | None, None) if f.sensitive else _TYPES[f.type]
+    return f.key, kind, dataclasses.field(default=default, metadata={"type": f.type})
 
 
-@dataclass(frozen=True)
-class ExpertRecommendation(Application):
-    """附件3 专家服务基层重点联系专家推荐表 (identity and bank numbers only as ``Secret``)."""
-
-    form: ClassVar[str] = "A3"
-    reporting_unit: str = ""
-    report_date: dt.date | None = None
-    name: str = ""
-    gender: str = ""
-    ethnicity: str = ""
-    residence: str = ""
-    country: str = ""
-    id_type: str = ""
-    id_number: Secret | None = None
-    unit: str = ""
-    admin_post: str = ""
-    part_time_unit: str = ""
-    part_time_post: str = ""
-    education: str = ""
-    degree_country: str = ""
-    languages: str = ""
-    title: str = ""
-    main_discipline: str = ""
-    main_direction: str = ""
-    second_discipline: str = ""
-    second_direction: str = ""
-    academician: bool | None = None
-    outstanding_talent: bool | None = None
-    special_allowance: bool | None = None
-    national_talent: bool | None = None
-    changjiang_scholar: bool | None = None
-    young_scientist_fund: bool | None = None
-    achievements: str = ""
-    address: str = ""
-    postcode: str = ""
-    mobile: str = ""
-    office_phone: str = ""
-    email: str = ""
-    account_name: str = ""
-    bank: str = ""
-    bank_code: str = ""
-    bank_account: Secret | None = None
-    account_id: Secret | None = None
+def record_class(name: str, form: AppForm) -> type[Application]:
+    """The frozen record class of one form, its fields in the schema's order."""
+    if clash := {f.key for f in form.fields} & _BASE:
+        raise DataFileError(
+            f"applications.toml：{form.form} 的字段名与位置字段重名：{'、'.join(clash)}"
+        )
+    doc = f"{form.label}: one form's fields, as in applications.toml."
+    cls = dataclasses.make_dataclass(
+        name,
+        [_field(f) for f in form.fields],
+        bases=(Application,),
+        frozen=True,
+        namespace={"form": form.form, "__doc__": doc, "__module__": __name__},
+    )
+    return cls
 
 
+_BASE = {f.name for f in dataclasses.fields(Application)}
+_FORMS = default_app_forms()
+DemoProjectApplication = record_class("DemoProjectApplication", _FORMS["A1"])  # 附件1
+BaseApplication = record_class("BaseApplication", _FORMS["A2"])  # 附件2
+ExpertRecommendation = record_class("ExpertRecommendation", _FORMS["A3"])  # 附件3
 MODELS: dict[str, type[Application]] = {
     "A1": DemoProjectApplication,
     "A2": BaseApplication,
     "A3": ExpertRecommendation,
 }
-_BASE = {f.name for f in dataclasses.fields(Application)}
 
 
 def check_models(forms: dict[str, AppForm]) -> None:
-    """Raise DataFileError unless every form's field keys are exactly its record's attributes."""
+    """Raise DataFileError unless every form's field keys are exactly its record's attributes
+    (forms loaded from another file than the one the records were made from)."""
     for code, model in MODELS.items():
         attrs = [f.name for f in dataclasses.fields(model) if f.name not in _BASE]
         keys = [f.key for f in forms[code].fields]
@@ -171,7 +116,7 @@ def from_json(d: dict[str, Any]) -> Application:
             v = Secret(v["masked"], v["digest"])
         elif isinstance(v, list):
             v = tuple(v)
-        elif isinstance(v, str) and "date" in str(f.type) and v:
+        elif isinstance(v, str) and v and f.metadata.get("type") == "date":
             v = dt.date.fromisoformat(v)
         if v is not None or f.name not in _BASE:
             kw[f.name] = v

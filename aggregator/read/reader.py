@@ -9,6 +9,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from aggregator.cells import a1, cell_labels
+from aggregator.privacy import scrub
+from aggregator.read.appread import read_application_forms
 from aggregator.read.grid import SheetGrid, UnreadableFile, read_grids
 from aggregator.read.layout import Layout, Meta, find_layout, is_footer, read_meta, row_is_empty
 from aggregator.read.returns import ReturnRead, SheetNote
@@ -21,7 +23,7 @@ from aggregator.rulebook import Context
 from aggregator.rulebook.schema import FormSchema
 from aggregator.textnorm import norm
 
-READER_VERSION = "3"  # 2: no refusal for an unknown period; 3: Word returns read
+READER_VERSION = "4"  # 2: no refusal for an unknown period; 3: Word returns read; 4: A1–A3
 
 
 def reject(out: ReturnRead, code: str, message: str, **where: Any) -> ReturnRead:
@@ -34,7 +36,15 @@ def reject(out: ReturnRead, code: str, message: str, **where: Any) -> ReturnRead
 
 def read_return(path: Path, label: str, ctx: Context) -> ReturnRead:
     """Read one file as ``summary`` and ``check`` do. ``label`` is the name shown to people
-    (the path as dropped in the inbox); folder and file names help tell the city and period."""
+    (the path as dropped in the inbox); folder and file names help tell the city and period.
+    Problem messages never show an identity or bank number in full (``privacy.scrub``)."""
+    out = _read_return(path, label, ctx)
+    out.problems = [p.scrubbed() for p in out.problems]
+    out.reason = scrub(out.reason)
+    return out
+
+
+def _read_return(path: Path, label: str, ctx: Context) -> ReturnRead:
     out = ReturnRead(file=label)
     sn = sniff(path, ctx.policy.limits)
     out.kind = sn.kind
@@ -85,6 +95,8 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
             out.sheets.append(SheetNote(g.name, "no-form"))
             continue
         found.append((g, layout))
+    if not found and read_application_forms(out, grids, label, ctx):
+        return  # Attachments 1–3: label/value forms, not a table
     if not found:
         names = (
             "、".join(f"“{s.name}”" for s in out.sheets if s.status == "no-form")
@@ -93,7 +105,7 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
         reject(
             out,
             "form-not-found",
-            f"在工作表 {names} 中没有找到附件4（活动计划表）或附件5（成果汇总表）的表头。请使用下发的模板，保留表头行。",
+            f"在工作表 {names} 中没有找到附件4（活动计划表）或附件5（成果汇总表）的表头，也没有附件1–3（申报表、推荐表）。请使用下发的模板，保留表头行。",
         )
         return
     forms = Counter(layout.form for _, layout in found)

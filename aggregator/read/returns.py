@@ -91,6 +91,7 @@ class ReturnRead:
     totals: list[TotalRow] = field(default_factory=list)  # the table's own 合计 rows
     subtotals: list[TotalRow] = field(default_factory=list)  # 小计, 其中：山区26县 … (checked here)
     activities: list[Activity] = field(default_factory=list)
+    applications: list[dict[str, Any]] = field(default_factory=list)  # A1–A3 records (to_json)
     problems: list[Problem] = field(default_factory=list)
     rejected: bool = False
     reason: str = ""

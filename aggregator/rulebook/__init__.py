@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aggregator.period import Period
+from aggregator.privacy import DEFAULT_SALT
 from aggregator.problems import DataFileError
 from aggregator.rulebook.datafiles import data_dir
 from aggregator.rulebook.policy import Policy, load_policy, policy_path_for_year, policy_years
@@ -19,11 +20,13 @@ __all__ = ["Context", "load_context", "policy_years", "resolve_period"]
 
 @dataclass(frozen=True)
 class Context:
-    """What reading and judging need besides the files: reference data, schemas, policy."""
+    """What reading and judging need besides the files: reference data, schemas, policy, and
+    the installation's salt for hashing personal numbers (``privacy.load_salt``)."""
 
     registry: Registry
     schemas: dict[str, FormSchema]
     policy: Policy
+    salt: bytes = DEFAULT_SALT
 
 
 def load_context(policy: Path | None = None, year: int | None = None) -> Context:

@@ -144,6 +144,7 @@ QUOTA_TEXT_KEYS = {
         "note_no_plan",
     ),
     "demo_team": ("label", "source"),
+    "experts": ("label", "source"),
 }
 
 

@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 from aggregator.problems import DataFileError
 from aggregator.rulebook.datafiles import data_dir
@@ -119,11 +120,14 @@ def default_schemas() -> dict[str, FormSchema]:
 
 
 def form_label(form: str | None, *, short: bool = False) -> str:
-    """How people see a form: 附件5 成果汇总表 (or just 附件5), from the schema."""
-    schema = default_schemas().get(form or "")
+    """How people see a form: 附件5 成果汇总表 (or just 附件5), from the schema (Attachments
+    1–3 from applications.toml)."""
+    from aggregator.rulebook.appforms import default_app_forms
+
+    schema: Any = default_schemas().get(form or "") or default_app_forms().get(form or "")
     if schema is None:
         return "" if short else "未识别"
-    return schema.name if short else f"{schema.name} {schema.long_name}"
+    return str(schema.name) if short else f"{schema.name} {schema.long_name}"
 
 
 def metric_keys() -> list[str]:

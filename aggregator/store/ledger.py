@@ -7,10 +7,12 @@ unreferenced copy, which the next run reuses.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -109,8 +111,22 @@ class Arrival:
         return dict(self.__dict__)
 
 
+def owner_only(state: Path) -> None:
+    """Make the state folder, its copies folder and the ledger files readable by their owner
+    only (0700 folders, 0600 files: group and others lose every right; the owner's own are
+    left as they are, so a folder made read-only stays so): Attachment 3 holds personal data."""
+    targets = [state, state / "blobs"] + [
+        state / f"ledger.sqlite{suffix}" for suffix in ("", "-wal", "-shm")
+    ]
+    for path in targets:
+        with contextlib.suppress(OSError):
+            mode = stat.S_IMODE(path.stat().st_mode)
+            if mode & 0o077:
+                os.chmod(path, mode & 0o700)
+
+
 class Ledger:
-    """Access to the state folder: ledger.sqlite and blobs/."""
+    """Access to the state folder: ledger.sqlite and blobs/ (owner-only, see ``owner_only``)."""
 
     def __init__(self, state: Path, *, rebuilding: bool = False) -> None:
         """Open (or create) the ledger; a missing, empty or damaged one while stored copies
@@ -133,6 +149,7 @@ class Ledger:
             self._migrate()
         except sqlite3.Error as e:
             raise open_error(e, state) from e
+        owner_only(state)
 
     def _migrate(self) -> None:
         """Add the columns a ledger made by an earlier version lacks (existing rows: observed)."""

@@ -1,4 +1,5 @@
 """Annotated copies of returns: every problem cell coloured with a comment, plus a 问题清单 sheet.
+Identity and bank numbers in the copy are masked (last four characters kept).
 
 The original is never opened for writing: we copy its bytes first (an .xls/.ods/.xlsb is
 converted to .xlsx from the cells calamine reads), then edit the copy with openpyxl.
@@ -18,6 +19,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from aggregator.privacy import mask, scrub
 from aggregator.problems import SEVERITY_LABEL, Problem
 from aggregator.read.returns import ReturnRead
 from aggregator.read.sniff import WORD_KINDS
@@ -96,12 +98,29 @@ def write_annotated(path: Path, result: ReturnRead, out_dir: Path) -> Path | Non
         if wb is None:
             wb = openpyxl.Workbook()
             wb.active.title = "原文件无法打开"
+        scrub_cells(wb)
         for p in result.problems:
             _mark(wb, p)
         _problem_sheet(wb, result.problems)
         with atomic_path(target) as tmp:
             wb.save(tmp)
     return target
+
+
+def scrub_cells(wb: openpyxl.Workbook) -> None:
+    """Mask every identity- or bank-number-like value of the copy (text, or a long number)."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                v = cell.value
+                if isinstance(v, str):
+                    masked = scrub(v)
+                    if masked != v:
+                        safe_text(cell, masked)
+                elif isinstance(v, int | float) and not isinstance(v, bool) and abs(v) >= 1e11:
+                    safe_text(cell, mask(str(int(v))))
+                if cell.comment is not None and scrub(cell.comment.text) != cell.comment.text:
+                    cell.comment = Comment(scrub(cell.comment.text), cell.comment.author or "")
 
 
 def _mark(wb: openpyxl.Workbook, p: Problem) -> None:

@@ -13,6 +13,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from aggregator.clock import CHINA, parse_time
 from aggregator.judge.facts import Facts
+from aggregator.privacy import scrub
 from aggregator.write.xlsx import Styles, print_setup
 
 LINE_HEIGHT = 15.0
@@ -31,12 +32,21 @@ def chinese_date(d: dt.date) -> str:
 
 class ReportSheet(Worksheet):  # type: ignore[misc]
     """A worksheet that remembers how many lines its wrapped cells need: xlsxwriter cannot
-    autofit rows (nor does LibreOffice on load), so ``finish`` sets the heights."""
+    autofit rows (nor does LibreOffice on load), so ``finish`` sets the heights. No text it
+    holds shows an identity or bank number in full (``privacy.scrub``)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.text_widths: list[float] = []
         self.text_lines: dict[int, int] = {}
+
+    def _write_string(self, row: int, col: int, string: str, cell_format: Any = None) -> Any:
+        """Every string cell (write, write_string, merge_range) without a personal number."""
+        return super()._write_string(row, col, scrub(string), cell_format)
+
+    def write_comment(self, row: int, col: int, comment: str, options: Any = None) -> Any:
+        """A cell comment without a personal number."""
+        return super().write_comment(row, col, scrub(comment), options)
 
 
 def new_sheet(wb: xlsxwriter.Workbook, name: str) -> ReportSheet:

@@ -22,6 +22,7 @@ from aggregator.rulebook import Context
 from aggregator.rulebook.schema import Column
 from aggregator.vocab import Form
 from aggregator.write import lists, sheets
+from aggregator.write.appsheet import applications_sheet
 from aggregator.write.county import Marks, county_sheet, error_marks
 from aggregator.write.layout import chinese_date, header_row, new_sheet, remark
 from aggregator.write.xlsx import Styles, print_setup
@@ -57,6 +58,7 @@ def write_report(path: Path, facts: Facts, ctx: Context) -> None:
     sheets.quota_sheet(wb, st, facts)
     sheets.returns_sheet(wb, st, facts)
     sheets.plan_sheet(wb, st, facts, ctx.policy.titles[Form.PLAN])
+    applications_sheet(wb, st, facts, ctx.policy)
     lists.issues_sheet(wb, st, facts)
     lists.changes_sheet(wb, st, facts, {c.key: c.label for c in metrics})
     lists.files_sheet(wb, st, facts)

@@ -1,7 +1,7 @@
 """Annotated copies of Word returns: each problem as a Word comment at its cell, and the list
 of problems at the top of the document.
 
-The original is never opened for writing: a ``.docx`` is copied first (a ``.doc``/``.wps`` is
+Identity and bank numbers in the copy are masked. The original is never opened for writing: a ``.docx`` is copied first (a ``.doc``/``.wps`` is
 converted into a temporary folder), and the copy is edited with python-docx.
 """
 
@@ -18,6 +18,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import RGBColor
 
+from aggregator.privacy import scrub
 from aggregator.problems import SEVERITY_LABEL, Problem
 from aggregator.read.returns import ReturnRead
 from aggregator.store.atomic import atomic_path
@@ -82,6 +83,22 @@ def _comment(doc: Any, p: Problem) -> bool:
     return True
 
 
+def scrub_document(doc: Any) -> None:
+    """Mask identity and bank numbers in every paragraph of the body (tables included): a
+    paragraph whose text changes gets the masked text in its first run, the others emptied."""
+    for para in doc.element.body.iter(qn("w:p")):
+        texts = list(para.iter(qn("w:t")))
+        whole = "".join(t.text or "" for t in texts)
+        masked = scrub(whole)
+        if masked == whole or not texts:
+            continue
+        texts[0].text = masked
+        for t in texts[1:]:
+            t.text = ""
+    for deleted in doc.element.body.iter(qn("w:delText")):  # tracked deletions keep their text
+        deleted.text = scrub(deleted.text or "")
+
+
 def _problem_list(doc: Any, problems: list[Problem], placed: int) -> None:
     """The list of problems, inserted at the very top of the document."""
     errors = sum(1 for p in problems if p.severity == "error")
@@ -126,6 +143,7 @@ def write_annotated_word(path: Path, result: ReturnRead, out_dir: Path) -> Path 
             doc = docx.Document(str(copy))
         except Exception:  # conversion refused, or python-docx cannot open it
             return None
+        scrub_document(doc)
         placed = sum(1 for p in result.problems if _comment(doc, p))
         _problem_list(doc, result.problems, placed)
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,94 @@
+"""Attachments 1–3 met by the reader: a file (Excel or Word) holding no Attachment 4/5 table is
+searched for the label/value forms of 附件1–3; what they give joins the ``ReturnRead``.
+
+A file may hold several forms (of one or more attachments): each becomes one record (as JSON,
+identity and bank numbers masked with a salted hash) in ``ReturnRead.applications``. The file's
+``form`` is the attachment most of its forms are, its ``city`` the city most of them name, its
+``period`` the plan year (Attachments 1–3 are due once a year, by ``deadlines.applications``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+
+from aggregator.cells import cell_labels
+from aggregator.problems import Problem
+from aggregator.read.applications import read_applications
+from aggregator.read.appmodels import Application, from_json
+from aggregator.read.grid import SheetGrid
+from aggregator.read.returns import ReturnRead, SheetNote
+from aggregator.rulebook import Context
+from aggregator.rulebook.appforms import APP_FORMS, default_app_forms
+
+
+def is_application(form: str | None) -> bool:
+    """Whether a form code is one of Attachments 1–3."""
+    return form in APP_FORMS
+
+
+def records_of(read: ReturnRead) -> list[Application]:
+    """The typed records of Attachments 1–3 one reading holds (none for A4/A5)."""
+    return [from_json(d) for d in read.applications]
+
+
+def read_application_forms(
+    out: ReturnRead, grids: Sequence[SheetGrid], label: str, ctx: Context
+) -> bool:
+    """Read every A1–A3 form of the visible grids into ``out``; False when there is none."""
+    forms = default_app_forms()
+    records: list[Application] = []
+    problems: list[Problem] = []
+    for g in grids:
+        if not g.visible:
+            continue
+        with cell_labels(getattr(g, "label", None)):  # Word tables name cells 表1 第3行第5列
+            got = read_applications([g], label, ctx.registry, ctx.salt, forms)
+        if got.records:
+            out.sheets = [s for s in out.sheets if s.name != g.name]
+            out.sheets.append(SheetNote(g.name, "read", got.records[0].form, got.records[0].cell))
+            out.sheets[-1].rows_read = len(got.records)
+        records.extend(got.records)
+        problems.extend(got.problems)
+    if not records:
+        return False
+    out.applications = [r.to_json() for r in records]
+    out.form = Counter(r.form for r in records).most_common(1)[0][0]
+    cities = Counter(r.city for r in records if r.city)
+    out.city = cities.most_common(1)[0][0] if cities else None
+    out.problems.extend(p.located(city=out.city or "") for p in problems)
+    out.period = str(ctx.policy.year)
+    out.year = ctx.policy.year
+    out.title = _title(records)
+    _contact(out, records)
+    if out.city is None:
+        name = PurePosixPath(label).name
+        out.rejected = True
+        out.reason = f"{name}：无法判断申报材料属于哪个市。"
+        out.add(
+            "error",
+            "city-unknown",
+            "无法判断申报材料属于哪个市：请在“填报市局（盖章）”或“申报地区”中填写市名（如“杭州市”），或在文件名中写明。",
+        )
+    return True
+
+
+def _title(records: list[Application]) -> str:
+    labels = {
+        "A1": "示范团项目申报表",
+        "A2": "国家级专家服务基地申报表",
+        "A3": "重点联系专家推荐表",
+    }
+    count = Counter(r.form for r in records)
+    return "、".join(f"{labels[f]} {n} 份" for f, n in sorted(count.items()))
+
+
+def _contact(out: ReturnRead, records: list[Application]) -> None:
+    """The office contact of an A1/A2 form (never an expert's own mobile from A3)."""
+    for r in records:
+        person = str(getattr(r, "contact", "") or "")
+        phone = str(getattr(r, "office_phone", "") or getattr(r, "mobile", "") or "")
+        if r.form != "A3" and (person or phone):
+            out.contact_person, out.contact_phone = person, phone
+            return
