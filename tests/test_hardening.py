@@ -400,3 +400,47 @@ def test_an_absurd_figure_is_a_cell_error_not_a_number(tmp_path: Path, ctx: Cont
     r = read_return(write_a5(tmp_path / "x.xlsx", s, "xlsxwriter"), "宁波市/x.xlsx", ctx)
     assert r.figures[0].values["teams_completed"] is None
     assert any(p.code == "value-invalid" and "上限" in p.message for p in r.problems)
+
+
+def _a5_with_a_problem(path: Path) -> Path:
+    s = a5_sample()
+    s.rows[0] = (s.rows[0][0], {**s.rows[0][1], "teams_completed": "若干"})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_a5(path, s, "xlsxwriter")
+
+
+def test_check_annotates_same_named_files_from_different_folders_apart(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    a = _a5_with_a_problem(tmp_path / "杭州市" / "附件5.xlsx")
+    b = _a5_with_a_problem(tmp_path / "宁波市" / "附件5.xlsx")
+    out = tmp_path / "标注"
+    result = runner.invoke(
+        app, ["check", str(a), str(b), "--json", "--annotate", str(out), "--jobs", "1"]
+    )
+    assert result.exit_code == 1, result.output
+    items = json.loads(result.stdout)
+    annotated = [i["annotated"] for i in items]
+    assert [i["file"] for i in items] == [str(a), str(b)]
+    assert len(set(annotated)) == 2 and all(annotated)
+    assert {Path(p).name for p in annotated} == {
+        "杭州市_附件5_问题标注.xlsx",
+        "宁波市_附件5_问题标注.xlsx",
+    }
+    assert sorted(p.name for p in out.iterdir()) == sorted(Path(p).name for p in annotated)
+
+
+def test_check_json_is_valid_utf8_whatever_the_file_name(tmp_path: Path, runner: CliRunner) -> None:
+    good = _a5_with_a_problem(tmp_path / "x.xlsx")
+    odd = os.path.join(os.fsencode(tmp_path), b"\xff\xfe\x80\xe5.xlsx")
+    with open(odd, "wb") as f:
+        f.write(good.read_bytes())
+    name = os.fsdecode(odd)
+    result = runner.invoke(
+        app, ["check", name, "--json", "--annotate", str(tmp_path / "out"), "--jobs", "1"]
+    )
+    assert result.exit_code == 1, result.output
+    text = result.stdout_bytes.decode("utf-8")  # strictly: raises on invalid UTF-8
+    item = json.loads(text)[0]
+    assert item["file"].endswith("\\xff\\xfe\\x80\\xe5.xlsx")
+    assert item["issues"] and item["annotated"]

@@ -22,6 +22,7 @@ from aggregator.problems import SEVERITY_LABEL, Problem
 from aggregator.read.returns import ReturnRead
 from aggregator.read.sniff import WORD_KINDS
 from aggregator.store.atomic import atomic_path
+from aggregator.store.names import display_label
 from aggregator.write.wordannotate import write_annotated_word
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -39,6 +40,35 @@ def annotated_name(label: str) -> str:
     stem = PurePosixPath(label).name.rsplit(".", 1)[0] or "报表"
     stem = "".join(ch for ch in stem if ch not in '\\/:*?"<>|\x00').strip(". ") or "报表"
     return f"{stem}_问题标注.xlsx"
+
+
+def distinct_labels(paths: list[Path]) -> list[str]:
+    """Names for the annotated copies of ``paths``: the file name, with as many of its folders
+    in front (joined by ``_``) as it takes for no two copies to share a name."""
+    parts = [display_label(p.absolute()).strip("/").split("/") for p in paths]
+    depth = [1] * len(paths)
+
+    def name(i: int) -> str:
+        return "_".join(parts[i][-depth[i] :])
+
+    for _ in range(max((len(x) for x in parts), default=0)):
+        seen: dict[str, list[int]] = {}
+        for i in range(len(paths)):
+            seen.setdefault(annotated_name(name(i)), []).append(i)
+        clashes = [i for group in seen.values() if len(group) > 1 for i in group]
+        if not clashes:
+            break
+        for i in clashes:
+            depth[i] = min(depth[i] + 1, len(parts[i]))
+    out = [name(i) for i in range(len(paths))]
+    counts: dict[str, int] = {}
+    for i, label in enumerate(out):  # the very same file given twice
+        key = annotated_name(label)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] > 1:
+            stem, dot, ext = label.rpartition(".")
+            out[i] = f"{stem}_{counts[key]}{dot}{ext}" if dot else f"{label}_{counts[key]}"
+    return out
 
 
 def _converted(path: Path) -> openpyxl.Workbook:
