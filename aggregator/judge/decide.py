@@ -94,19 +94,7 @@ def decide(pairs: list[tuple[Submission, ReturnRead]], policy: Policy) -> list[E
     for s, r in pairs:
         received = parse_time(s.arrived)
         entries.append(Entry(s, _period_from_receipt(r, received, policy), received_at=received))
-    first_by_hash: dict[str, Entry] = {}
-    for e in entries:
-        if e.sub.container:
-            e.status = Status.UNPACKED
-            e.reason = "压缩包或邮件：已拆开，其中每个文件单独作为一份报送。"
-            continue
-        if e.sub.sha256 in first_by_hash:
-            e.status = Status.DUPLICATE
-            e.reason = f"与“{first_by_hash[e.sub.sha256].sub.name}”内容完全相同，按重复报送处理。"
-            continue
-        first_by_hash[e.sub.sha256] = e
-        if e.read.rejected:
-            e.status, e.reason = Status.REJECTED, e.read.reason
+    _repeats_and_rejections(entries)
     groups: dict[tuple[str | None, str | None, str | None], list[Entry]] = {}
     for e in entries:
         if e.status == Status.ACCEPTED:
@@ -118,6 +106,29 @@ def decide(pairs: list[tuple[Submission, ReturnRead]], policy: Policy) -> list[E
         if e.read.form and period and e.status != Status.DUPLICATE:
             _timeliness(e, policy.deadline_end(period))
     return entries
+
+
+def _repeats_and_rejections(entries: list[Entry]) -> None:
+    """Containers are unpacked; content seen before is a duplicate while what it speaks for
+    still stands as it was (a copy, or the same file sent twice); content sent again after a
+    different version replaced it (A, correction B, then A again) is a new arrival and counts."""
+    first_by_hash: dict[str, Entry] = {}
+    owner: dict[tuple[object, str], str] = {}  # (group, unit) → content currently standing
+    for e in entries:
+        if e.sub.container:
+            e.status = Status.UNPACKED
+            e.reason = "压缩包或邮件：已拆开，其中每个文件单独作为一份报送。"
+            continue
+        keys = [(e.group, k) for k in entry_keys(e.read)] if not e.read.rejected else []
+        earlier = first_by_hash.get(e.sub.sha256)
+        if earlier is not None and all(owner.get(k) == e.sub.sha256 for k in keys):
+            e.status = Status.DUPLICATE
+            e.reason = f"与“{earlier.sub.name}”内容完全相同，按重复报送处理。"
+            continue
+        first_by_hash.setdefault(e.sub.sha256, e)
+        if e.read.rejected:
+            e.status, e.reason = Status.REJECTED, e.read.reason
+        owner.update(dict.fromkeys(keys, e.sub.sha256))
 
 
 def _timeliness(e: Entry, end: dt.datetime) -> None:
