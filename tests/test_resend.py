@@ -151,3 +151,48 @@ def test_an_old_ledger_is_migrated_keeping_every_receipt(tmp_path: Path) -> None
         assert n == 3
     finally:
         again.close()
+
+
+def _garbled(path: Path, rows: slice) -> bytes:
+    s = a5_sample()
+    for i in range(len(s.rows))[rows]:
+        s.rows[i] = (s.rows[i][0], dict.fromkeys(s.rows[i][1], "若干"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_a5(path, s, "xlsxwriter")
+    return path.read_bytes()
+
+
+def test_a_correction_without_one_usable_number_changes_nothing(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    _drop(tmp_path / "inbox" / "宁波市" / "上半年.xlsx", _version(tmp_path / "a.xlsx", 11))
+    _, before = _run(runner, tmp_path, "2023-06-01")
+    _drop(
+        tmp_path / "inbox" / "宁波市" / "上半年（更正）.xlsx",
+        _garbled(tmp_path / "b.xlsx", slice(None)),
+    )
+    _, doc = _run(runner, tmp_path, "2023-06-05")
+    assert doc["province"] == before["province"] and doc["counties"] == before["counties"]
+    assert doc["cities"] == before["cities"]
+    assert [s["status"] for s in doc["submissions"]] == ["accepted", "rejected"]
+    refusal = [i for i in doc["issues"] if i["code"] == "no-valid-figures"]
+    assert refusal and "不取代此前报送的数字" in refusal[0]["message"]
+
+
+def test_a_county_row_without_one_usable_number_keeps_the_earlier_figures(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    _drop(tmp_path / "inbox" / "宁波市" / "上半年.xlsx", _version(tmp_path / "a.xlsx", 11))
+    _, before = _run(runner, tmp_path, "2023-06-01")
+    _drop(
+        tmp_path / "inbox" / "宁波市" / "上半年（更正）.xlsx",
+        _garbled(tmp_path / "b.xlsx", slice(0, 1)),
+    )
+    _, doc = _run(runner, tmp_path, "2023-06-05")
+    first = a5_sample().rows[0][0]
+    old = next(c for c in before["counties"] if c["county"] == first)
+    new = next(c for c in doc["counties"] if c["county"] == first)
+    assert new["metrics"] == old["metrics"] and new["reported"]
+    codes = [(i["code"], i["county"]) for i in doc["issues"] if i["code"].startswith("county-no")]
+    assert codes == [("county-no-valid-figures", first)]
+    assert [s["status"] for s in doc["submissions"]] == ["accepted", "accepted"]

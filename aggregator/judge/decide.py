@@ -88,12 +88,46 @@ def _period_from_receipt(read: ReturnRead, received: dt.datetime, policy: Policy
     return replace(read, period=period.code, rejected=False, reason="", problems=problems)
 
 
+def _usable_rows(read: ReturnRead) -> ReturnRead:
+    """A results row without one usable number (every cell blank or in error) speaks for no
+    one: like a blank row, its county is not reported by it, and an earlier return's figures
+    for it stand. A return with no usable number at all is refused, superseding nothing."""
+    if read.form != Form.RESULTS or read.rejected or not read.figures:
+        return read
+    usable = [f for f in read.figures if any(v is not None for v in f.values.values())]
+    if len(usable) == len(read.figures):
+        return read
+    where = {"file": read.file, "city": read.city or ""}
+    if not usable:
+        message = (
+            "表中没有一个可用的数字（每个数字都有错误，见各单元格的说明），本文件未采用，"
+            "不取代此前报送的数字。请改正后重新报送。"
+        )
+        refusal = Problem("error", "no-valid-figures", message, **where)
+        return replace(read, rejected=True, reason=message, problems=[*read.problems, refusal])
+    notes = [
+        Problem(
+            "warning",
+            "county-no-valid-figures",
+            f"第{f.row}行“{f.area_text}”没有一个可用的数字，视为本表未报送该县（市、区）的数字；"
+            "此前报送的数字（如有）继续有效。",
+            sheet=f.sheet,
+            county=f.county or "",
+            **where,
+        )
+        for f in read.figures
+        if all(f is not u for u in usable)
+    ]
+    return replace(read, figures=usable, problems=[*read.problems, *notes])
+
+
 def decide(pairs: list[tuple[Submission, ReturnRead]], policy: Policy) -> list[Entry]:
     """Statuses for every submission (oldest first), timeliness, and supersession changes."""
     entries = []
     for s, r in pairs:
         received = parse_time(s.arrived)
-        entries.append(Entry(s, _period_from_receipt(r, received, policy), received_at=received))
+        read = _usable_rows(_period_from_receipt(r, received, policy))
+        entries.append(Entry(s, read, received_at=received))
     _repeats_and_rejections(entries)
     groups: dict[tuple[str | None, str | None, str | None], list[Entry]] = {}
     for e in entries:
