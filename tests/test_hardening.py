@@ -444,3 +444,91 @@ def test_check_json_is_valid_utf8_whatever_the_file_name(tmp_path: Path, runner:
     item = json.loads(text)[0]
     assert item["file"].endswith("\\xff\\xfe\\x80\\xe5.xlsx")
     assert item["issues"] and item["annotated"]
+
+
+def _encrypted_xls(path: Path) -> Path:
+    """An .xls as Excel saves it with a password: FILEPASS (RC4) right after the BOF."""
+    import struct
+
+    import xlwt
+    from xlwt import CompoundDoc
+
+    wb = xlwt.Workbook()
+    wb.add_sheet("附件5").write(0, 0, "成果汇总表")
+    data = wb.get_biff_data()
+    bof_end = 4 + int.from_bytes(data[2:4], "little")
+    filepass = struct.pack("<HHHHH", 0x2F, 54, 1, 1, 1) + b"\x11" * 48
+    CompoundDoc.XlsDoc().save(str(path), data[:bof_end] + filepass + data[bof_end:])
+    return path
+
+
+def _encrypted_ods(path: Path) -> Path:
+    """An .ods saved with a password: the manifest lists encryption data, content is cipher."""
+    import zipfile
+
+    manifest = (
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">'
+        '<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="x">'
+        '<manifest:algorithm manifest:algorithm-name="Blowfish CFB" manifest:initialisation-vector="x"/>'
+        "</manifest:encryption-data></manifest:file-entry></manifest:manifest>"
+    )
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("META-INF/manifest.xml", manifest)
+        z.writestr("content.xml", os.urandom(2000))
+    return path
+
+
+def _biff4(path: Path) -> Path:
+    """An Excel 4.0 worksheet: a bare BIFF4 stream (BOF 0x0409, worksheet), a cell, EOF."""
+    import struct
+
+    bof = struct.pack("<HHHHH", 0x0409, 6, 0, 0x10, 0)
+    number = struct.pack("<HHHHHd", 0x0203, 14, 0, 0, 0, 12.0)
+    path.write_bytes(bof + number + struct.pack("<HH", 0x0A, 0))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "code", "words"),
+    [
+        (_encrypted_xls, "file-encrypted", "已加密"),
+        (_encrypted_ods, "file-encrypted", "已加密"),
+        (_biff4, "file-old-excel", "旧版 Excel"),
+    ],
+)
+def test_open_errors_are_named_for_what_they_are(
+    tmp_path: Path, ctx: Context, make: Callable[[Path], Path], code: str, words: str
+) -> None:
+    path = make(tmp_path / f"宁波市.{'ods' if make is _encrypted_ods else 'xls'}")
+    r = read_return(path, path.name, ctx)
+    assert r.rejected and [p.code for p in r.problems] == [code]
+    assert words in r.problems[0].message and "损坏" not in r.problems[0].message
+    assert "文本文件" not in r.problems[0].message
+    if code == "file-old-excel":
+        assert ".xlsx" in r.problems[0].message
+
+
+def test_the_parser_is_asked_for_the_real_reason_a_file_did_not_open(
+    tmp_path: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import zipfile
+
+    from aggregator.read import sealed
+
+    monkeypatch.setattr(sealed, "xls_encrypted", lambda path: False)  # past the sniffing
+    r = read_return(_encrypted_xls(tmp_path / "加密.xls"), "加密.xls", ctx)
+    assert [p.code for p in r.problems] == ["file-unreadable"]
+    assert "已加密" in r.problems[0].message
+    good = write_a5(tmp_path / "好.xlsx", a5_sample(), "xlsxwriter").read_bytes()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as zin, zipfile.ZipFile(buf, "w") as zout:
+        for i in zin.infolist():
+            data = zin.read(i)
+            zout.writestr(i, data[: len(data) // 2] if i.filename == "xl/workbook.xml" else data)
+    (tmp_path / "坏.xlsx").write_bytes(buf.getvalue())
+    r = read_return(tmp_path / "坏.xlsx", "坏.xlsx", ctx)
+    message = r.problems[0].message
+    assert "XML" in message and "Cannot detect file format" not in message
