@@ -532,3 +532,49 @@ def test_the_parser_is_asked_for_the_real_reason_a_file_did_not_open(
     r = read_return(tmp_path / "坏.xlsx", "坏.xlsx", ctx)
     message = r.problems[0].message
     assert "XML" in message and "Cannot detect file format" not in message
+
+
+def test_the_annotated_copy_of_a_file_without_a_form_keeps_its_cells(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    import openpyxl
+
+    src = tmp_path / "随便.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "名单"
+    wb.active.append(["姓名", "单位"])
+    wb.active.append(["张三", "宁波市人力社保局"])
+    wb.save(src)
+    out = tmp_path / "标注"
+    result = runner.invoke(app, ["check", str(src), "--annotate", str(out), "--jobs", "1"])
+    assert result.exit_code == 1 and "form-not-found" not in result.output
+    copy = openpyxl.load_workbook(out / "随便_问题标注.xlsx")
+    assert "原文件无法打开" not in copy.sheetnames
+    assert copy["名单"]["A2"].value == "张三"
+    listed = [c.value for c in copy["问题清单"]["F"]]
+    assert "form-not-found" in listed
+
+
+def test_json_pointing_at_a_fifo_is_refused_and_left_alone(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    _inbox_with_returns(tmp_path)
+    (tmp_path / "out").mkdir()
+    os.mkfifo(tmp_path / "out" / "s.json")  # like /dev/full: not a regular file
+    _stopped(_summary(runner, tmp_path), "不是普通文件")
+    assert stat.S_ISFIFO((tmp_path / "out" / "s.json").stat().st_mode)
+    assert not (tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx").exists()
+
+
+def test_a_read_only_ledger_is_a_message_even_as_root(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _inbox_with_returns(tmp_path)
+    _ok(_summary(runner, tmp_path))
+    real = sqlite3.connect
+
+    def read_only(path: object, *a: object, **k: object) -> sqlite3.Connection:
+        return real(f"file:{path}?mode=ro", *a, uri=True, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ledger_module.sqlite3, "connect", read_only)
+    _stopped(_summary(runner, tmp_path), "不可写")

@@ -95,6 +95,14 @@ def _converted(path: Path) -> openpyxl.Workbook:
     return wb
 
 
+def opened_as_spreadsheet(result: ReturnRead) -> bool:
+    """Whether the file opened as a spreadsheet: accepted, or refused for what it holds (no
+    form found, no city, no rows) rather than for the file itself (the ``file-*`` refusals:
+    wrong kind, encrypted, damaged, too large, a reader that died) — only those are safe and
+    worth copying."""
+    return not any(p.code.startswith("file-") for p in result.errors)
+
+
 def write_annotated(path: Path, result: ReturnRead, out_dir: Path) -> Path | None:
     """Write the annotated copy of one return into ``out_dir``; None if it has no problems."""
     if not result.problems:
@@ -109,16 +117,13 @@ def write_annotated(path: Path, result: ReturnRead, out_dir: Path) -> Path | Non
         copy = Path(tmpd) / "copy.xlsx"
         shutil.copyfile(path, copy)
         wb: openpyxl.Workbook | None = None
-        if result.kind in ("xlsx", "xlsm") and not result.rejected:
+        opened = opened_as_spreadsheet(result)
+        if result.kind in ("xlsx", "xlsm") and opened:
             try:
                 wb = openpyxl.load_workbook(copy, keep_vba=False)
             except Exception:
                 wb = None
-        if (
-            wb is None
-            and result.kind in ("xls", "ods", "xlsb", "xlsx", "xlsm")
-            and not result.rejected
-        ):
+        if wb is None and result.kind in ("xls", "ods", "xlsb", "xlsx", "xlsm") and opened:
             try:
                 wb = _converted(copy)
             except Exception:
