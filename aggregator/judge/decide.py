@@ -97,13 +97,13 @@ def _usable_rows(read: ReturnRead) -> ReturnRead:
     usable = [f for f in read.figures if any(v is not None for v in f.values.values())]
     if len(usable) == len(read.figures):
         return read
-    where = {"file": read.file, "city": read.city or ""}
+    file, city = read.file, read.city or ""
     if not usable:
         message = (
             "表中没有一个可用的数字（每个数字都有错误，见各单元格的说明），本文件未采用，"
             "不取代此前报送的数字。请改正后重新报送。"
         )
-        refusal = Problem("error", "no-valid-figures", message, **where)
+        refusal = Problem("error", "no-valid-figures", message, file, city=city)
         return replace(read, rejected=True, reason=message, problems=[*read.problems, refusal])
     notes = [
         Problem(
@@ -111,9 +111,10 @@ def _usable_rows(read: ReturnRead) -> ReturnRead:
             "county-no-valid-figures",
             f"第{f.row}行“{f.area_text}”没有一个可用的数字，视为本表未报送该县（市、区）的数字；"
             "此前报送的数字（如有）继续有效。",
+            file,
             sheet=f.sheet,
+            city=city,
             county=f.county or "",
-            **where,
         )
         for f in read.figures
         if all(f is not u for u in usable)
