@@ -108,3 +108,16 @@ def test_figures_near_2_53_give_no_false_total_mismatch(tmp_path: Path, ctx: Con
     read, doc = _facts_of(_book(tmp_path / "c.xlsx", ["9007199254740993", 0], 0), wide)
     assert read.figures[0].values["teams_completed"] is None
     assert any(p.code == "value-invalid" and "上限" in p.message for p in read.problems)
+
+
+def test_a_total_above_one_countys_bound_is_checked_not_called_absurd(
+    tmp_path: Path, ctx: Context
+) -> None:
+    n = len(NINGBO)
+    path = _book(tmp_path / "t.xlsx", [600_000] * n, 600_000 * n)  # each county within 1e6
+    read, doc = _facts_of(path, ctx)
+    assert not read.problems, read.problems
+    assert doc["province"]["totals"]["teams_completed"] == 600_000 * n  # type: ignore[index]
+    read, doc = _facts_of(_book(tmp_path / "u.xlsx", [600_000] * n, 600_000 * n + 1), ctx)
+    codes = [i["code"] for i in doc["issues"]]  # type: ignore[attr-defined]
+    assert codes.count("total-mismatch") == 1 and "value-invalid" not in codes
