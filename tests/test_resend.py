@@ -196,3 +196,19 @@ def test_a_county_row_without_one_usable_number_keeps_the_earlier_figures(
     codes = [(i["code"], i["county"]) for i in doc["issues"] if i["code"].startswith("county-no")]
     assert codes == [("county-no-valid-figures", first)]
     assert [s["status"] for s in doc["submissions"]] == ["accepted", "accepted"]
+
+
+def test_a_registration_dates_the_first_arrival_of_a_name_only(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    target = tmp_path / "inbox" / "宁波市" / "上半年.xlsx"
+    _drop(target, _version(tmp_path / "a.xlsx", 11))
+    _run(runner, tmp_path, "2023-06-12")
+    _drop(target, _version(tmp_path / "b.xlsx", 22))
+    _run(runner, tmp_path, "2023-06-20")
+    (tmp_path / "state" / "receipts.csv").write_text(
+        "文件,收到时间,说明\n宁波市/上半年.xlsx,2023-06-10 15:00,纸质件按时送达\n", encoding="utf-8"
+    )
+    _, doc = _run(runner, tmp_path, "2023-06-21")
+    got = [(s["received_at"][:16], s["received_from"]) for s in doc["submissions"]]
+    assert got == [("2023-06-10T15:00", "registered"), ("2023-06-20T23:59", "observed")]
