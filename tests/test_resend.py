@@ -212,3 +212,19 @@ def test_a_registration_dates_the_first_arrival_of_a_name_only(
     _, doc = _run(runner, tmp_path, "2023-06-21")
     got = [(s["received_at"][:16], s["received_from"]) for s in doc["submissions"]]
     assert got == [("2023-06-10T15:00", "registered"), ("2023-06-20T23:59", "observed")]
+
+
+def test_a_rebuilt_ledger_keeps_every_arrival_of_a_resent_name(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    target = tmp_path / "inbox" / "宁波市" / "上半年.xlsx"
+    for day, teams in (("01", 11), ("05", 22), ("08", 11)):
+        _drop(target, _version(tmp_path / f"{teams}.xlsx", teams))
+        _, doc = _run(runner, tmp_path, f"2023-06-{day}")
+    (tmp_path / "state" / "ledger.sqlite").unlink()
+    for extra in ("-wal", "-shm"):
+        (tmp_path / "state" / f"ledger.sqlite{extra}").unlink(missing_ok=True)
+    result = runner.invoke(app, ["rebuild-ledger", "--state", str(tmp_path / "state")])
+    assert result.exit_code == 0, result.output
+    _, again = _run(runner, tmp_path, "2023-06-08")
+    assert again["submissions"] == doc["submissions"] and _teams(again) == 11
