@@ -82,7 +82,10 @@ def check(
         return
     report = check_files(files, ctx, annotate_dir=annotate, jobs=jobs)
     if as_json:
-        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
+        text = json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
+        # always valid UTF-8: a stray surrogate (an undecodable name) is written escaped
+        sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+        sys.stdout.flush()
     else:
         for r in report.results:
             _render_check(r, report.annotated.get(r.file))

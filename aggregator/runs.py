@@ -28,8 +28,9 @@ from aggregator.store.atomic import atomic_paths, remove_stale
 from aggregator.store.intake import Scan, container_read, scan_inbox, take_in
 from aggregator.store.ledger import Ledger, Submission
 from aggregator.store.lock import run_lock
+from aggregator.store.names import display_label
 from aggregator.store.state import StateError, state_message
-from aggregator.write.annotate import write_annotated
+from aggregator.write.annotate import distinct_labels, write_annotated
 
 
 class UsageError(Exception):
@@ -350,13 +351,15 @@ def check_files(
     jobs: int | None = None,
     progress: Progress | None = None,
 ) -> CheckReport:
-    """Read each file as the summary would; optionally write annotated copies."""
-    files = [(p, str(p)) for p in paths]
+    """Read each file as the summary would; optionally write annotated copies (one per file:
+    files of the same name from different folders get their folders in the copy's name)."""
+    files = [(p, display_label(p)) for p in paths]
     results = read_many(files, ctx, jobs=jobs, progress=progress)
     report = CheckReport(results)
     if annotate_dir is not None:
-        for (p, _), r in zip(files, results, strict=True):
-            target = write_annotated(p, r, annotate_dir)
+        names = distinct_labels([p for p, _ in files])
+        for (p, _), r, name in zip(files, results, names, strict=True):
+            target = write_annotated(p, replace(r, file=name), annotate_dir)
             if target:
                 report.annotated[r.file] = target
     return report

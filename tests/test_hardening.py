@@ -400,3 +400,181 @@ def test_an_absurd_figure_is_a_cell_error_not_a_number(tmp_path: Path, ctx: Cont
     r = read_return(write_a5(tmp_path / "x.xlsx", s, "xlsxwriter"), "宁波市/x.xlsx", ctx)
     assert r.figures[0].values["teams_completed"] is None
     assert any(p.code == "value-invalid" and "上限" in p.message for p in r.problems)
+
+
+def _a5_with_a_problem(path: Path) -> Path:
+    s = a5_sample()
+    s.rows[0] = (s.rows[0][0], {**s.rows[0][1], "teams_completed": "若干"})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_a5(path, s, "xlsxwriter")
+
+
+def test_check_annotates_same_named_files_from_different_folders_apart(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    a = _a5_with_a_problem(tmp_path / "杭州市" / "附件5.xlsx")
+    b = _a5_with_a_problem(tmp_path / "宁波市" / "附件5.xlsx")
+    out = tmp_path / "标注"
+    result = runner.invoke(
+        app, ["check", str(a), str(b), "--json", "--annotate", str(out), "--jobs", "1"]
+    )
+    assert result.exit_code == 1, result.output
+    items = json.loads(result.stdout)
+    annotated = [i["annotated"] for i in items]
+    assert [i["file"] for i in items] == [str(a), str(b)]
+    assert len(set(annotated)) == 2 and all(annotated)
+    assert {Path(p).name for p in annotated} == {
+        "杭州市_附件5_问题标注.xlsx",
+        "宁波市_附件5_问题标注.xlsx",
+    }
+    assert sorted(p.name for p in out.iterdir()) == sorted(Path(p).name for p in annotated)
+
+
+def test_check_json_is_valid_utf8_whatever_the_file_name(tmp_path: Path, runner: CliRunner) -> None:
+    good = _a5_with_a_problem(tmp_path / "x.xlsx")
+    odd = os.path.join(os.fsencode(tmp_path), b"\xff\xfe\x80\xe5.xlsx")
+    with open(odd, "wb") as f:
+        f.write(good.read_bytes())
+    name = os.fsdecode(odd)
+    result = runner.invoke(
+        app, ["check", name, "--json", "--annotate", str(tmp_path / "out"), "--jobs", "1"]
+    )
+    assert result.exit_code == 1, result.output
+    text = result.stdout_bytes.decode("utf-8")  # strictly: raises on invalid UTF-8
+    item = json.loads(text)[0]
+    assert item["file"].endswith("\\xff\\xfe\\x80\\xe5.xlsx")
+    assert item["issues"] and item["annotated"]
+
+
+def _encrypted_xls(path: Path) -> Path:
+    """An .xls as Excel saves it with a password: FILEPASS (RC4) right after the BOF."""
+    import struct
+
+    import xlwt
+    from xlwt import CompoundDoc
+
+    wb = xlwt.Workbook()
+    wb.add_sheet("附件5").write(0, 0, "成果汇总表")
+    data = wb.get_biff_data()
+    bof_end = 4 + int.from_bytes(data[2:4], "little")
+    filepass = struct.pack("<HHHHH", 0x2F, 54, 1, 1, 1) + b"\x11" * 48
+    CompoundDoc.XlsDoc().save(str(path), data[:bof_end] + filepass + data[bof_end:])
+    return path
+
+
+def _encrypted_ods(path: Path) -> Path:
+    """An .ods saved with a password: the manifest lists encryption data, content is cipher."""
+    import zipfile
+
+    manifest = (
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">'
+        '<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="x">'
+        '<manifest:algorithm manifest:algorithm-name="Blowfish CFB" manifest:initialisation-vector="x"/>'
+        "</manifest:encryption-data></manifest:file-entry></manifest:manifest>"
+    )
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("META-INF/manifest.xml", manifest)
+        z.writestr("content.xml", os.urandom(2000))
+    return path
+
+
+def _biff4(path: Path) -> Path:
+    """An Excel 4.0 worksheet: a bare BIFF4 stream (BOF 0x0409, worksheet), a cell, EOF."""
+    import struct
+
+    bof = struct.pack("<HHHHH", 0x0409, 6, 0, 0x10, 0)
+    number = struct.pack("<HHHHHd", 0x0203, 14, 0, 0, 0, 12.0)
+    path.write_bytes(bof + number + struct.pack("<HH", 0x0A, 0))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "code", "words"),
+    [
+        (_encrypted_xls, "file-encrypted", "已加密"),
+        (_encrypted_ods, "file-encrypted", "已加密"),
+        (_biff4, "file-old-excel", "旧版 Excel"),
+    ],
+)
+def test_open_errors_are_named_for_what_they_are(
+    tmp_path: Path, ctx: Context, make: Callable[[Path], Path], code: str, words: str
+) -> None:
+    path = make(tmp_path / f"宁波市.{'ods' if make is _encrypted_ods else 'xls'}")
+    r = read_return(path, path.name, ctx)
+    assert r.rejected and [p.code for p in r.problems] == [code]
+    assert words in r.problems[0].message and "损坏" not in r.problems[0].message
+    assert "文本文件" not in r.problems[0].message
+    if code == "file-old-excel":
+        assert ".xlsx" in r.problems[0].message
+
+
+def test_the_parser_is_asked_for_the_real_reason_a_file_did_not_open(
+    tmp_path: Path, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import zipfile
+
+    from aggregator.read import sealed
+
+    monkeypatch.setattr(sealed, "xls_encrypted", lambda path: False)  # past the sniffing
+    r = read_return(_encrypted_xls(tmp_path / "加密.xls"), "加密.xls", ctx)
+    assert [p.code for p in r.problems] == ["file-unreadable"]
+    assert "已加密" in r.problems[0].message
+    good = write_a5(tmp_path / "好.xlsx", a5_sample(), "xlsxwriter").read_bytes()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as zin, zipfile.ZipFile(buf, "w") as zout:
+        for i in zin.infolist():
+            data = zin.read(i)
+            zout.writestr(i, data[: len(data) // 2] if i.filename == "xl/workbook.xml" else data)
+    (tmp_path / "坏.xlsx").write_bytes(buf.getvalue())
+    r = read_return(tmp_path / "坏.xlsx", "坏.xlsx", ctx)
+    message = r.problems[0].message
+    assert "XML" in message and "Cannot detect file format" not in message
+
+
+def test_the_annotated_copy_of_a_file_without_a_form_keeps_its_cells(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    import openpyxl
+
+    src = tmp_path / "随便.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "名单"
+    wb.active.append(["姓名", "单位"])
+    wb.active.append(["张三", "宁波市人力社保局"])
+    wb.save(src)
+    out = tmp_path / "标注"
+    result = runner.invoke(app, ["check", str(src), "--annotate", str(out), "--jobs", "1"])
+    assert result.exit_code == 1 and "form-not-found" not in result.output
+    copy = openpyxl.load_workbook(out / "随便_问题标注.xlsx")
+    assert "原文件无法打开" not in copy.sheetnames
+    assert copy["名单"]["A2"].value == "张三"
+    listed = [c.value for c in copy["问题清单"]["F"]]
+    assert "form-not-found" in listed
+
+
+def test_json_pointing_at_a_fifo_is_refused_and_left_alone(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    _inbox_with_returns(tmp_path)
+    (tmp_path / "out").mkdir()
+    os.mkfifo(tmp_path / "out" / "s.json")  # like /dev/full: not a regular file
+    _stopped(_summary(runner, tmp_path), "不是普通文件")
+    assert stat.S_ISFIFO((tmp_path / "out" / "s.json").stat().st_mode)
+    assert not (tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx").exists()
+
+
+def test_a_read_only_ledger_is_a_message_even_as_root(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _inbox_with_returns(tmp_path)
+    _ok(_summary(runner, tmp_path))
+    real = sqlite3.connect
+
+    def read_only(path: object, *a: object, **k: object) -> sqlite3.Connection:
+        return real(f"file:{path}?mode=ro", *a, uri=True, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ledger_module.sqlite3, "connect", read_only)
+    _stopped(_summary(runner, tmp_path), "不可写")

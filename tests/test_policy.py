@@ -94,3 +94,38 @@ def test_deadline_day_counts_to_its_end_china_time() -> None:
     p = load_policy(POLICY_DIR / "2023.toml")
     end = p.deadline_end(Period.parse("2023H1"))
     assert end.isoformat() == "2023-06-11T00:00:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        (
+            "[max_figures]\ndefault = 1000000\nteams_complted = 5\n",
+            "max_figures 中的“teams_complted”",
+        ),
+        ("[max_figures]\ndefault = 1000000\nexpert_visits = 0\n", "max_figures.expert_visits"),
+        ("[max_figures]\ndefault = -5\n", "max_figures.default"),
+        ("[max_figures]\ndefault = 1000000\nremarks = 10\n", "max_figures 中的“remarks”"),
+    ],
+)
+def test_max_figures_keys_and_bounds_are_checked_on_load(
+    tmp_path: Path, section: str, message: str
+) -> None:
+    path = _copy(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert "[max_figures]\ndefault = 1000000\n" in text
+    path.write_text(text.replace("[max_figures]\ndefault = 1000000\n", section), encoding="utf-8")
+    with pytest.raises(DataFileError, match=message) as got:
+        load_policy(path)
+    assert "2023.toml" in str(got.value)
+
+
+def test_max_figures_for_a_real_metric_is_taken(tmp_path: Path) -> None:
+    path = _copy(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("default = 1000000\n", "default = 1000000\nteams_completed = 500\n"),
+        encoding="utf-8",
+    )
+    p = load_policy(path)
+    assert p.figure_bound("teams_completed") == 500 and p.figure_bound("expert_visits") == 1000000

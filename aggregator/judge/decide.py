@@ -91,25 +91,48 @@ def _period_from_receipt(read: ReturnRead, received: dt.datetime, policy: Policy
     return replace(read, period=period.code, rejected=False, reason="", problems=problems)
 
 
+def _usable_rows(read: ReturnRead) -> ReturnRead:
+    """A results row without one usable number (every cell blank or in error) speaks for no
+    one: like a blank row, its county is not reported by it, and an earlier return's figures
+    for it stand. A return with no usable number at all is refused, superseding nothing."""
+    if read.form != Form.RESULTS or read.rejected or not read.figures:
+        return read
+    usable = [f for f in read.figures if any(v is not None for v in f.values.values())]
+    if len(usable) == len(read.figures):
+        return read
+    file, city = read.file, read.city or ""
+    if not usable:
+        message = (
+            "表中没有一个可用的数字（每个数字都有错误，见各单元格的说明），本文件未采用，"
+            "不取代此前报送的数字。请改正后重新报送。"
+        )
+        refusal = Problem("error", "no-valid-figures", message, file, city=city)
+        return replace(read, rejected=True, reason=message, problems=[*read.problems, refusal])
+    notes = [
+        Problem(
+            "warning",
+            "county-no-valid-figures",
+            f"第{f.row}行“{f.area_text}”没有一个可用的数字，视为本表未报送该县（市、区）的数字；"
+            "此前报送的数字（如有）继续有效。",
+            file,
+            sheet=f.sheet,
+            city=city,
+            county=f.county or "",
+        )
+        for f in read.figures
+        if all(f is not u for u in usable)
+    ]
+    return replace(read, figures=usable, problems=[*read.problems, *notes])
+
+
 def decide(pairs: list[tuple[Submission, ReturnRead]], policy: Policy) -> list[Entry]:
     """Statuses for every submission (oldest first), timeliness, and supersession changes."""
     entries = []
     for s, r in pairs:
         received = parse_time(s.arrived)
-        entries.append(Entry(s, _period_from_receipt(r, received, policy), received_at=received))
-    first_by_hash: dict[str, Entry] = {}
-    for e in entries:
-        if e.sub.container:
-            e.status = Status.UNPACKED
-            e.reason = "压缩包或邮件：已拆开，其中每个文件单独作为一份报送。"
-            continue
-        if e.sub.sha256 in first_by_hash:
-            e.status = Status.DUPLICATE
-            e.reason = f"与“{first_by_hash[e.sub.sha256].sub.name}”内容完全相同，按重复报送处理。"
-            continue
-        first_by_hash[e.sub.sha256] = e
-        if e.read.rejected:
-            e.status, e.reason = Status.REJECTED, e.read.reason
+        read = _usable_rows(_period_from_receipt(r, received, policy))
+        entries.append(Entry(s, read, received_at=received))
+    _repeats_and_rejections(entries)
     groups: dict[tuple[str | None, str | None, str | None], list[Entry]] = {}
     for e in entries:
         if e.status == Status.ACCEPTED:
@@ -122,6 +145,29 @@ def decide(pairs: list[tuple[Submission, ReturnRead]], policy: Policy) -> list[E
             key = APPLICATIONS_DEADLINE if e.read.form in APP_FORMS else None
             _timeliness(e, policy.deadline_end(period, key))
     return entries
+
+
+def _repeats_and_rejections(entries: list[Entry]) -> None:
+    """Containers are unpacked; content seen before is a duplicate while what it speaks for
+    still stands as it was (a copy, or the same file sent twice); content sent again after a
+    different version replaced it (A, correction B, then A again) is a new arrival and counts."""
+    first_by_hash: dict[str, Entry] = {}
+    owner: dict[tuple[object, str], str] = {}  # (group, unit) → content currently standing
+    for e in entries:
+        if e.sub.container:
+            e.status = Status.UNPACKED
+            e.reason = "压缩包或邮件：已拆开，其中每个文件单独作为一份报送。"
+            continue
+        keys = [(e.group, k) for k in entry_keys(e.read)] if not e.read.rejected else []
+        earlier = first_by_hash.get(e.sub.sha256)
+        if earlier is not None and all(owner.get(k) == e.sub.sha256 for k in keys):
+            e.status = Status.DUPLICATE
+            e.reason = f"与“{earlier.sub.name}”内容完全相同，按重复报送处理。"
+            continue
+        first_by_hash.setdefault(e.sub.sha256, e)
+        if e.read.rejected:
+            e.status, e.reason = Status.REJECTED, e.read.reason
+        owner.update(dict.fromkeys(keys, e.sub.sha256))
 
 
 def _timeliness(e: Entry, end: dt.datetime) -> None:

@@ -13,6 +13,7 @@ import python_calamine as pc
 
 from aggregator.cells import col_letter, col_number
 from aggregator.problems import Problem, error, warning
+from aggregator.read.sealed import open_failure
 from aggregator.read.sniff import Sniff
 
 
@@ -46,9 +47,7 @@ def read_grids(path: Path, sniffed: Sniff, label: str) -> tuple[list[SheetGrid],
     except pc.PasswordError:
         raise UnreadableFile("文件已加密，请去除密码后重新报送。") from None
     except Exception as e:  # calamine raises several unrelated types for broken files
-        raise UnreadableFile(
-            f"文件已损坏或格式不受支持，无法打开（{_short(e)}）。请用 Excel 另存为 .xlsx 后重新报送。"
-        ) from None
+        raise UnreadableFile(open_failure(path, sniffed.kind, e)) from None
     grids: list[SheetGrid] = []
     problems: list[Problem] = []
     try:

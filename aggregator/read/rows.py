@@ -11,6 +11,7 @@ from aggregator.read.layout import Layout, row_is_empty
 from aggregator.read.returns import Activity, Figures, ReturnRead, TotalRow
 from aggregator.read.values import Count, parse_count, parse_flag, parse_when
 from aggregator.rulebook import Context
+from aggregator.rulebook.policy import MAX_EXACT
 from aggregator.rulebook.reference import Registry, Resolution
 from aggregator.rulebook.words import default_words
 from aggregator.textnorm import clean, norm
@@ -73,7 +74,7 @@ def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
         kind = words.sum_kind(raw_area)
         if kind is not None:
             if kind == "total" or not blank:
-                values = _a5_values(out, g.name, raw, cells, ctx, "")
+                values = _a5_values(out, g.name, raw, cells, ctx, "", total=True)
                 row = TotalRow(g.name, r + 1, clean(raw_area), values, cells, kind)
                 (out.totals if kind == "total" else out.subtotals).append(row)
             continue
@@ -83,7 +84,7 @@ def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
         if res is None:
             continue
         if res.kind == "total":  # a total wording the sum-row table does not know
-            values = _a5_values(out, g.name, raw, cells, ctx, "")
+            values = _a5_values(out, g.name, raw, cells, ctx, "", total=True)
             out.totals.append(TotalRow(g.name, r + 1, clean(raw_area), values, cells))
             continue
         _figures_row(out, g, (r, cols), res, (raw, cells, blank), seen, ctx)
@@ -96,16 +97,20 @@ def _a5_values(
     cells: dict[str, str],
     ctx: Context,
     county: str,
+    *,
+    total: bool = False,
 ) -> dict[str, int | None]:
     """Every metric of a row as a count (None when blank, unusable or beyond the policy's bound
-    for the metric — never arithmetic on an absurd figure — the problem recorded)."""
+    for the metric — never arithmetic on an absurd figure — the problem recorded). A 合计 or
+    小计 row adds up many counties: only checked, never counted, it is bounded where whole
+    numbers stay exact (2^53), not by one county's bound."""
     values: dict[str, int | None] = {}
     for m in ctx.schemas[Form.RESULTS].metrics:
         if m.key not in raw:
             values[m.key] = None
             continue
         c = parse_count(raw[m.key])
-        bound = ctx.policy.figure_bound(m.key)
+        bound = MAX_EXACT if total else ctx.policy.figure_bound(m.key)
         if c.value is not None and c.value > bound:
             c = Count(None, "error", f"超过合理上限 {bound}，疑似填错")
         values[m.key] = c.value

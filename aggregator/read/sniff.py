@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aggregator.cells import col_number
+from aggregator.read import sealed
 from aggregator.rulebook.policy import Limits
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -33,6 +34,7 @@ WRONG_KIND = {
     "pptx": "这是演示文稿，不是 Excel 表格。请报送 Excel 电子表格。",
     "unknown": "无法识别的文件格式，不是 Excel 表格。请报送 .xlsx 或 .xls 文件。",
     "truncated": "文件不完整或已损坏（可能未传完），请重新报送。",
+    "old-excel": "这是旧版 Excel（Excel 4.0 或更早）格式的文件，无法读取。请在 Excel 或 WPS 中打开，“另存为”Excel 工作簿（.xlsx）后重新报送。",
 }
 
 
@@ -62,9 +64,12 @@ def sniff(path: Path, limits: Limits) -> Sniff:
     with path.open("rb") as f:
         head = f.read(8192)
     if head.startswith(OLE_MAGIC):
-        return _sniff_ole(path)
+        return _encrypted_xls(path, _sniff_ole(path))
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return _sniff_zip(path, limits)
+        return _encrypted_ods(path, _sniff_zip(path, limits))
+    old = _old_excel(head)
+    if old is not None:
+        return old
     if head.startswith(b"%PDF"):
         return Sniff("pdf", "pdf", WRONG_KIND["pdf"])
     if (
@@ -86,6 +91,27 @@ def sniff(path: Path, limits: Limits) -> Sniff:
         kind = "csv" if first.count(b",") >= 2 or first.count(b"\t") >= 2 else "text"
         return Sniff(kind, kind, WRONG_KIND[kind])
     return Sniff("unknown", "unknown", WRONG_KIND["unknown"])
+
+
+def _old_excel(head: bytes) -> Sniff | None:
+    """An Excel 4.0, 3.0 or 2.x file (a bare BIFF stream): to be re-saved, not a text file."""
+    if sealed.old_excel_version(head) is None:
+        return None
+    return Sniff("old-excel", "old-excel", WRONG_KIND["old-excel"])
+
+
+def _encrypted_xls(path: Path, found: Sniff) -> Sniff:
+    """An .xls saved with a password (the parser would only call it broken)."""
+    if found.kind == "xls" and not found.problem and sealed.xls_encrypted(path):
+        return Sniff("encrypted", "encrypted", WRONG_KIND["encrypted"])
+    return found
+
+
+def _encrypted_ods(path: Path, found: Sniff) -> Sniff:
+    """An OpenDocument spreadsheet saved with a password (the parser would call it broken)."""
+    if found.kind == "ods" and not found.problem and sealed.ods_encrypted(path):
+        return Sniff("encrypted", "encrypted", WRONG_KIND["encrypted"])
+    return found
 
 
 def _looks_text(head: bytes) -> bool:

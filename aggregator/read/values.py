@@ -38,8 +38,10 @@ def parse_count(raw: object, *, allow_approx: bool = False) -> Count:
         return Count(None, "missing")
     if isinstance(raw, bool):
         return Count(None, "error", "不是数字")
-    if isinstance(raw, int | float):
-        return _from_number(float(raw))
+    if isinstance(raw, int):
+        return _from_int(raw)  # exact, however large (a float would round beyond 2^53)
+    if isinstance(raw, float):
+        return _from_number(raw)
     if isinstance(raw, dt.date | dt.time | dt.timedelta):
         return Count(None, "error", "填的是日期/时间，不是数字")
     s = norm(raw).replace(",", "")
@@ -49,7 +51,10 @@ def parse_count(raw: object, *, allow_approx: bool = False) -> Count:
     if s.startswith("#"):
         return Count(None, "error", f"单元格是错误值“{s}”")
     if _NUMBER.match(s):
-        c = _from_number(float(s))
+        whole, _, frac = s.partition(".")
+        if len(whole) > 30:  # no count has 30 digits (and int() refuses thousands of them)
+            return Count(None, "error", "数字过大，疑似填错")
+        c = _from_int(int(whole)) if not frac.strip("0") else _from_number(float(s))
         if c.status == "ok" and unit:
             return Count(c.value, "unit", unit)
         return c
@@ -90,6 +95,11 @@ def _measure_words(s: str, words: Words) -> tuple[str, str]:
         return s, unit  # 1.23456万 is no whole number: left for the caller to refuse
     rest = f"{m.group('pre') or ''}{int(scaled)}{m.group('post') or ''}"
     return rest, m.group("word") + unit
+
+
+def _from_int(n: int) -> Count:
+    """A whole number as written (text digits or an integer cell), kept exact."""
+    return Count(None, "error", "不能为负数") if n < 0 else Count(n, "ok")
 
 
 def _from_number(x: float) -> Count:

@@ -35,9 +35,21 @@ MAX_EXACT = 2**53  # beyond this a float (and a sum of many) no longer counts ex
 
 
 def _max_figures(data: dict[str, Any], path: Path) -> dict[str, int]:
-    """``[max_figures]``: whole numbers from 1 to 2^53 by metric key (and ``default``)."""
+    """``[max_figures]``: whole numbers from 1 to 2^53 by metric key of the results form (or
+    ``default``); a misspelt key would silently leave its metric at the default bound."""
+    from aggregator.rulebook.schema import default_schemas
+
+    known = {c.key for c in default_schemas()[Form.RESULTS].metrics}
+    section = data.get("max_figures", {})
+    if not isinstance(section, dict):
+        raise DataFileError(f"{path.name}：max_figures 应为一节（[max_figures]）")
     out = {}
-    for k, v in data.get("max_figures", {}).items():
+    for k, v in section.items():
+        if k != "default" and k not in known:
+            raise DataFileError(
+                f"{path.name}：max_figures 中的“{k}”不是附件5的指标"
+                f"（可用：default、{'、'.join(sorted(known))}）"
+            )
         if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_EXACT:
             raise DataFileError(
                 f"{path.name}：max_figures.{k} 应为 1 到 {MAX_EXACT} 之间的整数，现为“{v}”"

@@ -131,6 +131,17 @@ def _matches(reg: Registration, sub: Submission) -> bool:
     return sub.name == reg.file or sub.name.startswith(reg.file + "/")
 
 
+def _described(reg: Registration, hits: list[Submission]) -> list[Submission]:
+    """The arrivals a registration is about: per name, the earliest one first seen at or after
+    the registered time (never later than the run that saw it; a name sent again later, say
+    the original after a correction, is a new arrival with its own receipt)."""
+    chosen: dict[str, Submission] = {}
+    for s in sorted(hits, key=lambda s: (parse_time(s.first_seen), s.id)):
+        if reg.received_at <= parse_time(s.first_seen):
+            chosen.setdefault(s.name, s)
+    return list(chosen.values())
+
+
 def apply_registrations(ledger: Ledger, regs: list[Registration]) -> list[Problem]:
     """Registrations become receipts: earlier than the recorded evidence, never later than the
     run that first saw the file. A registration that names nothing in the ledger is reported."""
@@ -141,10 +152,8 @@ def apply_registrations(ledger: Ledger, regs: list[Registration]) -> list[Proble
         if not hits:
             message = f"{reg.where}：登记的文件“{reg.file}”在收件箱中没有找到（请核对文件名）。"
             problems.append(warning("receipt-unknown-file", message, file=reg.file))
-        for s in hits:
+        for s in _described(reg, hits):
             at = reg.received_at
-            if at > parse_time(s.first_seen):
-                continue  # never later than the run that first saw it
             earlier = s.received_from == REGISTERED or at < parse_time(s.arrived)
             if earlier and iso(at) != s.arrived:
                 ledger.register(s.id, iso(at))

@@ -20,49 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from aggregator.read.returns import ReturnRead
+from aggregator.store.schema import SCHEMA, insert_arrivals, latest_sha, migrate
 from aggregator.store.state import StateError, check_ledger_file, open_error, state_message
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS submissions (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,            -- path as dropped, relative to the inbox
-    sha256 TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    mtime REAL,
-    first_seen TEXT NOT NULL,      -- ISO time, China time zone: when this run first saw it
-    form TEXT, city TEXT, period TEXT,
-    status TEXT, reason TEXT,      -- as decided by the latest run
-    received_at TEXT,              -- earliest credible evidence of arrival (NULL: first_seen)
-    received_from TEXT NOT NULL DEFAULT 'observed',  -- email|inbox-file|registered|observed
-    sender TEXT NOT NULL DEFAULT '',  -- From of the email that carried it: a hint
-    container TEXT,                -- zip|eml|msg when the file is a container (unpacked)
-    UNIQUE (name, sha256)
-);
-CREATE TABLE IF NOT EXISTS blobs (
-    sha256 TEXT PRIMARY KEY,
-    size INTEGER NOT NULL,
-    stored TEXT NOT NULL           -- path of the copy, relative to the state folder
-);
-CREATE TABLE IF NOT EXISTS reads (
-    sha256 TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,
-    result TEXT NOT NULL,
-    PRIMARY KEY (sha256, name, version)
-);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY, started TEXT NOT NULL, as_of TEXT NOT NULL, period TEXT NOT NULL,
-    finished TEXT, report TEXT, new_files INTEGER
-);
-"""
-
+__all__ = ["Arrival", "Ledger", "Submission", "insert_arrivals"]
 
 JOURNAL = "arrivals.jsonl"
-# Columns added after the first ledgers were made: (name, declaration) for ALTER TABLE.
-ADDED_COLUMNS = (
-    ("received_at", "TEXT"),
-    ("received_from", "TEXT NOT NULL DEFAULT 'observed'"),
-    ("sender", "TEXT NOT NULL DEFAULT ''"),
-    ("container", "TEXT"),
-)
 
 
 def _plain(o: Any) -> Any:
@@ -146,17 +109,10 @@ class Ledger:
             if self.db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("quick_check failed")
             self.db.executescript(SCHEMA)
-            self._migrate()
+            migrate(self.db)
         except sqlite3.Error as e:
             raise open_error(e, state) from e
         owner_only(state)
-
-    def _migrate(self) -> None:
-        """Add the columns a ledger made by an earlier version lacks (existing rows: observed)."""
-        have = {r[1] for r in self.db.execute("PRAGMA table_info(submissions)")}
-        for name, decl in ADDED_COLUMNS:
-            if name not in have:
-                self.db.execute(f"ALTER TABLE submissions ADD COLUMN {name} {decl}")
 
     def close(self) -> None:
         """Close the database."""
@@ -174,11 +130,9 @@ class Ledger:
         self.db.execute("COMMIT")
 
     def known(self, name: str, sha256: str) -> bool:
-        """Whether this exact file (name and content) is already recorded."""
-        row = self.db.execute(
-            "SELECT 1 FROM submissions WHERE name=? AND sha256=?", (name, sha256)
-        ).fetchone()
-        return row is not None
+        """Whether the latest arrival under this name holds this content (a name that held
+        other content since is a new arrival: a resend of an earlier version)."""
+        return latest_sha(self.db, name) == sha256
 
     def store_copy(self, source: Path, sha256: str) -> str | None:
         """Keep a copy of the bytes under blobs/, hashing while copying; returns its path relative
@@ -289,9 +243,10 @@ class Ledger:
         """Whether a file of this name, size and modification time is already recorded (the
         intake's quick look: nothing new is hashed again)."""
         row = self.db.execute(
-            "SELECT 1 FROM submissions WHERE name=? AND size=? AND mtime=?", (name, size, mtime)
+            "SELECT size, mtime FROM submissions WHERE name=? ORDER BY arrival DESC LIMIT 1",
+            (name,),
         ).fetchone()
-        return row is not None
+        return row is not None and (row[0], row[1]) == (size, mtime)
 
     def register(self, sub_id: int, received_at: str) -> None:
         """An analyst's registration, earlier than the recorded evidence, becomes the receipt."""
@@ -381,20 +336,3 @@ class Ledger:
             "blobs": q("SELECT COUNT(*) FROM blobs").fetchone()[0],
             "runs": q("SELECT COUNT(*) FROM runs WHERE finished IS NOT NULL").fetchone()[0],
         }
-
-
-def insert_arrivals(db: sqlite3.Connection, rows: list[Arrival]) -> None:
-    """The INSERTs of new arrivals (blob and submission rows), inside the caller's transaction."""
-    db.executemany(
-        "INSERT OR IGNORE INTO blobs (sha256, size, stored) VALUES (?,?,?)",
-        [(a.sha256, a.size, a.stored) for a in rows],
-    )
-    db.executemany(
-        "INSERT OR IGNORE INTO submissions (name, sha256, size, mtime, first_seen, received_at,"
-        " received_from, sender, container) VALUES (?,?,?,?,?,?,?,?,?)",
-        [
-            (a.name, a.sha256, a.size, a.mtime, a.first_seen, a.received_at, a.received_from)
-            + (a.sender, a.container)
-            for a in rows
-        ],
-    )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from pathlib import Path
 
 # Codecs a Chinese Windows user's bytes are in, tried in this order after UTF-8.
 CHINESE_CODECS = ("gbk", "gb18030")
@@ -104,3 +105,14 @@ def _visible(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in text)
+
+
+def display_label(path: Path) -> str:
+    """A path as people see it: valid text even when the name is not valid UTF-8 (bytes from
+    another system), so that it can be printed, put in JSON or written to a workbook."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return ("/" if path.is_absolute() else "") + decode_path(path)
+    return text

@@ -24,6 +24,7 @@ from aggregator.problems import SEVERITY_LABEL, Problem
 from aggregator.read.returns import ReturnRead
 from aggregator.read.sniff import WORD_KINDS
 from aggregator.store.atomic import atomic_path
+from aggregator.store.names import display_label
 from aggregator.write.wordannotate import write_annotated_word
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -41,6 +42,35 @@ def annotated_name(label: str) -> str:
     stem = PurePosixPath(label).name.rsplit(".", 1)[0] or "报表"
     stem = "".join(ch for ch in stem if ch not in '\\/:*?"<>|\x00').strip(". ") or "报表"
     return f"{stem}_问题标注.xlsx"
+
+
+def distinct_labels(paths: list[Path]) -> list[str]:
+    """Names for the annotated copies of ``paths``: the file name, with as many of its folders
+    in front (joined by ``_``) as it takes for no two copies to share a name."""
+    parts = [display_label(p.absolute()).strip("/").split("/") for p in paths]
+    depth = [1] * len(paths)
+
+    def name(i: int) -> str:
+        return "_".join(parts[i][-depth[i] :])
+
+    for _ in range(max((len(x) for x in parts), default=0)):
+        seen: dict[str, list[int]] = {}
+        for i in range(len(paths)):
+            seen.setdefault(annotated_name(name(i)), []).append(i)
+        clashes = [i for group in seen.values() if len(group) > 1 for i in group]
+        if not clashes:
+            break
+        for i in clashes:
+            depth[i] = min(depth[i] + 1, len(parts[i]))
+    out = [name(i) for i in range(len(paths))]
+    counts: dict[str, int] = {}
+    for i, label in enumerate(out):  # the very same file given twice
+        key = annotated_name(label)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] > 1:
+            stem, dot, ext = label.rpartition(".")
+            out[i] = f"{stem}_{counts[key]}{dot}{ext}" if dot else f"{label}_{counts[key]}"
+    return out
 
 
 def _converted(path: Path) -> openpyxl.Workbook:
@@ -67,6 +97,14 @@ def _converted(path: Path) -> openpyxl.Workbook:
     return wb
 
 
+def opened_as_spreadsheet(result: ReturnRead) -> bool:
+    """Whether the file opened as a spreadsheet: accepted, or refused for what it holds (no
+    form found, no city, no rows) rather than for the file itself (the ``file-*`` refusals:
+    wrong kind, encrypted, damaged, too large, a reader that died) — only those are safe and
+    worth copying."""
+    return not any(p.code.startswith("file-") for p in result.errors)
+
+
 def write_annotated(path: Path, result: ReturnRead, out_dir: Path) -> Path | None:
     """Write the annotated copy of one return into ``out_dir``; None if it has no problems."""
     if not result.problems:
@@ -81,16 +119,13 @@ def write_annotated(path: Path, result: ReturnRead, out_dir: Path) -> Path | Non
         copy = Path(tmpd) / "copy.xlsx"
         shutil.copyfile(path, copy)
         wb: openpyxl.Workbook | None = None
-        if result.kind in ("xlsx", "xlsm") and not result.rejected:
+        opened = opened_as_spreadsheet(result)
+        if result.kind in ("xlsx", "xlsm") and opened:
             try:
                 wb = openpyxl.load_workbook(copy, keep_vba=False)
             except Exception:
                 wb = None
-        if (
-            wb is None
-            and result.kind in ("xls", "ods", "xlsb", "xlsx", "xlsm")
-            and not result.rejected
-        ):
+        if wb is None and result.kind in ("xls", "ods", "xlsb", "xlsx", "xlsm") and opened:
             try:
                 wb = _converted(copy)
             except Exception:
