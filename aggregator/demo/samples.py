@@ -11,6 +11,7 @@ it out (the styles writing a SUM formula, xlsxwriter and openpyxl, sum every row
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,32 +69,22 @@ def _a5_total(sample: A5Sample, metrics: list[str]) -> dict[str, Any]:
 
 def write_a5(path: Path, sample: A5Sample, style: str, schema: FormSchema | None = None) -> Path:
     """Write an Attachment 5 return in one of :data:`STYLES` (or a Word style, as .docx)."""
-    schema = schema or default_schemas()[Form.RESULTS]
-    if style in WORD_STYLES:
-        from aggregator.demo.wordsamples import write_a5_docx
-
-        return write_a5_docx(path, sample, style, schema)
-    return {
-        "xlsxwriter": _a5_xlsxwriter,
-        "openpyxl": _a5_openpyxl,
-        "pandas": _a5_pandas,
-        "xls": _a5_xls,
-    }[style](path, sample, schema)
+    return _write(Form.RESULTS, path, sample, style, schema)
 
 
 def write_a4(path: Path, sample: A4Sample, style: str, schema: FormSchema | None = None) -> Path:
     """Write an Attachment 4 return in one of :data:`STYLES` (or a Word style, as .docx)."""
-    schema = schema or default_schemas()[Form.PLAN]
-    if style in WORD_STYLES:
-        from aggregator.demo.wordsamples import write_a4_docx
+    return _write(Form.PLAN, path, sample, style, schema)
 
-        return write_a4_docx(path, sample, style, schema)
-    return {
-        "xlsxwriter": _a4_xlsxwriter,
-        "openpyxl": _a4_openpyxl,
-        "pandas": _a4_pandas,
-        "xls": _a4_xls,
-    }[style](path, sample, schema)
+
+def _write(form: Form, path: Path, sample: Any, style: str, schema: FormSchema | None) -> Path:
+    schema = schema or default_schemas()[form]
+    if style in WORD_STYLES:
+        from aggregator.demo import wordsamples
+
+        docx = wordsamples.write_a4_docx if form == Form.PLAN else wordsamples.write_a5_docx
+        return docx(path, sample, style, schema)
+    return _WRITERS[form][style](path, sample, schema)
 
 
 # -- Attachment 5 ---------------------------------------------------------------------------
@@ -369,3 +360,19 @@ def _xlwt() -> Any:
     except ImportError:
         raise RuntimeError("示例的 .xls 报表需要 xlwt：pip install 'aggregator[demo]'") from None
     return xlwt
+
+
+_WRITERS: dict[Form, dict[str, Callable[[Path, Any, FormSchema], Path]]] = {
+    Form.RESULTS: {
+        "xlsxwriter": _a5_xlsxwriter,
+        "openpyxl": _a5_openpyxl,
+        "pandas": _a5_pandas,
+        "xls": _a5_xls,
+    },
+    Form.PLAN: {
+        "xlsxwriter": _a4_xlsxwriter,
+        "openpyxl": _a4_openpyxl,
+        "pandas": _a4_pandas,
+        "xls": _a4_xls,
+    },
+}
