@@ -6,6 +6,7 @@ the building blocks (:func:`new_document`, :func:`add_form_table`, …) also ser
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ from docx.shared import Pt
 from aggregator.rulebook.policy import Policy
 from aggregator.rulebook.reference import Registry
 from aggregator.rulebook.schema import FormSchema
-from aggregator.store.atomic import atomic_path
+from aggregator.vocab import Form
+from aggregator.write.cityforms import sender_label, write_city_forms
 
 PLAN_ROWS_WORD = 30
 
@@ -102,42 +104,32 @@ def add_form_table(
     return table
 
 
-def word_template_name(policy: Policy, form: FormSchema, city: str) -> str:
-    """File name of a city's blank Word form (the Excel name with .docx)."""
-    return f"{policy.year}年{form.file_stem}_{city}.docx"
-
-
 def write_word_templates(
     policy: Policy, registry: Registry, schemas: dict[str, FormSchema], out: Path
 ) -> list[Path]:
     """Write the Word Attachment 4 and 5 forms of every city into ``out``; return their paths."""
-    from aggregator.write.templates import sender_label
+    return write_city_forms(
+        policy, registry, schemas, out, ".docx", partial(_write_word_form, policy, registry)
+    )
 
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for city in registry.cities:
-        counties = [c.name for c in registry.counties_of(city.name)]
-        for form in ("A4", "A5"):
-            schema = schemas[form]
-            doc = new_document()
-            add_title(doc, policy.titles[form])
-            headers = [c.header for c in schema.columns]
-            if form == "A5":
-                add_line(
-                    doc, f"填报市局（盖章）：{sender_label(city.name)}", "报送期次：", "填报日期："
-                )
-                rows = [_a5_row(schema, i, c) for i, c in enumerate(counties)]
-            else:
-                add_line(doc, f"填报市局（盖章）：{sender_label(city.name)}", "填报日期：")
-                rows = [[str(i + 1)] + [""] * (len(headers) - 1) for i in range(PLAN_ROWS_WORD)]
-            add_form_table(doc, headers, rows)
-            add_line(doc, "填报人及联系电话：")
-            add_line(doc, _note(policy, form))
-            path = out / word_template_name(policy, schema, city.name)
-            with atomic_path(path) as tmp:
-                doc.save(str(tmp))
-            written.append(path)
-    return written
+
+def _write_word_form(
+    policy: Policy, registry: Registry, path: Path, form: Form, schema: FormSchema, city: str
+) -> None:
+    counties = [c.name for c in registry.counties_of(city)]
+    doc = new_document()
+    add_title(doc, policy.titles[form])
+    headers = [c.header for c in schema.columns]
+    if form == Form.RESULTS:
+        add_line(doc, f"填报市局（盖章）：{sender_label(city)}", "报送期次：", "填报日期：")
+        rows = [_a5_row(schema, i, c) for i, c in enumerate(counties)]
+    else:
+        add_line(doc, f"填报市局（盖章）：{sender_label(city)}", "填报日期：")
+        rows = [[str(i + 1)] + [""] * (len(headers) - 1) for i in range(PLAN_ROWS_WORD)]
+    add_form_table(doc, headers, rows)
+    add_line(doc, "填报人及联系电话：")
+    add_line(doc, _note(policy, form))
+    doc.save(str(path))
 
 
 def _a5_row(schema: FormSchema, i: int, county: str) -> list[str]:
