@@ -98,9 +98,10 @@ def add_form_table(
     for r in range(height):
         repeat_header(table.rows[r])
     for i, row in enumerate(rows):
+        cells = table.rows[height + i].cells  # table.cell() would walk the whole table each time
         for j, v in enumerate(row):
             if v:
-                set_cell(table.cell(height + i, j), v)
+                set_cell(cells[j], v)
     return table
 
 
