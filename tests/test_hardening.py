@@ -50,6 +50,7 @@ def _processes_mentioning(text: str) -> list[int]:
     return out
 
 
+@pytest.mark.slow
 def test_killing_only_the_main_process_frees_the_lock_for_the_next_run(tmp_path: Path) -> None:
     base = tmp_path / "run"
     _inbox_with_returns(base)
