@@ -163,7 +163,8 @@ def _assigned_code(target: ast.expr, value: ast.expr) -> list[ast.expr]:
 def emitted_codes() -> dict[str, str]:
     """Every literal problem code in the package: the first two arguments of error(), warning(),
     .add(), reject() and Problem(), and what is assigned to a variable ``code`` (alone or in a
-    tuple: ``severity, code, text = (…, "…", …)``); where each is first seen."""
+    tuple: ``severity, code, text = (…, "…", …)``) and the code of a ``("error"|"warning", "…",
+    …)`` tuple (a table of problems); where each is first seen."""
     out: dict[str, str] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         where = path.relative_to(PACKAGE.parent).as_posix()
@@ -173,6 +174,13 @@ def emitted_codes() -> dict[str, str]:
                 args = node.args[:2]
             elif isinstance(node, ast.Assign):
                 args = _assigned_code(node.targets[0], node.value)
+            elif (
+                isinstance(node, ast.Tuple)
+                and len(node.elts) >= 2
+                and isinstance(node.elts[0], ast.Constant)
+                and node.elts[0].value in ("error", "warning")
+            ):
+                args = node.elts[1:2]  # (severity, code, …) in a table of problems
             for a in args:
                 if isinstance(a, ast.Constant) and isinstance(a.value, str) and CODE.match(a.value):
                     out.setdefault(a.value, f"{where}:{node.lineno}")

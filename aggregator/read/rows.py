@@ -17,39 +17,28 @@ from aggregator.rulebook.words import default_words
 from aggregator.textnorm import clean, norm
 from aggregator.vocab import Form
 
+# what a count cell that did not read cleanly is told: by Count.status
+_COUNT_PROBLEMS: dict[str, tuple[Severity, str, str]] = {
+    "missing": ("warning", "value-missing", "“{label}”为空，按“未填”处理（不是0）。没有请填0。"),
+    "unit": ("warning", "value-unit", "数字中含有单位“{detail}”，已按 {value} 读取。"),
+    "approx": ("warning", "value-approx", "“{label}”填的是{detail}。请填写确切的整数。"),
+    "error": (
+        "error",
+        "value-invalid",
+        "“{label}”填的是“{shown}”，{detail}。此数未计入，请改为不小于0的整数。",
+    ),
+}
+
 
 def _count_problem(
     out: ReturnRead, sheet: str, cell: str, c: Count, raw: Any, label: str, county: str
 ) -> None:
     """Record what is wrong with a count cell (nothing when it read cleanly)."""
-    severity: Severity
-    if c.status == "missing":
-        severity, code, text = (
-            "warning",
-            "value-missing",
-            f"“{label}”为空，按“未填”处理（不是0）。没有请填0。",
-        )
-    elif c.status == "unit":
-        severity, code, text = (
-            "warning",
-            "value-unit",
-            f"数字中含有单位“{c.detail}”，已按 {c.value} 读取。",
-        )
-    elif c.status == "approx":
-        severity, code, text = (
-            "warning",
-            "value-approx",
-            f"“{label}”填的是{c.detail}。请填写确切的整数。",
-        )
-    elif c.status == "error":
-        severity, code, text = (
-            "error",
-            "value-invalid",
-            f"“{label}”填的是“{clean(raw)}”，{c.detail}。此数未计入，请改为不小于0的整数。",
-        )
-    else:
+    if c.status not in _COUNT_PROBLEMS:
         return
-    out.add(severity, code, f"{cell}：{text}", sheet=sheet, cell=cell, county=county)
+    severity, code, text = _COUNT_PROBLEMS[c.status]
+    told = text.format(label=label, detail=c.detail, value=c.value, shown=clean(raw))
+    out.add(severity, code, f"{cell}：{told}", sheet=sheet, cell=cell, county=county)
 
 
 def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Context) -> None:
