@@ -43,7 +43,7 @@ def _count_problem(
 
 def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Context) -> None:
     """Read the county rows (and 合计 and sub-total rows, kept aside) of an Attachment 5 table."""
-    schema = ctx.schemas["A5"]
+    schema = ctx.schemas[Form.RESULTS]
     cols = layout.columns
     area_c = cols["area"]
     metrics = [c for c in schema.metrics if c.key in cols]

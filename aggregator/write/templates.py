@@ -92,7 +92,7 @@ def _write_a5(
     last = len(cols) - 1
     choices = [f"{policy.year}年上半年", f"{policy.year}年度"]
     first = write_form_top(
-        ws, st, policy.titles["A5"], cols, sender_label(city), period_choice=choices
+        ws, st, policy.titles[Form.RESULTS], cols, sender_label(city), period_choice=choices
     )
     for i, county in enumerate(counties):
         r = first + i
@@ -132,7 +132,7 @@ def _write_a4(
     wb, st, ws = _new_sheet(path, "活动计划表")
     cols = list(schema.columns)
     last = len(cols) - 1
-    first = write_form_top(ws, st, policy.titles["A4"], cols, sender_label(city))
+    first = write_form_top(ws, st, policy.titles[Form.PLAN], cols, sender_label(city))
     end = first + PLAN_ROWS - 1
     year = policy.year
     for r in range(first, end + 1):

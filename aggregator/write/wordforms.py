@@ -141,7 +141,7 @@ def _a5_row(schema: FormSchema, i: int, county: str) -> list[str]:
 
 def _note(policy: Policy, form: str) -> str:
     d = policy.deadlines
-    if form == "A5":
+    if form == Form.RESULTS:
         return (
             f"注：期次请写“{policy.year}年上半年”或“{policy.year}年度”；此表每年{d['H1'].month}月{d['H1'].day}日、"
             f"{d['FY'].month}月{d['FY'].day}日前报送（数据为累计数）。未开展的项目请填0，不要留空。行数不够可在表格中插入行。"
