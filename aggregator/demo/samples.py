@@ -133,16 +133,8 @@ def _a5_xlsxwriter(path: Path, s: A5Sample, schema: FormSchema) -> Path:
 
 
 def _a5_openpyxl(path: Path, s: A5Sample, schema: FormSchema) -> Path:
-    import openpyxl
-
     cols = list(schema.columns)
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "成果汇总"
-    ws.cell(1, 1, s.title)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
-    ws.cell(2, 1, "填报市局（盖章）：")
-    ws.cell(2, 3, s.sender)
+    wb, ws = _openpyxl_form("成果汇总", s.title, len(cols), s.sender, 3)
     if s.filled:
         ws.cell(2, 10, "填报日期：")
         ws.cell(2, 11, dt.datetime(s.filled.year, s.filled.month, s.filled.day))
@@ -287,16 +279,8 @@ def _a4_xlsxwriter(path: Path, s: A4Sample, schema: FormSchema) -> Path:
 
 
 def _a4_openpyxl(path: Path, s: A4Sample, schema: FormSchema) -> Path:
-    import openpyxl
-
     cols = _a4_cols(schema, s)
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "计划"
-    ws.cell(1, 1, s.title)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
-    ws.cell(2, 1, "填报市局（盖章）：")
-    ws.cell(2, 2, s.sender)
+    wb, ws = _openpyxl_form("计划", s.title, len(cols), s.sender, 2)
     for j, c in enumerate(cols, start=1):
         ws.cell(3, j, "  " + c.header.replace("\n", "\n ") + " ")
     for i, row in enumerate(s.rows):
@@ -351,6 +335,23 @@ def _a4_xls(path: Path, s: A4Sample, schema: FormSchema) -> Path:
     ws.write(r + 1, 0, f"填报人及联系电话：{s.contact}")
     wb.save(str(path))
     return path
+
+
+def _openpyxl_form(
+    sheet: str, title: str, width: int, sender: str, sender_col: int
+) -> tuple[Any, Any]:
+    """An openpyxl workbook and its one sheet: the title merged over the table's width, the
+    填报市局 label and its value in separate cells (as offices draw it)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.cell(1, 1, title)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.cell(2, 1, "填报市局（盖章）：")
+    ws.cell(2, sender_col, sender)
+    return wb, ws
 
 
 def _xlwt() -> Any:
