@@ -109,27 +109,16 @@ def _inbox_with_returns(base: Path, extra: bool = False) -> Path:
 def _cli(
     base: Path, *extra: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    args = [
-        sys.executable,
-        "-m",
-        "aggregator",
-        "summary",
-        "--period",
-        "2023H1",
-        "--inbox",
-        str(base / "inbox"),
-        "--state",
-        str(base / "state"),
-        "--out",
-        str(base / "out"),
-        "--json",
-        str(base / "out" / "s.json"),
-        "--now",
-        "2023-06-09",
+    args = summary_args(
+        base / "inbox",
+        base / "state",
+        base / "out",
         *extra,
-    ]
+        json_out=base / "out" / "s.json",
+        now="2023-06-09",
+    )
     return subprocess.run(
-        args,
+        [sys.executable, "-m", "aggregator", *args],
         capture_output=True,
         text=True,
         timeout=120,
