@@ -84,25 +84,31 @@ def add_form_table(
     height = 2 if two_row_keep is not None else 1
     table = doc.add_table(rows=height + len(rows), cols=len(headers))
     table.style = "Table Grid"
-    for j, h in enumerate(headers):
-        if two_row_keep is None:
-            set_cell(table.cell(0, j), h)
-        elif j in two_row_keep:
-            merged = table.cell(0, j).merge(table.cell(1, j))
-            set_cell(merged, h.replace("\n", ""))
-        else:
-            text = h.replace("\n", "")
-            cut = max(2, len(text) // 2)
-            set_cell(table.cell(0, j), text[:cut])
-            set_cell(table.cell(1, j), text[cut:])
+    # cells are looked up a row at a time: table.cell() walks the whole table on every call
+    if two_row_keep is None:
+        for cell, h in zip(table.rows[0].cells, headers, strict=True):
+            set_cell(cell, h)
+    else:
+        _two_row_header(table, headers, two_row_keep)
     for r in range(height):
         repeat_header(table.rows[r])
     for i, row in enumerate(rows):
-        cells = table.rows[height + i].cells  # table.cell() would walk the whole table each time
+        cells = table.rows[height + i].cells
         for j, v in enumerate(row):
             if v:
                 set_cell(cells[j], v)
     return table
+
+
+def _two_row_header(table: Any, headers: list[str], keep: set[int]) -> None:
+    for j, h in enumerate(headers):
+        text = h.replace("\n", "")
+        if j in keep:
+            set_cell(table.cell(0, j).merge(table.cell(1, j)), text)
+        else:
+            cut = max(2, len(text) // 2)
+            set_cell(table.cell(0, j), text[:cut])
+            set_cell(table.cell(1, j), text[cut:])
 
 
 def write_word_templates(
