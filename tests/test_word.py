@@ -191,7 +191,6 @@ def _fill_excel_a5(path: Path, values: dict[str, dict[str, int]], ctx: Context) 
     wb.save(path)
 
 
-@pytest.mark.slow
 def test_word_template_reads_back_like_the_excel_template(tmp_path: Path, ctx: Context) -> None:
     result = CliRunner().invoke(app, ["templates", "--year", "2023", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
