@@ -3,6 +3,7 @@ the loop writing Attachments 4 and 5 for each city."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,11 @@ FormWriter = Callable[[Path, Form, FormSchema, str], None]
 def template_name(policy: Policy, form: FormSchema, city: str, suffix: str = ".xlsx") -> str:
     """File name of a city's blank form, e.g. 2023年附件5_专家服务活动成果汇总表_杭州市.xlsx."""
     return f"{policy.year}年{form.file_stem}_{city}{suffix}"
+
+
+def month_day(d: dt.date) -> str:
+    """A deadline as the notice writes it: 6月10日."""
+    return f"{d.month}月{d.day}日"
 
 
 def sender_label(city: str) -> str:

@@ -14,7 +14,12 @@ from aggregator.rulebook.policy import Policy
 from aggregator.rulebook.reference import Registry
 from aggregator.rulebook.schema import Column, FormSchema
 from aggregator.vocab import CITY_OWN, Form
-from aggregator.write.cityforms import sender_label, template_name, write_city_forms
+from aggregator.write.cityforms import (
+    month_day,
+    sender_label,
+    template_name,
+    write_city_forms,
+)
 from aggregator.write.wordforms import write_word_templates
 from aggregator.write.xlsx import Styles, print_setup, write_form_top
 
@@ -121,7 +126,7 @@ def _write_a5(
             ws.write_formula(total, j, f"=SUM({ref})", st.total_int, 0)
         elif col.key not in ("seq", "area"):
             ws.write_blank(total, j, None, st.total_label)
-    note = f"报送要求：此表每年{_md(policy.deadlines['H1'])}、{_md(policy.deadlines['FY'])}前报送，分别报送半年度、年度成果汇总表（数据为累计数）。未开展的项目请填0，不要留空。"
+    note = f"报送要求：此表每年{month_day(policy.deadlines['H1'])}、{month_day(policy.deadlines['FY'])}前报送，分别报送半年度、年度成果汇总表（数据为累计数）。未开展的项目请填0，不要留空。"
     _footer_rows(ws, st, total + 1, last, note)
     _finish(wb, ws, first, 2, f"{city} 附件5")
 
@@ -156,7 +161,7 @@ def _write_a4(
         st,
         end + 1,
         last,
-        f"报送要求：请于{_md(policy.deadlines['plan'])}前报送。各县（市、区）全年至少开展{policy.county_min_activities}场活动；沿海县（市、区）与对口结对地区全年至少联办{policy.coastal_min_joint_activities}场活动（举办单位写明双方）；各市至少开展{policy.city_min_demo_team_activities}次专家服务示范团活动。",
+        f"报送要求：请于{month_day(policy.deadlines['plan'])}前报送。各县（市、区）全年至少开展{policy.county_min_activities}场活动；沿海县（市、区）与对口结对地区全年至少联办{policy.coastal_min_joint_activities}场活动（举办单位写明双方）；各市至少开展{policy.city_min_demo_team_activities}次专家服务示范团活动。",
     )
     _finish(wb, ws, first, 3, f"{city} 附件4")
 
@@ -211,7 +216,3 @@ def _validate_a4(
                 "error_message": f"建议填写{year}年内的具体日期。确需填写月份或季度，请点“是”保留。",
             },
         )
-
-
-def _md(d: dt.date) -> str:
-    return f"{d.month}月{d.day}日"

@@ -21,7 +21,7 @@ from aggregator.rulebook.policy import Policy
 from aggregator.rulebook.reference import Registry
 from aggregator.rulebook.schema import FormSchema
 from aggregator.vocab import Form
-from aggregator.write.cityforms import sender_label, write_city_forms
+from aggregator.write.cityforms import month_day, sender_label, write_city_forms
 
 PLAN_ROWS_WORD = 30
 
@@ -149,10 +149,10 @@ def _note(policy: Policy, form: str) -> str:
     d = policy.deadlines
     if form == Form.RESULTS:
         return (
-            f"注：期次请写“{policy.year}年上半年”或“{policy.year}年度”；此表每年{d['H1'].month}月{d['H1'].day}日、"
-            f"{d['FY'].month}月{d['FY'].day}日前报送（数据为累计数）。未开展的项目请填0，不要留空。行数不够可在表格中插入行。"
+            f"注：期次请写“{policy.year}年上半年”或“{policy.year}年度”；此表每年{month_day(d['H1'])}、"
+            f"{month_day(d['FY'])}前报送（数据为累计数）。未开展的项目请填0，不要留空。行数不够可在表格中插入行。"
         )
     return (
-        f"注：请于{d['plan'].month}月{d['plan'].day}日前报送。拟举办日期请写具体日期（如{policy.year}年5月12日），"
+        f"注：请于{month_day(d['plan'])}前报送。拟举办日期请写具体日期（如{policy.year}年5月12日），"
         "是否示范团活动填“是”或“否”。行数不够可在表格中插入行，多余的空行可保留。"
     )
