@@ -95,7 +95,7 @@ def _write_a5(
     wb, st, ws = _new_sheet(path, "成果汇总表")
     cols = list(schema.columns)
     last = len(cols) - 1
-    choices = [f"{policy.year}年上半年", f"{policy.year}年度"]
+    choices = [p.label for p in policy.periods()]  # 2023年上半年, 2023年度
     first = write_form_top(
         ws, st, policy.titles[Form.RESULTS], cols, sender_label(city), period_choice=choices
     )

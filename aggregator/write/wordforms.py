@@ -148,8 +148,9 @@ def _a5_row(schema: FormSchema, i: int, county: str) -> list[str]:
 def _note(policy: Policy, form: str) -> str:
     d = policy.deadlines
     if form == Form.RESULTS:
+        half, whole = policy.periods()
         return (
-            f"注：期次请写“{policy.year}年上半年”或“{policy.year}年度”；此表每年{month_day(d['H1'])}、"
+            f"注：期次请写“{half.label}”或“{whole.label}”；此表每年{month_day(d['H1'])}、"
             f"{month_day(d['FY'])}前报送（数据为累计数）。未开展的项目请填0，不要留空。行数不够可在表格中插入行。"
         )
     return (
