@@ -22,7 +22,7 @@ from conftest import sha256, summary_args
 from content import a5_sample
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_robustness import _cli, _inbox_with_returns
+from test_robustness import _cli, _inbox_with_returns, _run_args
 from typer.testing import CliRunner, Result
 
 from aggregator.cli import app
@@ -100,15 +100,7 @@ def test_a_lock_held_by_an_orphan_of_a_dead_run_is_taken_over(tmp_path: Path) ->
 
 
 def _summary(runner: CliRunner, base: Path, *extra: str) -> Result:
-    args = summary_args(
-        base / "inbox",
-        base / "state",
-        base / "out",
-        *extra,
-        json_out=base / "out" / "s.json",
-        now="2023-06-09",
-    )
-    return runner.invoke(app, args)
+    return runner.invoke(app, _run_args(base, *extra))
 
 
 def _ok(result: Result) -> Result:

@@ -106,10 +106,9 @@ def _inbox_with_returns(base: Path, extra: bool = False) -> Path:
     return inbox
 
 
-def _cli(
-    base: Path, *extra: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    args = summary_args(
+def _run_args(base: Path, *extra: str) -> list[str]:
+    """``summary`` over a run folder (inbox/, state/, out/ with s.json) on 9 June 2023."""
+    return summary_args(
         base / "inbox",
         base / "state",
         base / "out",
@@ -117,8 +116,13 @@ def _cli(
         json_out=base / "out" / "s.json",
         now="2023-06-09",
     )
+
+
+def _cli(
+    base: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "aggregator", *args],
+        [sys.executable, "-m", "aggregator", *_run_args(base, *extra)],
         capture_output=True,
         text=True,
         timeout=120,
