@@ -12,7 +12,7 @@ NOW ?=
 YEAR ?= 2023
 AGG := $(BIN)/aggregator
 
-.PHONY: install test check lint templates summary summary-pdf status intake demo readme-picture bench clean
+.PHONY: install test test-fast check lint templates summary summary-pdf status intake demo readme-picture bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -24,6 +24,10 @@ install: $(STAMP)
 
 test: install
 	$(BIN)/python -m pytest
+
+# everything but the tests marked slow (LibreOffice renders, kill tests, corpus sweeps, demo runs)
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: install
 	$(BIN)/ruff check aggregator tests bench

@@ -298,11 +298,11 @@ class _progress:
         self.bar.start()
         self.task = self.bar.add_task("read", total=None)
 
-        def cb(done: int, total: int, label: str) -> None:
+        def progress(done: int, total: int, label: str) -> None:
             self.bar.update(self.task, completed=done, total=total)
             self.bar.refresh()
 
-        return cb
+        return progress
 
     def __exit__(self, *exc: object) -> None:
         self.bar.stop()

@@ -49,6 +49,7 @@ def test_memory_exhausting_files_end_in_a_message(runner: CliRunner) -> None:
     assert all(d["issues"][-1]["message"] for d in doc)
 
 
+@pytest.mark.slow
 def test_whole_corpus_through_summary(tmp_path: Path, runner: CliRunner) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()

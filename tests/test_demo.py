@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pytest
 from typer.testing import CliRunner
 
 from aggregator.cli import app
 
 
+@pytest.mark.slow
 def test_demo_runs_and_finds_what_was_planted(tmp_path: Path, runner: CliRunner) -> None:
     out = tmp_path / "demo"
     result = runner.invoke(app, ["demo", "--out", str(out)])

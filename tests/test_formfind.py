@@ -3,6 +3,7 @@ every column is found where it is."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -57,6 +58,7 @@ def test_every_column_found_where_it_is(
     assert [t for _, t in layout.extra] == (["审核意见"] if extra else [])
 
 
+@pytest.mark.slow
 @given(st.lists(st.lists(st.text(max_size=8), max_size=6), max_size=12))
 def test_random_sheets_never_raise(rows: list[list[object]]) -> None:
     layout = find_layout(SheetGrid("s", True, rows), SCHEMAS)

@@ -22,7 +22,7 @@ from conftest import sha256, summary_args
 from content import a5_sample
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_robustness import _cli, _inbox_with_returns
+from test_robustness import _cli, _inbox_with_returns, _run_args
 from typer.testing import CliRunner, Result
 
 from aggregator.cli import app
@@ -50,6 +50,7 @@ def _processes_mentioning(text: str) -> list[int]:
     return out
 
 
+@pytest.mark.slow
 def test_killing_only_the_main_process_frees_the_lock_for_the_next_run(tmp_path: Path) -> None:
     base = tmp_path / "run"
     _inbox_with_returns(base)
@@ -99,15 +100,7 @@ def test_a_lock_held_by_an_orphan_of_a_dead_run_is_taken_over(tmp_path: Path) ->
 
 
 def _summary(runner: CliRunner, base: Path, *extra: str) -> Result:
-    args = summary_args(
-        base / "inbox",
-        base / "state",
-        base / "out",
-        *extra,
-        json_out=base / "out" / "s.json",
-        now="2023-06-09",
-    )
-    return runner.invoke(app, args)
+    return runner.invoke(app, _run_args(base, *extra))
 
 
 def _ok(result: Result) -> Result:

@@ -27,6 +27,7 @@ def _pages(pdf: Path) -> list[str]:
     return out.stdout.decode().split("\f")[:-1]
 
 
+@pytest.mark.slow
 def test_summary_pdf_pages(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     pv.plans(inbox)

@@ -140,10 +140,22 @@ def _name(f: ast.expr) -> str:
     return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
 
 
+def _assigned_code(target: ast.expr, value: ast.expr) -> list[ast.expr]:
+    if _name(target) == "code":
+        return [value]
+    if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple):
+        names = [_name(t) for t in target.elts]
+        if "code" in names and len(value.elts) == len(names):
+            return [value.elts[names.index("code")]]
+    return []
+
+
 @functools.cache
 def emitted_codes() -> dict[str, str]:
     """Every literal problem code in the package: the first two arguments of error(), warning(),
-    .add(), reject() and Problem(), and ``code, why = ("…", …)``; where each is first seen."""
+    .add(), reject() and Problem(), and what is assigned to a variable ``code`` (alone or in a
+    tuple: ``severity, code, text = (…, "…", …)``) and the code of a ``("error"|"warning", "…",
+    …)`` tuple (a table of problems); where each is first seen."""
     out: dict[str, str] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         where = path.relative_to(PACKAGE.parent).as_posix()
@@ -151,13 +163,15 @@ def emitted_codes() -> dict[str, str]:
             args: list[ast.expr] = []
             if isinstance(node, ast.Call) and _name(node.func) in EMITTERS:
                 args = node.args[:2]
+            elif isinstance(node, ast.Assign):
+                args = _assigned_code(node.targets[0], node.value)
             elif (
-                isinstance(node, ast.Assign)
-                and isinstance(node.targets[0], ast.Tuple)
-                and isinstance(node.value, ast.Tuple)
-                and _name(node.targets[0].elts[0]) == "code"
+                isinstance(node, ast.Tuple)
+                and len(node.elts) >= 2
+                and isinstance(node.elts[0], ast.Constant)
+                and node.elts[0].value in ("error", "warning")
             ):
-                args = node.value.elts[:1]
+                args = node.elts[1:2]  # (severity, code, …) in a table of problems
             for a in args:
                 if isinstance(a, ast.Constant) and isinstance(a.value, str) and CODE.match(a.value):
                     out.setdefault(a.value, f"{where}:{node.lineno}")

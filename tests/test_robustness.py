@@ -13,6 +13,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -105,30 +106,23 @@ def _inbox_with_returns(base: Path, extra: bool = False) -> Path:
     return inbox
 
 
+def _run_args(base: Path, *extra: str) -> list[str]:
+    """``summary`` over a run folder (inbox/, state/, out/ with s.json) on 9 June 2023."""
+    return summary_args(
+        base / "inbox",
+        base / "state",
+        base / "out",
+        *extra,
+        json_out=base / "out" / "s.json",
+        now="2023-06-09",
+    )
+
+
 def _cli(
     base: Path, *extra: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    args = [
-        sys.executable,
-        "-m",
-        "aggregator",
-        "summary",
-        "--period",
-        "2023H1",
-        "--inbox",
-        str(base / "inbox"),
-        "--state",
-        str(base / "state"),
-        "--out",
-        str(base / "out"),
-        "--json",
-        str(base / "out" / "s.json"),
-        "--now",
-        "2023-06-09",
-        *extra,
-    ]
     return subprocess.run(
-        args,
+        [sys.executable, "-m", "aggregator", *_run_args(base, *extra)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -137,8 +131,24 @@ def _cli(
     )
 
 
+@pytest.fixture(scope="module")
+def never_interrupted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The summary JSON of the kill tests' two runs when neither is interrupted (run once for
+    all of them: it does not depend on the fail point)."""
+    clean = tmp_path_factory.mktemp("clean")
+    _inbox_with_returns(clean)
+    assert _cli(clean).returncode == 0
+    _inbox_with_returns(clean, extra=True)
+    assert _cli(clean).returncode == 0
+    result: dict[str, Any] = json.loads((clean / "out" / "s.json").read_text(encoding="utf-8"))
+    return result
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("point", POINTS)
-def test_killed_run_loses_nothing_and_the_next_run_completes(tmp_path: Path, point: str) -> None:
+def test_killed_run_loses_nothing_and_the_next_run_completes(
+    tmp_path: Path, point: str, never_interrupted: dict[str, Any]
+) -> None:
     base = tmp_path / "run"
     _inbox_with_returns(base)
     first = _cli(base)
@@ -161,13 +171,8 @@ def test_killed_run_loses_nothing_and_the_next_run_completes(tmp_path: Path, poi
     assert again.returncode == 0, again.stderr
     assert not list((base / "out").glob(".*.tmp"))
     # the same as a run that was never interrupted
-    clean = tmp_path / "clean"
-    _inbox_with_returns(clean)
-    _cli(clean)
-    _inbox_with_returns(clean, extra=True)
-    _cli(clean)
     a = json.loads((base / "out" / "s.json").read_text(encoding="utf-8"))
-    b = json.loads((clean / "out" / "s.json").read_text(encoding="utf-8"))
+    b = never_interrupted
     strip = lambda d: {k: v for k, v in d.items() if k != "submissions"}  # noqa: E731
     assert strip(a) == strip(b)
     assert [(s["file"], s["status"]) for s in a["submissions"]] == [

@@ -88,6 +88,7 @@ def test_truncated_zip(tmp_path: Path) -> None:
     assert sniff(tmp_path / "cut.xlsx", LIMITS).problem == "truncated"
 
 
+@pytest.mark.slow
 def test_zip_bomb_by_declared_size(tmp_path: Path) -> None:
     big = b"<worksheet><sheetData>" + b" " * 250_000_000 + b"</sheetData></worksheet>"
     p = _zip(

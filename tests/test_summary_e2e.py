@@ -339,6 +339,7 @@ def test_bad_period_is_a_usage_error(tmp_path: Path, runner: CliRunner) -> None:
     assert result.exit_code == 2 and "2023H1" in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_workbook_opens_in_libreoffice(province: dict[str, Any], tmp_path: Path) -> None:
     book = province["h1_book"]

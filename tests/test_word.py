@@ -237,6 +237,7 @@ def _to_doc(src: Path, out: Path) -> Path:
     return out / f"{src.stem}.doc"
 
 
+@pytest.mark.slow
 @needs_soffice
 @pytest.mark.parametrize("style", ["plain", "split", "merged"])
 def test_doc_converted_by_libreoffice_gives_the_same_figures(

@@ -11,6 +11,7 @@ it out (the styles writing a SUM formula, xlsxwriter and openpyxl, sum every row
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,32 +69,22 @@ def _a5_total(sample: A5Sample, metrics: list[str]) -> dict[str, Any]:
 
 def write_a5(path: Path, sample: A5Sample, style: str, schema: FormSchema | None = None) -> Path:
     """Write an Attachment 5 return in one of :data:`STYLES` (or a Word style, as .docx)."""
-    schema = schema or default_schemas()[Form.RESULTS]
-    if style in WORD_STYLES:
-        from aggregator.demo.wordsamples import write_a5_docx
-
-        return write_a5_docx(path, sample, style, schema)
-    return {
-        "xlsxwriter": _a5_xlsxwriter,
-        "openpyxl": _a5_openpyxl,
-        "pandas": _a5_pandas,
-        "xls": _a5_xls,
-    }[style](path, sample, schema)
+    return _write(Form.RESULTS, path, sample, style, schema)
 
 
 def write_a4(path: Path, sample: A4Sample, style: str, schema: FormSchema | None = None) -> Path:
     """Write an Attachment 4 return in one of :data:`STYLES` (or a Word style, as .docx)."""
-    schema = schema or default_schemas()[Form.PLAN]
-    if style in WORD_STYLES:
-        from aggregator.demo.wordsamples import write_a4_docx
+    return _write(Form.PLAN, path, sample, style, schema)
 
-        return write_a4_docx(path, sample, style, schema)
-    return {
-        "xlsxwriter": _a4_xlsxwriter,
-        "openpyxl": _a4_openpyxl,
-        "pandas": _a4_pandas,
-        "xls": _a4_xls,
-    }[style](path, sample, schema)
+
+def _write(form: Form, path: Path, sample: Any, style: str, schema: FormSchema | None) -> Path:
+    schema = schema or default_schemas()[form]
+    if style in WORD_STYLES:
+        from aggregator.demo import wordsamples
+
+        docx = wordsamples.write_a4_docx if form == Form.PLAN else wordsamples.write_a5_docx
+        return docx(path, sample, style, schema)
+    return _WRITERS[form][style](path, sample, schema)
 
 
 # -- Attachment 5 ---------------------------------------------------------------------------
@@ -142,16 +133,8 @@ def _a5_xlsxwriter(path: Path, s: A5Sample, schema: FormSchema) -> Path:
 
 
 def _a5_openpyxl(path: Path, s: A5Sample, schema: FormSchema) -> Path:
-    import openpyxl
-
     cols = list(schema.columns)
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "成果汇总"
-    ws.cell(1, 1, s.title)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
-    ws.cell(2, 1, "填报市局（盖章）：")
-    ws.cell(2, 3, s.sender)
+    wb, ws = _openpyxl_form("成果汇总", s.title, len(cols), s.sender, 3)
     if s.filled:
         ws.cell(2, 10, "填报日期：")
         ws.cell(2, 11, dt.datetime(s.filled.year, s.filled.month, s.filled.day))
@@ -296,16 +279,8 @@ def _a4_xlsxwriter(path: Path, s: A4Sample, schema: FormSchema) -> Path:
 
 
 def _a4_openpyxl(path: Path, s: A4Sample, schema: FormSchema) -> Path:
-    import openpyxl
-
     cols = _a4_cols(schema, s)
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "计划"
-    ws.cell(1, 1, s.title)
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
-    ws.cell(2, 1, "填报市局（盖章）：")
-    ws.cell(2, 2, s.sender)
+    wb, ws = _openpyxl_form("计划", s.title, len(cols), s.sender, 2)
     for j, c in enumerate(cols, start=1):
         ws.cell(3, j, "  " + c.header.replace("\n", "\n ") + " ")
     for i, row in enumerate(s.rows):
@@ -362,6 +337,23 @@ def _a4_xls(path: Path, s: A4Sample, schema: FormSchema) -> Path:
     return path
 
 
+def _openpyxl_form(
+    sheet: str, title: str, width: int, sender: str, sender_col: int
+) -> tuple[Any, Any]:
+    """An openpyxl workbook and its one sheet: the title merged over the table's width, the
+    填报市局 label and its value in separate cells (as offices draw it)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.cell(1, 1, title)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.cell(2, 1, "填报市局（盖章）：")
+    ws.cell(2, sender_col, sender)
+    return wb, ws
+
+
 def _xlwt() -> Any:
     """xlwt, an optional extra (``pip install aggregator[demo]``) only the sample writer needs."""
     try:
@@ -369,3 +361,19 @@ def _xlwt() -> Any:
     except ImportError:
         raise RuntimeError("示例的 .xls 报表需要 xlwt：pip install 'aggregator[demo]'") from None
     return xlwt
+
+
+_WRITERS: dict[Form, dict[str, Callable[[Path, Any, FormSchema], Path]]] = {
+    Form.RESULTS: {
+        "xlsxwriter": _a5_xlsxwriter,
+        "openpyxl": _a5_openpyxl,
+        "pandas": _a5_pandas,
+        "xls": _a5_xls,
+    },
+    Form.PLAN: {
+        "xlsxwriter": _a4_xlsxwriter,
+        "openpyxl": _a4_openpyxl,
+        "pandas": _a4_pandas,
+        "xls": _a4_xls,
+    },
+}

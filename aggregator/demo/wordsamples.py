@@ -14,6 +14,7 @@ from typing import Any
 
 from aggregator.demo.samples import WORD_STYLES, A4Sample, A5Sample, _a5_total
 from aggregator.rulebook.schema import FormSchema, default_schemas
+from aggregator.vocab import Form
 from aggregator.write.wordforms import add_form_table, add_line, add_title, new_document, set_cell
 
 __all__ = ["WORD_STYLES", "write_a4_docx", "write_a5_docx"]
@@ -65,7 +66,7 @@ def write_a5_docx(
     path: Path, sample: A5Sample, style: str, schema: FormSchema | None = None
 ) -> Path:
     """Write an Attachment 5 return as a Word document in one of :data:`WORD_STYLES`."""
-    schema = schema or default_schemas()["A5"]
+    schema = schema or default_schemas()[Form.RESULTS]
     headers = [c.header for c in schema.columns]
     keep = {j for j, c in enumerate(schema.columns) if c.key in ("seq", "area", "remarks")}
     filled = f"填报日期：{_text(sample.filled)}" if sample.filled else "填报日期："
@@ -78,7 +79,7 @@ def write_a4_docx(
     path: Path, sample: A4Sample, style: str, schema: FormSchema | None = None
 ) -> Path:
     """Write an Attachment 4 return as a Word document in one of :data:`WORD_STYLES`."""
-    schema = schema or default_schemas()["A4"]
+    schema = schema or default_schemas()[Form.PLAN]
     cols = [c for c in schema.columns if c.key != "county" or sample.county_column]
     headers = [c.header for c in cols]
     keep = {j for j, c in enumerate(cols) if c.key in ("seq", "county", "activity_name")}

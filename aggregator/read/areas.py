@@ -11,34 +11,22 @@ from aggregator.textnorm import clean, norm
 
 def resolve_problem(out: ReturnRead, res: Resolution, sheet: str, cell: str) -> None:
     """Record why an area name cannot be used (retired, ambiguous or unknown)."""
-    where = {"sheet": sheet, "cell": cell}
     text = clean(res.text)
     if res.kind == "legacy" and res.legacy:
-        out.add(
-            "error",
-            "county-retired",
-            f"{cell}：“{text}”是已撤销的区划名称。{res.legacy.message}此行未计入。",
-            **where,
-        )
+        code, why = "county-retired", f"“{text}”是已撤销的区划名称。{res.legacy.message}"
     elif res.kind == "ambiguous":
-        out.add(
-            "error",
-            "county-ambiguous",
-            f"{cell}：“{text}”可能指{'、'.join(res.candidates)}，无法确定。请填写完整名称。此行未计入。",
-            **where,
-        )
+        code = "county-ambiguous"
+        why = f"“{text}”可能指{'、'.join(res.candidates)}，无法确定。请填写完整名称。"
     elif res.kind == "unknown":
         hint = (
             f"是否为“{'”或“'.join(res.candidates)}”？"
             if res.candidates
             else "请填写现行县（市、区）的完整名称。"
         )
-        out.add(
-            "error",
-            "county-unknown",
-            f"{cell}：不认识的县（市、区）名称“{text}”，{hint}此行未计入。",
-            **where,
-        )
+        code, why = "county-unknown", f"不认识的县（市、区）名称“{text}”，{hint}"
+    else:
+        return
+    out.add("error", code, f"{cell}：{why}此行未计入。", sheet=sheet, cell=cell)
 
 
 def note_alias(out: ReturnRead, res: Resolution, sheet: str, cell: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from aggregator.read.grid import SheetGrid
 from aggregator.rulebook.schema import Column, FormSchema
 from aggregator.textnorm import clean, norm
+from aggregator.vocab import Form
 
 HEADER_SCAN_ROWS = 40
 FOOTER_MARKERS = (
@@ -141,7 +142,7 @@ def _normed_top(grid: SheetGrid, nrows: int, width: int) -> list[list[str]]:
 
 
 def _enough(form: str, keys: dict[str, int], schema: FormSchema) -> bool:
-    if form == "A5":
+    if form == Form.RESULTS:
         metrics = sum(1 for c in schema.metrics if c.key in keys)
         return metrics >= max(4, len(schema.metrics) // 2)
     return "activity_name" in keys and len(keys) >= 3

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from aggregator.cells import a1
+from aggregator.problems import Severity
 from aggregator.read.areas import area_of, note_alias, resolve_problem
 from aggregator.read.grid import SheetGrid
 from aggregator.read.layout import Layout, row_is_empty
 from aggregator.read.returns import Activity, Figures, ReturnRead, TotalRow
-from aggregator.read.values import Count, parse_count, parse_flag, parse_when
+from aggregator.read.values import Count, When, parse_count, parse_flag, parse_when
 from aggregator.rulebook import Context
 from aggregator.rulebook.policy import MAX_EXACT
 from aggregator.rulebook.reference import Registry, Resolution
@@ -17,45 +18,33 @@ from aggregator.rulebook.words import default_words
 from aggregator.textnorm import clean, norm
 from aggregator.vocab import Form
 
+# what a count cell that did not read cleanly is told: by Count.status
+_COUNT_PROBLEMS: dict[str, tuple[Severity, str, str]] = {
+    "missing": ("warning", "value-missing", "“{label}”为空，按“未填”处理（不是0）。没有请填0。"),
+    "unit": ("warning", "value-unit", "数字中含有单位“{detail}”，已按 {value} 读取。"),
+    "approx": ("warning", "value-approx", "“{label}”填的是{detail}。请填写确切的整数。"),
+    "error": (
+        "error",
+        "value-invalid",
+        "“{label}”填的是“{shown}”，{detail}。此数未计入，请改为不小于0的整数。",
+    ),
+}
+
 
 def _count_problem(
     out: ReturnRead, sheet: str, cell: str, c: Count, raw: Any, label: str, county: str
 ) -> None:
-    where = {"sheet": sheet, "cell": cell, "county": county}
-    shown = clean(raw)
-    if c.status == "missing":
-        out.add(
-            "warning",
-            "value-missing",
-            f"{cell}：“{label}”为空，按“未填”处理（不是0）。没有请填0。",
-            **where,
-        )
-    elif c.status == "unit":
-        out.add(
-            "warning",
-            "value-unit",
-            f"{cell}：数字中含有单位“{c.detail}”，已按 {c.value} 读取。",
-            **where,
-        )
-    elif c.status == "approx":
-        out.add(
-            "warning",
-            "value-approx",
-            f"{cell}：“{label}”填的是{c.detail}。请填写确切的整数。",
-            **where,
-        )
-    elif c.status == "error":
-        out.add(
-            "error",
-            "value-invalid",
-            f"{cell}：“{label}”填的是“{shown}”，{c.detail}。此数未计入，请改为不小于0的整数。",
-            **where,
-        )
+    """Record what is wrong with a count cell (nothing when it read cleanly)."""
+    if c.status not in _COUNT_PROBLEMS:
+        return
+    severity, code, text = _COUNT_PROBLEMS[c.status]
+    told = text.format(label=label, detail=c.detail, value=c.value, shown=clean(raw))
+    out.add(severity, code, f"{cell}：{told}", sheet=sheet, cell=cell, county=county)
 
 
 def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Context) -> None:
     """Read the county rows (and 合计 and sub-total rows, kept aside) of an Attachment 5 table."""
-    schema = ctx.schemas["A5"]
+    schema = ctx.schemas[Form.RESULTS]
     cols = layout.columns
     area_c = cols["area"]
     metrics = [c for c in schema.metrics if c.key in cols]
@@ -213,106 +202,128 @@ def _text(g: SheetGrid, r: int, cols: dict[str, int], key: str) -> str:
 def read_a4(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Context) -> None:
     """Read the activity rows of an Attachment 4 table."""
     cols = layout.columns
-    reg = ctx.registry
-    year = ctx.policy.year
+    header_names = {norm(n) for n in ctx.schemas[Form.PLAN].column("activity_name").names}
     for r in range(layout.first_data_row, end):
         filled = [k for k, c in cols.items() if k != "seq" and norm(g.cell(r, c)) != ""]
         if not filled:
             continue
         name = _text(g, r, cols, "activity_name")
-        if name and norm(name) in {
-            norm(n) for n in ctx.schemas["A4"].column("activity_name").names
-        }:
+        if name and norm(name) in header_names:
             continue  # repeated header
-        where = {"sheet": g.name}
         if not name:
-            c = cols.get("activity_name", 0)
+            cell = a1(r, cols.get("activity_name", 0))
             out.add(
                 "error",
                 "activity-name-missing",
-                f"{a1(r, c)}：这一行没有填“活动名称”，此行未计入。",
-                cell=a1(r, c),
-                **where,
+                f"{cell}：这一行没有填“活动名称”，此行未计入。",
+                cell=cell,
+                sheet=g.name,
             )
             continue
-        hosts = _text(g, r, cols, "hosts")
-        county, counties = _activity_counties(out, g, r, cols, hosts, reg)
-        city = reg.county_by_name[county].city if county else out.city
-        if county and out.city and city != out.city:
-            # a joint activity hosted by the other side is still this city's plan row
-            own = [c for c in counties if reg.county_by_name[c].city == out.city]
-            county, city = (own[0], out.city) if own else (county, city)
-        w = parse_when(g.cell(r, cols["planned_date"]) if "planned_date" in cols else "", year)
-        if "planned_date" in cols and w.precision == "unknown":
-            cell = a1(r, cols["planned_date"])
-            shown = clean(g.cell(r, cols["planned_date"]))
-            msg = (
-                f"{cell}：无法识别拟举办日期“{shown}”，已保留原文。"
-                if shown
-                else f"{cell}：没有填拟举办日期。"
-            )
-            out.add("warning", "date-unparsed", msg, cell=cell, county=county or "", **where)
-        experts: int | None = None
-        if "experts_invited" in cols:
-            raw = g.cell(r, cols["experts_invited"])
-            count = parse_count(raw, allow_approx=True)
-            experts = count.value
-            if count.status not in ("ok", "missing"):
-                _count_problem(
-                    out,
-                    g.name,
-                    a1(r, cols["experts_invited"]),
-                    count,
-                    raw,
-                    "（拟）邀请专家数",
-                    county or "",
-                )
-        demo = False
-        if "demo_team_activity" in cols:
-            raw = g.cell(r, cols["demo_team_activity"])
-            flag = parse_flag(raw)
-            if flag is None:
-                cell = a1(r, cols["demo_team_activity"])
-                out.add(
-                    "warning",
-                    "flag-unclear",
-                    f"{cell}：“是否为本市专家示范团活动”填的是“{clean(raw)}”，无法判断，按“否”处理。请填“是”或“否”。",
-                    cell=cell,
-                    county=county or "",
-                    **where,
-                )
-            demo = bool(flag)
-        city_level = "county" in cols and reg.resolve(g.cell(r, cols["county"])).kind == "city"
-        if county is None and not city_level:
-            c = cols.get("hosts", cols["activity_name"])
-            out.add(
-                "warning",
-                "activity-county-unknown",
-                f"{a1(r, c)}：无法判断活动“{name}”属于哪个县（市、区），计为市级活动。请在“举办单位”中写明县（市、区）。",
-                cell=a1(r, c),
-                **where,
-            )
-        out.activities.append(
-            Activity(
-                g.name,
-                r + 1,
-                county,
-                city,
-                counties,
-                name,
-                _text(g, r, cols, "content"),
-                w.text,
-                w.start.isoformat() if w.start else None,
-                w.end.isoformat() if w.end else None,
-                w.precision,
-                hosts,
-                experts,
-                _text(g, r, cols, "contact_person"),
-                _text(g, r, cols, "contact_phone"),
-                demo,
-                len(counties) >= 2,
-            )
+        out.activities.append(_activity(out, g, (r, cols), name, ctx))
+
+
+def _activity(
+    out: ReturnRead, g: SheetGrid, at: tuple[int, dict[str, int]], name: str, ctx: Context
+) -> Activity:
+    """One named activity row, its problems recorded on the way."""
+    r, cols = at
+    reg = ctx.registry
+    hosts = _text(g, r, cols, "hosts")
+    county, counties = _activity_counties(out, g, r, cols, hosts, reg)
+    city = reg.county_by_name[county].city if county else out.city
+    if county and out.city and city != out.city:
+        # a joint activity hosted by the other side is still this city's plan row
+        own = [c for c in counties if reg.county_by_name[c].city == out.city]
+        county, city = (own[0], out.city) if own else (county, city)
+    w = _planned_when(out, g, at, ctx.policy.year, county or "")
+    experts = _experts_invited(out, g, at, county or "")
+    demo = _demo_flag(out, g, at, county or "")
+    city_level = "county" in cols and reg.resolve(g.cell(r, cols["county"])).kind == "city"
+    if county is None and not city_level:
+        cell = a1(r, cols.get("hosts", cols["activity_name"]))
+        out.add(
+            "warning",
+            "activity-county-unknown",
+            f"{cell}：无法判断活动“{name}”属于哪个县（市、区），计为市级活动。请在“举办单位”中写明县（市、区）。",
+            cell=cell,
+            sheet=g.name,
         )
+    return Activity(
+        g.name,
+        r + 1,
+        county,
+        city,
+        counties,
+        name,
+        _text(g, r, cols, "content"),
+        w.text,
+        w.start.isoformat() if w.start else None,
+        w.end.isoformat() if w.end else None,
+        w.precision,
+        hosts,
+        experts,
+        _text(g, r, cols, "contact_person"),
+        _text(g, r, cols, "contact_phone"),
+        demo,
+        len(counties) >= 2,
+    )
+
+
+def _planned_when(
+    out: ReturnRead, g: SheetGrid, at: tuple[int, dict[str, int]], year: int, county: str
+) -> When:
+    """The planned date as read (a warning when it cannot be understood)."""
+    r, cols = at
+    if "planned_date" not in cols:
+        return parse_when("", year)
+    raw = g.cell(r, cols["planned_date"])
+    w = parse_when(raw, year)
+    if w.precision == "unknown":
+        cell = a1(r, cols["planned_date"])
+        shown = clean(raw)
+        msg = (
+            f"{cell}：无法识别拟举办日期“{shown}”，已保留原文。"
+            if shown
+            else f"{cell}：没有填拟举办日期。"
+        )
+        out.add("warning", "date-unparsed", msg, cell=cell, county=county, sheet=g.name)
+    return w
+
+
+def _experts_invited(
+    out: ReturnRead, g: SheetGrid, at: tuple[int, dict[str, int]], county: str
+) -> int | None:
+    """The number of experts to invite (approximate numbers allowed, a blank is no problem)."""
+    r, cols = at
+    if "experts_invited" not in cols:
+        return None
+    raw = g.cell(r, cols["experts_invited"])
+    count = parse_count(raw, allow_approx=True)
+    if count.status not in ("ok", "missing"):
+        cell = a1(r, cols["experts_invited"])
+        _count_problem(out, g.name, cell, count, raw, "（拟）邀请专家数", county)
+    return count.value
+
+
+def _demo_flag(out: ReturnRead, g: SheetGrid, at: tuple[int, dict[str, int]], county: str) -> bool:
+    """Whether the row is a 专家示范团 activity (an unclear answer counts as no, with a warning)."""
+    r, cols = at
+    if "demo_team_activity" not in cols:
+        return False
+    raw = g.cell(r, cols["demo_team_activity"])
+    flag = parse_flag(raw)
+    if flag is None:
+        cell = a1(r, cols["demo_team_activity"])
+        out.add(
+            "warning",
+            "flag-unclear",
+            f"{cell}：“是否为本市专家示范团活动”填的是“{clean(raw)}”，无法判断，按“否”处理。请填“是”或“否”。",
+            cell=cell,
+            county=county,
+            sheet=g.name,
+        )
+    return bool(flag)
 
 
 def _activity_counties(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from aggregator.read.returns import Figures, ReturnRead, TotalRow
 from aggregator.rulebook import Context
+from aggregator.vocab import Form
 
 PART_NAMES = {"mountain": "山区县", "block": "其上各行"}
 
 
 def check_subtotals(out: ReturnRead, ctx: Context) -> None:
     """Check every sub-total row of a read return against its parts, or note it is left aside."""
-    labels = {c.key: c.label for c in ctx.schemas["A5"].metrics}
+    labels = {c.key: c.label for c in ctx.schemas[Form.RESULTS].metrics}
     for t in out.subtotals:
         parts = _parts(out, t, ctx)
         if parts is None:

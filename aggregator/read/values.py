@@ -188,25 +188,26 @@ def parse_when(raw: object, year: int) -> When:
     return When(text, None, None, "unknown")
 
 
-def _y(m: re.Match[str], year: int) -> int:
+def _year_of(m: re.Match[str], year: int) -> int:
+    """The year a date pattern wrote, else the policy year."""
     g = m.groupdict().get("y")
     return int(g) if g else year
 
 
 def _day(m: re.Match[str], year: int) -> tuple[dt.date, dt.date, str] | None:
-    d = _safe_date(_y(m, year), int(m.group("m")), int(m.group("d")))
+    d = _safe_date(_year_of(m, year), int(m.group("m")), int(m.group("d")))
     return (d, d, "day") if d else None
 
 
 def _month_range(m: re.Match[str], year: int) -> tuple[dt.date, dt.date, str] | None:
-    y, a, b = _y(m, year), int(m.group("m")), int(m.group("m2"))
+    y, a, b = _year_of(m, year), int(m.group("m")), int(m.group("m2"))
     if not (1 <= a <= b <= 12):
         return None
     return dt.date(y, a, 1), _month_end(y, b), "months"
 
 
 def _month(m: re.Match[str], year: int) -> tuple[dt.date, dt.date, str] | None:
-    y, mo = _y(m, year), int(m.group("m"))
+    y, mo = _year_of(m, year), int(m.group("m"))
     if not 1 <= mo <= 12:
         return None
     part = m.groupdict().get("p")
@@ -220,19 +221,19 @@ def _quarter(m: re.Match[str], year: int) -> tuple[dt.date, dt.date, str] | None
     q = _CN_NUM.get(m.group("q"))
     if not q:
         return None
-    y = _y(m, year)
+    y = _year_of(m, year)
     return dt.date(y, 3 * q - 2, 1), _month_end(y, 3 * q), "quarter"
 
 
 def _half(m: re.Match[str], year: int) -> tuple[dt.date, dt.date, str] | None:
-    y = _y(m, year)
+    y = _year_of(m, year)
     if m.group("h") == "上":
         return dt.date(y, 1, 1), dt.date(y, 6, 30), "half"
     return dt.date(y, 7, 1), dt.date(y, 12, 31), "half"
 
 
 def _whole_year(m: re.Match[str], year: int) -> tuple[dt.date, dt.date, str] | None:
-    y = _y(m, year)
+    y = _year_of(m, year)
     return dt.date(y, 1, 1), dt.date(y, 12, 31), "year"
 
 

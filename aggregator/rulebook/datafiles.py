@@ -23,8 +23,3 @@ def data_dir(kind: str) -> Path:
     if local.is_dir():
         return local
     return _PKG / "_data" / kind
-
-
-def project_root() -> Path:
-    """The checkout's top folder (where workbooks/ and reports/ are), else the working folder."""
-    return _PROJECT.parent if _PROJECT.is_dir() else Path.cwd()

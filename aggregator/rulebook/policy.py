@@ -248,28 +248,14 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
     """Load a policy TOML file and validate every entry against the reference data."""
     path = path or newest_policy_path()
     registry = registry or default_registry()
-    if not path.is_file():
-        raise DataFileError(f"找不到政策文件：{path}")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise DataFileError(f"{path.name}：格式错误（{e}）") from None
+    data = _read_toml(path)
     year = _int(_need(data, "year", "", path), "year", path)
     forms = _need(data, "forms", "", path)
     titles: dict[str, str] = {
         str(k): str(_need(_need(forms, k, "forms.", path), "title", f"forms.{k}.", path))
         for k in (Form.PLAN, Form.RESULTS)
     }
-    dl = _need(data, "deadlines", "", path)
-    deadlines = {
-        k: _date(_need(dl, k, "deadlines.", path), f"deadlines.{k}", path)
-        for k in ("plan", "H1", "FY")
-    }
-    if "applications" in dl:
-        deadlines["applications"] = _date(dl["applications"], "deadlines.applications", path)
-    for k, d in deadlines.items():
-        if d.year != year:
-            raise DataFileError(f"{path.name}：“deadlines.{k}”（{d}）不在 {year} 年")
+    deadlines = _deadlines(_need(data, "deadlines", "", path), year, path)
     q = _need(data, "quotas", "", path)
     quotas: dict[str, Any] = {
         k: _int(_need(q, k, "quotas.", path), f"quotas.{k}", path)
@@ -280,25 +266,12 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
         )
     }
     counties = _need(data, "counties", "", path)
-    mountain = tuple(_need(counties, "mountain", "counties.", path))
-    for name in mountain:
-        if name not in registry.county_by_name:
-            raise DataFileError(
-                f"{path.name}：counties.mountain 中“{name}”不是参考数据中的县（市、区）"
-            )
-    if len(set(mountain)) != len(mountain):
-        raise DataFileError(f"{path.name}：counties.mountain 有重复")
+    mountain = _mountain(counties, registry, path)
     pairings_path = path.parent / str(_need(counties, "pairings", "counties.", path))
     used, unused = load_pairings(pairings_path, registry, mountain)
     checks = data.get("checks", {})
     apps = _applications(data.get("applications", {}), q, path)
-    lim = data.get("limits", {})
-    known = set(Limits.__dataclass_fields__)
-    bad = set(lim) - known
-    if bad:
-        raise DataFileError(f"{path.name}：limits 中有未知项 {'、'.join(sorted(bad))}")
-    for key, value in lim.items():
-        _limit(value, Limits.__dataclass_fields__[key].type, f"limits.{key}", path)
+    limits = _limits(data.get("limits", {}), path)
     return Policy(
         year=year,
         notice=str(data.get("notice", "")),
@@ -312,7 +285,7 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
         outlier_robust_z=float(checks.get("outlier_robust_z", 5.0)),
         outlier_median_multiple=float(checks.get("outlier_median_multiple", 10.0)),
         outlier_min_counties=int(checks.get("outlier_min_counties", 8)),
-        limits=Limits(**lim),
+        limits=limits,
         quota_text=_quota_text(data, path),
         organisation=str(
             _need(_need(data, "organisation", "", path), "name", "organisation.", path)
@@ -321,6 +294,54 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
         max_figures=_max_figures(data, path),
         **quotas,
     )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise DataFileError(f"找不到政策文件：{path}")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise DataFileError(f"{path.name}：格式错误（{e}）") from None
+
+
+def _deadlines(dl: Any, year: int, path: Path) -> dict[str, dt.date]:
+    """The plan, half-year and whole-year deadlines (and the applications one when given),
+    each within the policy's year."""
+    deadlines = {
+        k: _date(_need(dl, k, "deadlines.", path), f"deadlines.{k}", path)
+        for k in ("plan", "H1", "FY")
+    }
+    if "applications" in dl:
+        deadlines["applications"] = _date(dl["applications"], "deadlines.applications", path)
+    for k, d in deadlines.items():
+        if d.year != year:
+            raise DataFileError(f"{path.name}：“deadlines.{k}”（{d}）不在 {year} 年")
+    return deadlines
+
+
+def _mountain(counties: Any, registry: Registry, path: Path) -> tuple[str, ...]:
+    """The year's mountain counties, each a county of the reference, none twice."""
+    mountain = tuple(_need(counties, "mountain", "counties.", path))
+    for name in mountain:
+        if name not in registry.county_by_name:
+            raise DataFileError(
+                f"{path.name}：counties.mountain 中“{name}”不是参考数据中的县（市、区）"
+            )
+    if len(set(mountain)) != len(mountain):
+        raise DataFileError(f"{path.name}：counties.mountain 有重复")
+    return mountain
+
+
+def _limits(lim: dict[str, Any], path: Path) -> Limits:
+    """The ``[limits]`` table: known keys only, each a positive number of its type."""
+    known = set(Limits.__dataclass_fields__)
+    bad = set(lim) - known
+    if bad:
+        raise DataFileError(f"{path.name}：limits 中有未知项 {'、'.join(sorted(bad))}")
+    for key, value in lim.items():
+        _limit(value, Limits.__dataclass_fields__[key].type, f"limits.{key}", path)
+    return Limits(**lim)
 
 
 def policy_years() -> list[int]:

@@ -328,11 +328,3 @@ class Ledger:
                 (finished, report, new_files, run_id),
             )
 
-    def stats(self) -> dict[str, Any]:
-        """Counts for messages and tests."""
-        q = self.db.execute
-        return {
-            "submissions": q("SELECT COUNT(*) FROM submissions").fetchone()[0],
-            "blobs": q("SELECT COUNT(*) FROM blobs").fetchone()[0],
-            "runs": q("SELECT COUNT(*) FROM runs WHERE finished IS NOT NULL").fetchone()[0],
-        }

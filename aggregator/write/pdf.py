@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+from aggregator.read.convert import soffice
+
 
 class PdfUnavailable(Exception):
     """LibreOffice is not installed, or did not produce the PDF in time."""
-
-
-def soffice() -> str | None:
-    """The LibreOffice command, if installed."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
 
 
 def to_pdf(book: Path, out_dir: Path, *, timeout: float = 300.0) -> Path:

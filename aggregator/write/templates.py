@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 
 import xlsxwriter
@@ -12,9 +13,17 @@ from aggregator.cells import col_letter
 from aggregator.rulebook.policy import Policy
 from aggregator.rulebook.reference import Registry
 from aggregator.rulebook.schema import Column, FormSchema
-from aggregator.store.atomic import atomic_path
+from aggregator.vocab import CITY_OWN, Form
+from aggregator.write.cityforms import (
+    month_day,
+    sender_label,
+    template_name,
+    write_city_forms,
+)
 from aggregator.write.wordforms import write_word_templates
 from aggregator.write.xlsx import Styles, print_setup, write_form_top
+
+__all__ = ["sender_label", "template_name", "write_templates"]
 
 PLAN_ROWS = 60
 COUNT_MESSAGE = {
@@ -25,39 +34,39 @@ COUNT_MESSAGE = {
 }
 
 
-CITY_OWN = "市本级"
-"""The city's own row (A5) and choice (A4 county list): activities of the city bureau itself."""
-
-
-def template_name(policy: Policy, form: FormSchema, city: str) -> str:
-    """File name of a city's blank form, e.g. 2023年附件5_专家服务活动成果汇总表_杭州市.xlsx."""
-    return f"{policy.year}年{form.file_stem}_{city}.xlsx"
-
-
-def sender_label(city: str) -> str:
-    """How the 填报市局 line names a city's bureau."""
-    return f"{city}人力资源和社会保障局"
-
-
 def write_templates(
     policy: Policy, registry: Registry, schemas: dict[str, FormSchema], out: Path
 ) -> list[Path]:
-    """Write the Attachment 4 and 5 workbooks of every city into ``out``; return their paths."""
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for city in registry.cities:
-        counties = [c.name for c in registry.counties_of(city.name)] + [CITY_OWN]
-        for form in ("A4", "A5"):
-            schema = schemas[form]
-            path = out / template_name(policy, schema, city.name)
-            with atomic_path(path) as tmp:
-                if form == "A4":
-                    _write_a4(tmp, policy, schema, city.name, counties)
-                else:
-                    _write_a5(tmp, policy, schema, city.name, counties)
-            written.append(path)
-    written.extend(write_word_templates(policy, registry, schemas, out))  # the Word versions
+    """Write the Attachment 4 and 5 workbooks of every city into ``out``, then their Word
+    versions; return their paths."""
+    written = write_city_forms(
+        policy, registry, schemas, out, ".xlsx", partial(_write_form, policy, registry)
+    )
+    written.extend(write_word_templates(policy, registry, schemas, out))
     return written
+
+
+def _write_form(
+    policy: Policy, registry: Registry, path: Path, form: Form, schema: FormSchema, city: str
+) -> None:
+    counties = [c.name for c in registry.counties_of(city)] + [CITY_OWN]
+    write = _write_a4 if form == Form.PLAN else _write_a5
+    write(path, policy, schema, city, counties)
+
+
+def _new_sheet(path: Path, name: str) -> tuple[xlsxwriter.Workbook, Styles, Worksheet]:
+    wb = xlsxwriter.Workbook(str(path))
+    return wb, Styles(wb), wb.add_worksheet(name)
+
+
+def _finish(
+    wb: xlsxwriter.Workbook, ws: Worksheet, first: int, frozen_cols: int, footer: str
+) -> None:
+    """Freeze the header, set up printing, protect the sheet and close the workbook."""
+    ws.freeze_panes(first, frozen_cols)
+    print_setup(ws, (0, first - 1), footer=footer)
+    _protect(ws)
+    wb.close()
 
 
 def _protect(ws: Worksheet) -> None:
@@ -83,14 +92,12 @@ def _footer_rows(ws: Worksheet, st: Styles, row: int, last: int, note: str) -> N
 def _write_a5(
     path: Path, policy: Policy, schema: FormSchema, city: str, counties: list[str]
 ) -> None:
-    wb = xlsxwriter.Workbook(str(path))
-    st = Styles(wb)
-    ws = wb.add_worksheet("成果汇总表")
+    wb, st, ws = _new_sheet(path, "成果汇总表")
     cols = list(schema.columns)
     last = len(cols) - 1
-    choices = [f"{policy.year}年上半年", f"{policy.year}年度"]
+    choices = [p.label for p in policy.periods()]  # 2023年上半年, 2023年度
     first = write_form_top(
-        ws, st, policy.titles["A5"], cols, sender_label(city), period_choice=choices
+        ws, st, policy.titles[Form.RESULTS], cols, sender_label(city), period_choice=choices
     )
     for i, county in enumerate(counties):
         r = first + i
@@ -119,23 +126,18 @@ def _write_a5(
             ws.write_formula(total, j, f"=SUM({ref})", st.total_int, 0)
         elif col.key not in ("seq", "area"):
             ws.write_blank(total, j, None, st.total_label)
-    note = f"报送要求：此表每年{_md(policy.deadlines['H1'])}、{_md(policy.deadlines['FY'])}前报送，分别报送半年度、年度成果汇总表（数据为累计数）。未开展的项目请填0，不要留空。"
+    note = f"报送要求：此表每年{month_day(policy.deadlines['H1'])}、{month_day(policy.deadlines['FY'])}前报送，分别报送半年度、年度成果汇总表（数据为累计数）。未开展的项目请填0，不要留空。"
     _footer_rows(ws, st, total + 1, last, note)
-    ws.freeze_panes(first, 2)
-    print_setup(ws, (0, first - 1), footer=f"{city} 附件5")
-    _protect(ws)
-    wb.close()
+    _finish(wb, ws, first, 2, f"{city} 附件5")
 
 
 def _write_a4(
     path: Path, policy: Policy, schema: FormSchema, city: str, counties: list[str]
 ) -> None:
-    wb = xlsxwriter.Workbook(str(path))
-    st = Styles(wb)
-    ws = wb.add_worksheet("活动计划表")
+    wb, st, ws = _new_sheet(path, "活动计划表")
     cols = list(schema.columns)
     last = len(cols) - 1
-    first = write_form_top(ws, st, policy.titles["A4"], cols, sender_label(city))
+    first = write_form_top(ws, st, policy.titles[Form.PLAN], cols, sender_label(city))
     end = first + PLAN_ROWS - 1
     year = policy.year
     for r in range(first, end + 1):
@@ -159,12 +161,9 @@ def _write_a4(
         st,
         end + 1,
         last,
-        f"报送要求：请于{_md(policy.deadlines['plan'])}前报送。各县（市、区）全年至少开展{policy.county_min_activities}场活动；沿海县（市、区）与对口结对地区全年至少联办{policy.coastal_min_joint_activities}场活动（举办单位写明双方）；各市至少开展{policy.city_min_demo_team_activities}次专家服务示范团活动。",
+        f"报送要求：请于{month_day(policy.deadlines['plan'])}前报送。各县（市、区）全年至少开展{policy.county_min_activities}场活动；沿海县（市、区）与对口结对地区全年至少联办{policy.coastal_min_joint_activities}场活动（举办单位写明双方）；各市至少开展{policy.city_min_demo_team_activities}次专家服务示范团活动。",
     )
-    ws.freeze_panes(first, 3)
-    print_setup(ws, (0, first - 1), footer=f"{city} 附件4")
-    _protect(ws)
-    wb.close()
+    _finish(wb, ws, first, 3, f"{city} 附件4")
 
 
 def _validate_a4(
@@ -217,7 +216,3 @@ def _validate_a4(
                 "error_message": f"建议填写{year}年内的具体日期。确需填写月份或季度，请点“是”保留。",
             },
         )
-
-
-def _md(d: dt.date) -> str:
-    return f"{d.month}月{d.day}日"

@@ -6,6 +6,7 @@ the building blocks (:func:`new_document`, :func:`add_form_table`, …) also ser
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ from docx.shared import Pt
 from aggregator.rulebook.policy import Policy
 from aggregator.rulebook.reference import Registry
 from aggregator.rulebook.schema import FormSchema
-from aggregator.store.atomic import atomic_path
+from aggregator.vocab import Form
+from aggregator.write.cityforms import month_day, sender_label, write_city_forms
 
 PLAN_ROWS_WORD = 30
 
@@ -82,62 +84,59 @@ def add_form_table(
     height = 2 if two_row_keep is not None else 1
     table = doc.add_table(rows=height + len(rows), cols=len(headers))
     table.style = "Table Grid"
-    for j, h in enumerate(headers):
-        if two_row_keep is None:
-            set_cell(table.cell(0, j), h)
-        elif j in two_row_keep:
-            merged = table.cell(0, j).merge(table.cell(1, j))
-            set_cell(merged, h.replace("\n", ""))
-        else:
-            text = h.replace("\n", "")
-            cut = max(2, len(text) // 2)
-            set_cell(table.cell(0, j), text[:cut])
-            set_cell(table.cell(1, j), text[cut:])
+    # cells are looked up a row at a time: table.cell() walks the whole table on every call
+    if two_row_keep is None:
+        for cell, h in zip(table.rows[0].cells, headers, strict=True):
+            set_cell(cell, h)
+    else:
+        _two_row_header(table, headers, two_row_keep)
     for r in range(height):
         repeat_header(table.rows[r])
     for i, row in enumerate(rows):
+        cells = table.rows[height + i].cells
         for j, v in enumerate(row):
             if v:
-                set_cell(table.cell(height + i, j), v)
+                set_cell(cells[j], v)
     return table
 
 
-def word_template_name(policy: Policy, form: FormSchema, city: str) -> str:
-    """File name of a city's blank Word form (the Excel name with .docx)."""
-    return f"{policy.year}年{form.file_stem}_{city}.docx"
+def _two_row_header(table: Any, headers: list[str], keep: set[int]) -> None:
+    for j, h in enumerate(headers):
+        text = h.replace("\n", "")
+        if j in keep:
+            set_cell(table.cell(0, j).merge(table.cell(1, j)), text)
+        else:
+            cut = max(2, len(text) // 2)
+            set_cell(table.cell(0, j), text[:cut])
+            set_cell(table.cell(1, j), text[cut:])
 
 
 def write_word_templates(
     policy: Policy, registry: Registry, schemas: dict[str, FormSchema], out: Path
 ) -> list[Path]:
     """Write the Word Attachment 4 and 5 forms of every city into ``out``; return their paths."""
-    from aggregator.write.templates import sender_label
+    return write_city_forms(
+        policy, registry, schemas, out, ".docx", partial(_write_word_form, policy, registry)
+    )
 
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for city in registry.cities:
-        counties = [c.name for c in registry.counties_of(city.name)]
-        for form in ("A4", "A5"):
-            schema = schemas[form]
-            doc = new_document()
-            add_title(doc, policy.titles[form])
-            headers = [c.header for c in schema.columns]
-            if form == "A5":
-                add_line(
-                    doc, f"填报市局（盖章）：{sender_label(city.name)}", "报送期次：", "填报日期："
-                )
-                rows = [_a5_row(schema, i, c) for i, c in enumerate(counties)]
-            else:
-                add_line(doc, f"填报市局（盖章）：{sender_label(city.name)}", "填报日期：")
-                rows = [[str(i + 1)] + [""] * (len(headers) - 1) for i in range(PLAN_ROWS_WORD)]
-            add_form_table(doc, headers, rows)
-            add_line(doc, "填报人及联系电话：")
-            add_line(doc, _note(policy, form))
-            path = out / word_template_name(policy, schema, city.name)
-            with atomic_path(path) as tmp:
-                doc.save(str(tmp))
-            written.append(path)
-    return written
+
+def _write_word_form(
+    policy: Policy, registry: Registry, path: Path, form: Form, schema: FormSchema, city: str
+) -> None:
+    counties = [c.name for c in registry.counties_of(city)]
+    doc = new_document()
+    add_title(doc, policy.titles[form])
+    headers = [c.header for c in schema.columns]
+    if form == Form.RESULTS:
+        add_line(doc, f"填报市局（盖章）：{sender_label(city)}", "报送期次：", "填报日期：")
+        rows = [_a5_row(schema, i, c) for i, c in enumerate(counties)]
+    else:
+        add_line(doc, f"填报市局（盖章）：{sender_label(city)}", "填报日期：")
+        rows = [[str(i + 1)] + [""] * (len(headers) - 1) for i in range(PLAN_ROWS_WORD)]
+    add_form_table(doc, headers, rows)
+    add_line(doc, "填报人及联系电话：")
+    add_line(doc, _note(policy, form))
+    doc.save(str(path))
 
 
 def _a5_row(schema: FormSchema, i: int, county: str) -> list[str]:
@@ -148,12 +147,13 @@ def _a5_row(schema: FormSchema, i: int, county: str) -> list[str]:
 
 def _note(policy: Policy, form: str) -> str:
     d = policy.deadlines
-    if form == "A5":
+    if form == Form.RESULTS:
+        half, whole = policy.periods()
         return (
-            f"注：期次请写“{policy.year}年上半年”或“{policy.year}年度”；此表每年{d['H1'].month}月{d['H1'].day}日、"
-            f"{d['FY'].month}月{d['FY'].day}日前报送（数据为累计数）。未开展的项目请填0，不要留空。行数不够可在表格中插入行。"
+            f"注：期次请写“{half.label}”或“{whole.label}”；此表每年{month_day(d['H1'])}、"
+            f"{month_day(d['FY'])}前报送（数据为累计数）。未开展的项目请填0，不要留空。行数不够可在表格中插入行。"
         )
     return (
-        f"注：请于{d['plan'].month}月{d['plan'].day}日前报送。拟举办日期请写具体日期（如{policy.year}年5月12日），"
+        f"注：请于{month_day(d['plan'])}前报送。拟举办日期请写具体日期（如{policy.year}年5月12日），"
         "是否示范团活动填“是”或“否”。行数不够可在表格中插入行，多余的空行可保留。"
     )

@@ -20,6 +20,11 @@ class Styles:
     def __init__(self, wb: Workbook) -> None:
         base: dict[str, Any] = {"font_name": BODY_FONT, "font_size": 11, "valign": "vcenter"}
         cell = {**base, "border": 1}
+        self._form_formats(wb, base, cell)
+        self._report_formats(wb, base, cell)
+
+    def _form_formats(self, wb: Workbook, base: dict[str, Any], cell: dict[str, Any]) -> None:
+        """What a blank form uses: title, meta line, header and input cells."""
         self.title = wb.add_format(
             {**base, "font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center"}
         )
@@ -41,6 +46,9 @@ class Styles:
             {**cell, "num_format": "yyyy-mm-dd", "locked": False, "align": "center"}
         )
         self.input_phone = wb.add_format({**cell, "num_format": "@", "locked": False})
+
+    def _report_formats(self, wb: Workbook, base: dict[str, Any], cell: dict[str, Any]) -> None:
+        """What the summary adds: figures, totals, verdict colours, dates, footers and marks."""
         self.int = wb.add_format({**cell, "num_format": "#,##0"})
         self.total_label = wb.add_format(
             {**cell, "bold": True, "align": "center", "bg_color": "#F2F2F2"}
