@@ -22,7 +22,6 @@ LONG_FUNCTIONS_ALLOWED: dict[str, str] = {
     "read/workers.read_many": "perf helper (read/workers.py)",
     "read/reader._read_sheets": "perf helper (read/reader.py)",
     "read/sniff._sniff_zip": "perf helper (read/sniff.py)",
-    "demo/province.write_demo": "apps helper (demo/province.py)",
 }
 
 # Imports against the pipeline's direction, with who removes them.

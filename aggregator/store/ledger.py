@@ -327,4 +327,3 @@ class Ledger:
                 "UPDATE runs SET finished=?, report=?, new_files=? WHERE id=?",
                 (finished, report, new_files, run_id),
             )
-
