@@ -171,10 +171,18 @@ def summary(
     jobs: Annotated[int | None, typer.Option(help="并行读取的进程数")] = None,
     wait: Annotated[float, typer.Option(help="另一个汇总正在运行时最多等待的秒数")] = 10.0,
     pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 生成 PDF")] = False,
+    feedback: Annotated[
+        Path | None,
+        typer.Option(help="问题反馈文件夹（默认汇总表所在文件夹下的“反馈”）"),
+    ] = None,
+    no_feedback: Annotated[
+        bool, typer.Option("--no-feedback", help="不写各市的问题反馈文件夹")
+    ] = False,
 ) -> None:
-    """收取收件箱中的报表，写出全省汇总表（及 JSON）。"""
+    """收取收件箱中的报表，写出全省汇总表（及 JSON）和各市的问题反馈文件夹。"""
     opts = _options(period, inbox, state, (now, as_of), jobs, out, json_out)
     opts.lock_wait = wait
+    opts.feedback, opts.no_feedback = feedback, no_feedback
     with _run_errors(), _progress() as cb:
         outcome = run_summary(opts, progress=cb)
     _render_digest(outcome)
@@ -184,6 +192,7 @@ def summary(
         f"汇总表：[bold]{outcome.report}[/]"
         + (f"　JSON：{outcome.json_path}" if outcome.json_path else "")
     )
+    _render_feedback(outcome)
     if pdf and outcome.report is not None:
         from aggregator.write.pdf import PdfUnavailable, to_pdf
 
@@ -191,6 +200,24 @@ def summary(
             console.print(f"PDF：[bold]{to_pdf(outcome.report, outcome.report.parent)}[/]")
         except PdfUnavailable as e:
             err_console.print(str(e))
+
+
+def _render_feedback(outcome: Outcome) -> None:
+    """Where the feedback for the cities went, city by city."""
+    fb = outcome.feedback
+    if fb is None:
+        return
+    if not fb.cities:
+        console.print(f"问题反馈：各市报表均无问题，无需反馈（{fb.folder}）。")
+        return
+    console.print(f"问题反馈：[bold]{fb.folder}[/]（{len(fb.cities)} 个市，逐市文件夹）")
+    for c in fb.cities:
+        errors = sum(f.errors for f in c.files)
+        warnings = sum(f.warnings for f in c.files)
+        console.print(
+            f"  {c.city}：{len(c.files)} 个文件，错误 {errors} 个，提醒 {warnings} 个，"
+            f"限 {c.resend_by:%Y-%m-%d} 前重报"
+        )
 
 
 @app.command()

@@ -94,14 +94,18 @@ def test_annotated_copy_marks_cells_and_lists_problems_original_untouched(
     assert ws["D4"].fill.fgColor.rgb.endswith("FFC7CE")
     assert ws["C4"].fill.fgColor.rgb.endswith("FFEB9C")
     listing = wb["问题清单"]
-    assert (
-        listing["A1"].value == "序号" and listing.max_row == 4
-    )  # C4, D4, and the missing counties
-    assert {listing.cell(r, 4).value for r in range(2, 5)} == {
+    assert listing["A1"].value == "问题清单：bad.xlsx"
+    assert "宁波市" in listing["A2"].value and "错误 1 个" in listing["A2"].value
+    assert "重新报送" in listing["A3"].value
+    assert listing["A5"].value == "序号" and listing.max_row == 8  # C4, D4, missing counties
+    assert listing["B6"].value == "错误"  # errors first
+    assert {listing.cell(r, 4).value for r in range(6, 9)} == {
         "C4",
         "D4",
         None,
     }  # openpyxl reads "" as None
+    assert listing.print_title_rows == "$5:$5"
+    assert listing.page_setup.orientation == "landscape" and listing.page_setup.fitToWidth == 1
     assert ws["N4"].data_type == "s" and ws["N4"].value.startswith("=")  # still text, not a formula
 
 
@@ -131,4 +135,6 @@ def test_rejected_file_gets_a_problem_list_copy(tmp_path: Path, runner: CliRunne
     result = runner.invoke(app, ["check", str(p), "--annotate", str(tmp_path / "a")])
     assert result.exit_code == 1 and "PDF" in result.output
     wb = openpyxl.load_workbook(tmp_path / "a" / "说明_问题标注.xlsx")
-    assert "PDF" in wb["问题清单"]["E2"].value
+    assert wb.sheetnames == ["问题清单"]  # no blank sheet standing for the original
+    assert "PDF" in wb["问题清单"]["E6"].value
+    assert "未能作为报表读取" in wb["问题清单"]["A4"].value

@@ -43,7 +43,7 @@ def quota_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
     ws = new_sheet(wb, "配额达标")
     heads = [
         ("设区市", 9),
-        ("县（市、区）", 12),
+        ("县（市、区）", 15),
         ("配额", 34),
         ("要求", 6),
         ("实际", 6),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from xlsxwriter.workbook import Workbook
@@ -24,7 +25,7 @@ class Styles:
             {**base, "font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center"}
         )
         self.subtitle = wb.add_format({**base, "font_size": 10, "italic": True, "align": "center"})
-        self.meta = wb.add_format({**base, "align": "left"})
+        self.meta = wb.add_format({**base, "align": "left", "shrink": True})
         self.meta_input = wb.add_format({**base, "align": "left", "locked": False, "bottom": 1})
         self.meta_date = wb.add_format(
             {**base, "align": "left", "locked": False, "bottom": 1, "num_format": "yyyy年m月d日"}
@@ -80,6 +81,11 @@ class Styles:
         )
 
 
+def _width(s: str) -> float:
+    """Width in column units: a CJK character two, others one."""
+    return sum(2.0 if ord(ch) > 0x2E80 else 1.0 for ch in s)
+
+
 def write_form_top(
     ws: Worksheet,
     st: Styles,
@@ -128,7 +134,10 @@ def write_form_top(
     ws.merge_range(1, dcol, 1, last, "", st.meta_date)
     if date_value is not None:
         ws.write_datetime(1, dcol, date_value, st.meta_date)
-    lines = max(c.header.count("\n") + 1 for c in columns)
+    lines = max(
+        sum(math.ceil(max(1, _width(p)) / max(1.0, c.width - 1)) for p in c.header.split("\n"))
+        for c in columns
+    )
     ws.set_row(2, max(30, 15 * lines + 6))
     for i, col in enumerate(columns):
         ws.write_string(2, i, col.header, st.header)
