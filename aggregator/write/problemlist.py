@@ -251,12 +251,13 @@ def unclip(ws: Worksheet, *, widest: float = 40.0) -> None:
                 ws.row_dimensions[cell.row].height = max(height, LINE * _lines(v, widest) + 4)
 
 
-def size_plain_sheet(ws: Worksheet, *, widest: float = 36.0) -> None:
+def size_plain_sheet(ws: Worksheet, *, widest: float = 20.0, figures: float = 10.0) -> None:
     """A sheet rebuilt from cell values only (an .xls/.ods copy has no formatting left):
-    columns as wide as the text of the table's rows (up to ``widest``; a title or note alone
-    on its row runs across the empty cells beside it), long or multi-line text wrapped and
-    given its height."""
-    widths: dict[int, float] = {}
+    columns as wide as the text of the table's rows (up to ``widest``; a column of figures
+    ``figures`` wide at most, its heading wrapped; a title or note alone on its row runs across
+    the empty cells beside it), long or multi-line text wrapped and given its height."""
+    texts: dict[int, list[float]] = {}
+    numbers: dict[int, list[float]] = {}
     table_rows = []
     for row in ws.iter_rows():
         filled = [c for c in row if c.value is not None]
@@ -264,12 +265,20 @@ def size_plain_sheet(ws: Worksheet, *, widest: float = 36.0) -> None:
             continue
         table_rows.append(filled)
         for cell in filled:
-            longest = max(display_width(part) for part in str(cell.value).split("\n"))
-            if isinstance(cell.value, dt.date):
-                longest = 10.0
-            widths[cell.column] = max(widths.get(cell.column, 4.0), min(longest + 2, widest))
-    for col, width in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = width
+            v = cell.value
+            if isinstance(v, dt.date):
+                numbers.setdefault(cell.column, []).append(10.0)
+            elif isinstance(v, int | float) or (isinstance(v, str) and len(v) <= 6):
+                numbers.setdefault(cell.column, []).append(display_width(str(v)))
+            else:
+                longest = max(display_width(part) for part in str(v).split("\n"))
+                texts.setdefault(cell.column, []).append(longest)
+    widths: dict[int, float] = {}
+    for col in set(texts) | set(numbers):
+        short, long_ = numbers.get(col, []), texts.get(col, [])
+        cap = figures if len(short) >= 3 * max(1, len(long_)) else widest
+        widths[col] = max(4.0, min(max(short + long_) + 2, max(cap, max(short, default=0) + 2)))
+        ws.column_dimensions[get_column_letter(col)].width = widths[col]
     for filled in table_rows:
         lines = 1
         for cell in filled:

@@ -145,12 +145,13 @@ def write_form_top(
     return 3
 
 
-def print_setup(ws: Worksheet, header_rows: tuple[int, int], *, footer: str = "") -> None:
-    """A4 landscape, one page wide, header rows repeated on every page, page numbers."""
+def print_setup(ws: Worksheet, header_rows: tuple[int, int] | None, *, footer: str = "") -> None:
+    """A4 landscape, one page wide, header rows (if any) repeated on every page, page numbers."""
     ws.set_paper(A4_PAPER)
     ws.set_landscape()
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.repeat_rows(*header_rows)
+    if header_rows is not None:
+        ws.repeat_rows(*header_rows)
     ws.fit_to_pages(1, 0)
     ws.center_horizontally()
     ws.set_footer(f"&L{footer}&C第 &P 页，共 &N 页")
