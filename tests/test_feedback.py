@@ -70,6 +70,11 @@ def test_each_city_with_problems_gets_a_folder(run: Path) -> None:
     assert errors and errors[0].comment is not None and "合计" in errors[0].comment.text
 
 
+def test_the_summary_marks_the_error_it_sends_back(run: Path) -> None:
+    ws = openpyxl.load_workbook(run / "out" / "2023H1_专家服务活动成果汇总表.xlsx")["成果汇总"]
+    assert any("金华市报表合计行与各县相加不符" in t for t in _texts(ws))
+
+
 def test_feedback_form_says_what_by_when_and_whom_to_call(run: Path) -> None:
     ws = _form(run / "out" / "反馈" / "2023H1", "金华市")
     texts = _texts(ws)
