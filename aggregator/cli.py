@@ -192,7 +192,8 @@ def summary(
         f"汇总表：[bold]{outcome.report}[/]"
         + (f"　JSON：{outcome.json_path}" if outcome.json_path else "")
     )
-    _render_feedback(outcome)
+    for line in outcome.feedback.lines() if outcome.feedback else []:
+        console.print(line, markup=False, highlight=False)
     if pdf and outcome.report is not None:
         from aggregator.write.pdf import PdfUnavailable, to_pdf
 
@@ -200,24 +201,6 @@ def summary(
             console.print(f"PDF：[bold]{to_pdf(outcome.report, outcome.report.parent)}[/]")
         except PdfUnavailable as e:
             err_console.print(str(e))
-
-
-def _render_feedback(outcome: Outcome) -> None:
-    """Where the feedback for the cities went, city by city."""
-    fb = outcome.feedback
-    if fb is None:
-        return
-    if not fb.cities:
-        console.print(f"问题反馈：各市报表均无问题，无需反馈（{fb.folder}）。")
-        return
-    console.print(f"问题反馈：[bold]{fb.folder}[/]（{len(fb.cities)} 个市，逐市文件夹）")
-    for c in fb.cities:
-        errors = sum(f.errors for f in c.files)
-        warnings = sum(f.warnings for f in c.files)
-        console.print(
-            f"  {c.city}：{len(c.files)} 个文件，错误 {errors} 个，提醒 {warnings} 个，"
-            f"限 {c.resend_by:%Y-%m-%d} 前重报"
-        )
 
 
 @app.command()

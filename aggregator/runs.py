@@ -29,7 +29,7 @@ from aggregator.store.ledger import Ledger, Submission
 from aggregator.store.lock import run_lock
 from aggregator.store.state import StateError, state_message
 from aggregator.write.annotate import write_annotated
-from aggregator.write.feedback import FeedbackResult
+from aggregator.write.feedback import FeedbackResult, send_back
 
 
 class UsageError(Exception):
@@ -264,7 +264,8 @@ def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
             notices = [notice] if notice else []
             _write_outputs(target, opts, facts, ctx)
             failpoint("after-report")
-            sent_back = _write_feedback(feedback, entries, facts, ctx, notices)
+            sent_back, why = send_back(entries, facts, ctx, feedback)
+            notices += [why] if why else []
             ledger.finish_run(run_id, iso(now()), str(target), new)
         except sqlite3.Error as e:
             raise StateError(state_message(e, opts.state)) from e
@@ -285,25 +286,6 @@ def _feedback_folder(opts: Options, target: Path) -> Path | None:
             f"反馈文件夹 {folder} 在收件箱 {opts.inbox} 里面：下次汇总会把它当作报表读取。请换一个文件夹。"
         )
     return folder
-
-
-def _write_feedback(
-    folder: Path | None, entries: list[Entry], facts: Facts, ctx: Context, notices: list[str]
-) -> FeedbackResult | None:
-    """The feedback folder for the cities, replaced as a whole. The report is written by then:
-    a folder that cannot be written is a notice, and the previous feedback stays as it was."""
-    from aggregator.write.feedback import gather, write_feedback
-
-    if folder is None:
-        return None
-    try:
-        return write_feedback(gather(entries, facts, ctx), folder, facts, ctx)
-    except OSError as e:
-        notices.append(
-            f"问题反馈文件夹 {folder} 未能写出（{e.strerror or e}）；汇总表已写出，"
-            "原有的反馈文件夹未改动。"
-        )
-        return None
 
 
 def run_status(opts: Options, progress: Progress | None = None) -> Outcome:

@@ -78,6 +78,20 @@ class FeedbackResult:
     folder: Path
     cities: list[CityFeedback] = field(default_factory=list)
 
+    def lines(self) -> list[str]:
+        """What the terminal says about it: the folder, then one line per city."""
+        if not self.cities:
+            return [f"问题反馈：各市报表均无问题，无需反馈（{self.folder}）。"]
+        out = [f"问题反馈：{self.folder}（{len(self.cities)} 个市，逐市文件夹）"]
+        for c in self.cities:
+            errors = sum(f.errors for f in c.files)
+            warnings = sum(f.warnings for f in c.files)
+            out.append(
+                f"  {c.city}：{len(c.files)} 个文件，错误 {errors} 个，提醒 {warnings} 个，"
+                f"限 {c.resend_by:%Y-%m-%d} 前重报"
+            )
+        return out
+
 
 def default_feedback_dir(report: Path) -> Path:
     """The feedback folder beside a report: ``<report folder>/反馈``."""
@@ -115,6 +129,14 @@ def _city_of(e: Entry, problems: list[Problem], cities: set[str]) -> str:
     return first if first in cities else UNKNOWN_CITY
 
 
+def _answers(e: Entry, period: Period, policy: Policy) -> bool:
+    """Whether a return that says no period arrived in this period's window (the half year's
+    before the midpoint of the two deadlines, the whole year's after it)."""
+    if e.received_at == dt.datetime.min or period.kind == "Y":
+        return True
+    return policy.period_by_receipt(e.received_at) == period
+
+
 def gather(entries: list[Entry], facts: Facts, ctx: Context) -> list[CityFeedback]:
     """Every counted or rejected return of this period that has problems, city by city in the
     standard order (a return whose city cannot be told last); nothing is written."""
@@ -131,6 +153,8 @@ def gather(entries: list[Entry], facts: Facts, ctx: Context) -> list[CityFeedbac
         problems = by_file.get(e.sub.name, [])
         if e.status not in SENT_BACK or not problems or e.read.period not in relevant:
             continue
+        if e.read.period is None and not _answers(e, period, ctx.policy):
+            continue  # a file of unknown period sent back with the other half year's
         problems = sorted(problems, key=lambda p: p.severity != "error")
         due = resend_by(ctx.policy, e.read.form, period, as_of)
         grouped.setdefault(_city_of(e, problems, names), []).append(FileFeedback(e, problems, due))
@@ -206,6 +230,23 @@ def write_feedback(
         for f in c.files:
             f.annotated = _moved(f.annotated, work, final)
     return FeedbackResult(final, cities)
+
+
+def send_back(
+    entries: list[Entry], facts: Facts, ctx: Context, folder: Path | None
+) -> tuple[FeedbackResult | None, str | None]:
+    """Gather and write the period's feedback (nothing when ``folder`` is None). The report is
+    written by then: a folder that cannot be written is a notice, the previous one kept."""
+    if folder is None:
+        return None, None
+    try:
+        return write_feedback(gather(entries, facts, ctx), folder, facts, ctx), None
+    except OSError as e:
+        why = e.strerror or str(e)
+        return (
+            None,
+            f"问题反馈文件夹 {folder} 未能写出（{why}）；汇总表已写出，原有的反馈文件夹未改动。",
+        )
 
 
 def _moved(p: Path | None, work: Path, final: Path) -> Path | None:
