@@ -89,6 +89,8 @@ def test_feedback_form_says_what_by_when_and_whom_to_call(run: Path) -> None:
     assert ws.print_title_rows and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
     assert ws.page_setup.paperSize == 9 and ws.oddFooter.center.text
+    only_warnings = _texts(_form(run / "out" / "反馈" / "2023H1", "杭州市"))
+    assert any("核实无误的不必重报" in t for t in only_warnings)
 
 
 def test_a_rerun_replaces_the_folder_and_no_feedback_writes_none(run: Path) -> None:

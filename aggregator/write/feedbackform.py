@@ -88,8 +88,13 @@ def _top(ws: Worksheet, st: Styles, c: CityFeedback, facts: Facts) -> int:
         st,
         r,
         last,
-        f"请于{chinese_date(c.resend_by)}前按下表改正后重新报送（各文件期限见其标题行）。"
-        "随附各文件的标注副本：标红的单元格为错误，必须改正；标黄的为提醒，请核实。"
+        (
+            f"请于{chinese_date(c.resend_by)}前按下表改正后重新报送（各文件期限见其标题行）。"
+            if errors
+            else f"下表均为提醒：请逐项核实，如有误请于{chinese_date(c.resend_by)}前改正后"
+            "重新报送；核实无误的不必重报。"
+        )
+        + "随附各文件的标注副本：标红的单元格为错误，必须改正；标黄的为提醒，请核实。"
         "请在原文件上修改后报送，不要报送标注副本。",
         WIDTH,
     )
