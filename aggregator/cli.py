@@ -355,6 +355,9 @@ def demo(
     console.print(f"上半年汇总表：[bold]{result.h1.report}[/]")
     if result.fy:
         console.print(f"全年汇总表：[bold]{result.fy.report}[/]")
+    for o in (result.h1, result.fy):
+        if o is not None and o.feedback is not None:
+            console.print(o.feedback.lines()[0], markup=False, highlight=False)
     console.print(
         f"可用 aggregator status --period {result.h1.period} --inbox {out / 'inbox'} --state {out / 'state'} --as-of {result.status_hint:%Y-%m-%d} 查看报送情况。"
     )

@@ -138,3 +138,20 @@ def test_rejected_file_gets_a_problem_list_copy(tmp_path: Path, runner: CliRunne
     assert wb.sheetnames == ["问题清单"]  # no blank sheet standing for the original
     assert "PDF" in wb["问题清单"]["E6"].value
     assert "未能作为报表读取" in wb["问题清单"]["A4"].value
+
+
+def test_a_workbook_without_a_form_gets_an_accurate_problem_list(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    p = tmp_path / "会议通知.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "关于召开专家服务工作会议的通知"
+    wb.active["A2"] = "请各市派员参加。"
+    wb.save(p)
+    result = runner.invoke(app, ["check", str(p), "--annotate", str(tmp_path / "a")])
+    assert result.exit_code == 1
+    copy = openpyxl.load_workbook(tmp_path / "a" / "会议通知_问题标注.xlsx")
+    assert copy.sheetnames == ["问题清单"]  # no blank sheet called 原文件无法打开
+    listing = copy["问题清单"]
+    assert listing["A1"].value == "问题清单：会议通知.xlsx"
+    assert "未能作为报表读取" in listing["A4"].value and listing["B6"].value == "错误"
