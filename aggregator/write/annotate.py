@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -17,6 +18,7 @@ import openpyxl
 import python_calamine as pc
 from openpyxl.comments import Comment
 
+from aggregator.privacy import mask, scrub
 from aggregator.problems import SEVERITY_LABEL, Problem
 from aggregator.read.returns import ReturnRead
 from aggregator.read.sniff import WORD_KINDS
@@ -94,6 +96,9 @@ def write_annotated(
     ``resend_by`` goes into the instruction at the top (修改后于X月X日前重新报送)."""
     if not result.problems:
         return None
+    # messages quote what was typed: no identity or bank number in full, even there
+    masked = [replace(p, message=scrub(p.message)) for p in result.problems]
+    result = replace(result, problems=masked)
     if result.kind in WORD_KINDS and not result.rejected:  # Word: comments in a .docx copy
         word = write_annotated_word(path, result, out_dir, resend_by=resend_by)
         if word is not None:
@@ -108,6 +113,7 @@ def write_annotated(
         if wb is None:
             wb = openpyxl.Workbook()
             wb.remove(wb.active)
+        _scrub_workbook(wb)
         for p in result.problems:
             _mark(wb, p)
         for ws in wb.worksheets:
@@ -119,6 +125,21 @@ def write_annotated(
         with atomic_path(target) as tmp:
             wb.save(tmp)
     return target
+
+
+def _scrub_workbook(wb: openpyxl.Workbook) -> None:
+    """No identity or bank number in full in the copy (Attachments 1–3 hold them): text cells
+    are scrubbed, and a long whole number typed as a number is shown masked."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                v = cell.value
+                if isinstance(v, str) and cell.data_type == "s":
+                    clean = scrub(v)
+                    if clean != v:
+                        safe_text(cell, clean)
+                elif isinstance(v, int | float) and not isinstance(v, bool) and abs(v) >= 1e11:
+                    safe_text(cell, mask(f"{v:.0f}"))
 
 
 def _mark(wb: openpyxl.Workbook, p: Problem) -> None:

@@ -13,6 +13,7 @@ from xlsxwriter.worksheet import Worksheet
 from aggregator.clock import parse_time
 from aggregator.judge.facts import Facts
 from aggregator.period import Period
+from aggregator.privacy import scrub
 from aggregator.problems import SEVERITY_LABEL, Problem
 from aggregator.rulebook import Context
 from aggregator.rulebook.schema import form_label
@@ -58,9 +59,10 @@ def _file_line(n: int, f: FileFeedback) -> str:
 
 
 def _message(p: Problem) -> str:
+    """The message without its leading cell address, no personal number in full."""
     if p.cell and p.message.startswith(f"{p.cell}："):
-        return p.message[len(p.cell) + 1 :]
-    return p.message
+        return scrub(p.message[len(p.cell) + 1 :])
+    return scrub(p.message)
 
 
 def _top(ws: Worksheet, st: Styles, c: CityFeedback, facts: Facts) -> int:

@@ -21,6 +21,7 @@ from docx.oxml.ns import qn
 from docx.shared import RGBColor
 
 from aggregator.period import period_label
+from aggregator.privacy import scrub
 from aggregator.problems import SEVERITY_LABEL, Problem
 from aggregator.read.returns import ReturnRead
 from aggregator.store.atomic import atomic_path
@@ -86,6 +87,27 @@ def _comment(doc: Any, p: Problem) -> bool:
     return True
 
 
+def _paragraphs(doc: Any) -> Any:
+    """Every paragraph of the body and of every table cell (nested tables too)."""
+    yield from doc.paragraphs
+    stack = list(doc.tables)
+    while stack:
+        table = stack.pop()
+        for row in table.rows:
+            for cell in row.cells:
+                yield from cell.paragraphs
+                stack.extend(cell.tables)
+
+
+def _scrub_document(doc: Any) -> None:
+    """No identity or bank number in full in the copy (Attachments 1–3 hold them)."""
+    for para in _paragraphs(doc):
+        for run in para.runs:
+            clean = scrub(run.text)
+            if clean != run.text:
+                run.text = clean
+
+
 def _problem_list(
     doc: Any, result: ReturnRead, placed: int, resend_by: dt.date | None = None
 ) -> None:
@@ -146,6 +168,7 @@ def write_annotated_word(
             doc = docx.Document(str(copy))
         except Exception:  # conversion refused, or python-docx cannot open it
             return None
+        _scrub_document(doc)
         placed = sum(1 for p in result.problems if _comment(doc, p))
         _problem_list(doc, result, placed, resend_by)
         out_dir.mkdir(parents=True, exist_ok=True)
