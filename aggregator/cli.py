@@ -5,20 +5,26 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from aggregator import __version__
-from aggregator.period import period_label
-from aggregator.problems import SEVERITY_LABEL, DataFileError
+from aggregator.problems import DataFileError
 from aggregator.rulebook import load_context
 from aggregator.rulebook.schema import form_label
-from aggregator.runs import Options, Outcome, UsageError, check_files, run_status, run_summary
+from aggregator.runs import Options, UsageError, check_files, run_status, run_summary
+from aggregator.terminal import (
+    SEVERITY,
+    console,
+    err_console,
+    progress,
+    render_check,
+    render_digest,
+)
 from aggregator.vocab import Form
 
 app = typer.Typer(
@@ -26,12 +32,6 @@ app = typer.Typer(
     no_args_is_help=True,
     help="浙江省专家服务活动报表汇总工具（附件4、附件5）。",
 )
-console = Console()
-err_console = Console(stderr=True)
-SEVERITY = {
-    "error": f"[bold red]{SEVERITY_LABEL['error']}[/]",
-    "warning": f"[yellow]{SEVERITY_LABEL['warning']}[/]",
-}
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -88,39 +88,8 @@ def check(
         sys.stdout.flush()
     else:
         for r in report.results:
-            _render_check(r, report.annotated.get(r.file))
+            render_check(r, report.annotated.get(r.file))
     raise typer.Exit(1 if report.has_errors else 0)
-
-
-def _render_check(r: object, annotated: Path | None) -> None:
-    from aggregator.read.returns import ReturnRead
-
-    assert isinstance(r, ReturnRead)
-    rows = sum(s.rows_read for s in r.sheets)
-    state = (
-        "[bold red]拒收[/]"
-        if r.rejected
-        else ("[yellow]有问题[/]" if r.problems else "[green]通过[/]")
-    )
-    console.rule(f"{r.file}  {state}")
-    if not r.rejected or r.form:
-        who = r.city or "未知"
-        if r.sender_county:
-            who += f" {r.sender_county}"
-        console.print(
-            f"表单：{form_label(r.form)}　报送单位：{who}　期次：{period_label(r.period)}　读取行数：{rows}"
-        )
-    if r.contact_person or r.contact_phone:
-        console.print(f"填报人：{r.contact_person}　电话：{r.contact_phone}")
-    if r.problems:
-        t = Table(show_lines=False, header_style="bold")
-        for h in ("级别", "工作表", "单元格", "说明"):
-            t.add_column(h, overflow="fold")
-        for p in r.problems:
-            t.add_row(SEVERITY[p.severity], p.sheet, p.cell, p.message)
-        console.print(t)
-    e, w = len(r.errors), len(r.problems) - len(r.errors)
-    console.print(f"错误 {e} 个，提醒 {w} 个" + (f"；标注副本：{annotated}" if annotated else ""))
 
 
 NOW_HELP = "本次运行的时钟（默认系统时间；用于模拟、演示和测试）：本次首次见到的文件按此时间记录"
@@ -174,19 +143,29 @@ def summary(
     jobs: Annotated[int | None, typer.Option(help="并行读取的进程数")] = None,
     wait: Annotated[float, typer.Option(help="另一个汇总正在运行时最多等待的秒数")] = 10.0,
     pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 生成 PDF")] = False,
+    feedback: Annotated[
+        Path | None,
+        typer.Option(help="问题反馈文件夹（默认汇总表所在文件夹下的“反馈”）"),
+    ] = None,
+    no_feedback: Annotated[
+        bool, typer.Option("--no-feedback", help="不写各市的问题反馈文件夹")
+    ] = False,
 ) -> None:
-    """收取收件箱中的报表，写出全省汇总表（及 JSON）。"""
+    """收取收件箱中的报表，写出全省汇总表（及 JSON）和各市的问题反馈文件夹。"""
     opts = _options(period, inbox, state, (now, as_of), jobs, out, json_out)
     opts.lock_wait = wait
-    with _run_errors(), _progress() as cb:
+    opts.feedback, opts.no_feedback = feedback, no_feedback
+    with _run_errors(), progress() as cb:
         outcome = run_summary(opts, progress=cb)
-    _render_digest(outcome)
+    render_digest(outcome)
     for notice in outcome.notices:
         err_console.print(f"[yellow]注意：[/]{notice}")
     console.print(
         f"汇总表：[bold]{outcome.report}[/]"
         + (f"　JSON：{outcome.json_path}" if outcome.json_path else "")
     )
+    for line in outcome.feedback.lines() if outcome.feedback else []:
+        console.print(line, markup=False, highlight=False)
     if pdf and outcome.report is not None:
         from aggregator.write.pdf import PdfUnavailable, to_pdf
 
@@ -280,53 +259,6 @@ def _run_errors() -> Iterator[None]:
         _fail(f"无法写出汇总表：{e.strerror or e}（{where}）。原有汇总表未改动（JSON 也未改动）。")
 
 
-class _progress:
-    """A rich progress bar fed by the reader's callback (refreshed only from this thread)."""
-
-    def __enter__(self) -> Callable[[int, int, str], None]:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        self.bar = Progress(
-            TextColumn("读取报表"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=err_console,
-            auto_refresh=False,
-            transient=True,
-            disable=not err_console.is_terminal,
-        )
-        self.bar.start()
-        self.task = self.bar.add_task("read", total=None)
-
-        def progress(done: int, total: int, label: str) -> None:
-            self.bar.update(self.task, completed=done, total=total)
-            self.bar.refresh()
-
-        return progress
-
-    def __exit__(self, *exc: object) -> None:
-        self.bar.stop()
-
-
-def _render_digest(outcome: Outcome) -> None:
-    d = outcome.facts.digest
-    n = d.statuses
-    console.print(
-        f"[bold]{outcome.period.label}[/]（截至 {outcome.as_of:%Y-%m-%d %H:%M}）：本次新收 {outcome.new_files} 个文件；共 {d.files} 个，其中采用 {n['accepted']}、拒收 {n['rejected']}、被取代 {n['superseded']}、重复 {n['duplicate']}、忽略 {n['ignored']}。"
-    )
-    if not d.counties_reported:
-        console.print("[yellow]尚无县（市、区）报送本期成果汇总表。[/]")
-    else:
-        console.print(
-            f"已报送 {d.counties_reported}/{d.counties_expected} 个县（市、区）；服务团 {d.teams} 个，邀请专家 {d.expert_visits} 人次。"
-        )
-    console.print(f"数据问题：错误 {d.errors} 条，提醒 {d.warnings} 条（见汇总表“数据问题”）。")
-    console.print(
-        f"配额未达标：活动数 {d.counties_short} 个县，联办活动 {d.joint_short} 个县，示范团 {d.cities_without_demo_team} 个市，"
-        f"推荐专家 {d.cities_short_of_experts} 个市（见“配额达标”“申报与推荐”）。"
-    )
-
-
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="示例文件夹（会被清空重建；不要用真实收件箱）")] = Path(
@@ -345,10 +277,13 @@ def demo(
     console.print(
         f"示例报表已生成：{out / 'returns'}（按到达批次分文件夹），收件箱：{out / 'inbox'}"
     )
-    _render_digest(result.h1)
+    render_digest(result.h1)
     console.print(f"上半年汇总表：[bold]{result.h1.report}[/]")
     if result.fy:
         console.print(f"全年汇总表：[bold]{result.fy.report}[/]")
+    for o in (result.h1, result.fy):
+        if o is not None and o.feedback is not None:
+            console.print(o.feedback.lines()[0], markup=False, highlight=False)
     console.print(
         f"可用 aggregator status --period {result.h1.period} --inbox {out / 'inbox'} --state {out / 'state'} --as-of {result.status_hint:%Y-%m-%d} 查看报送情况。"
     )

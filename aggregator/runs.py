@@ -31,6 +31,7 @@ from aggregator.store.lock import run_lock
 from aggregator.store.names import display_label
 from aggregator.store.state import StateError, state_message
 from aggregator.write.annotate import distinct_labels, write_annotated
+from aggregator.write.feedback import FeedbackResult, send_back
 
 
 class UsageError(Exception):
@@ -50,6 +51,8 @@ class Options:
     json_out: Path | None = None
     jobs: int | None = None
     lock_wait: float = 10.0
+    feedback: Path | None = None  # the feedback folder (default: 反馈 beside the report)
+    no_feedback: bool = False
 
 
 @dataclass
@@ -63,6 +66,7 @@ class Outcome:
     json_path: Path | None
     as_of: dt.datetime
     notices: list[str] = field(default_factory=list)  # for the analyst, beside the digest
+    feedback: FeedbackResult | None = None  # the feedback folder written for the cities
 
 
 def default_report_name(period: Period) -> str:
@@ -253,20 +257,38 @@ def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
     run_now, as_of = clocks(opts)
     period = _period(opts.period, as_of)
     target = _report_target(opts, period)
+    feedback = _feedback_folder(opts, target)
     with run_lock(opts.state, wait=opts.lock_wait):
         ledger = Ledger(opts.state)
         try:
             run_id = ledger.start_run(iso(run_now), iso(as_of), period.code)
-            ctx, _, facts, new = collect(opts, ledger, as_of, period, progress)
+            ctx, entries, facts, new = collect(opts, ledger, as_of, period, progress)
             notice = open_elsewhere(target)
+            notices = [notice] if notice else []
             _write_outputs(target, opts, facts, ctx)
             failpoint("after-report")
+            sent_back, why = send_back(entries, facts, ctx, feedback)
+            notices += [why] if why else []
             ledger.finish_run(run_id, iso(now()), str(target), new)
         except sqlite3.Error as e:
             raise StateError(state_message(e, opts.state)) from e
         finally:
             ledger.close()
-    return Outcome(period, facts, new, target, opts.json_out, as_of, [notice] if notice else [])
+    return Outcome(period, facts, new, target, opts.json_out, as_of, notices, sent_back)
+
+
+def _feedback_folder(opts: Options, target: Path) -> Path | None:
+    """Where the feedback for the cities goes (None when turned off); never in the inbox."""
+    from aggregator.write.feedback import default_feedback_dir
+
+    if opts.no_feedback:
+        return None
+    folder = opts.feedback or default_feedback_dir(target)
+    if folder.resolve().is_relative_to(opts.inbox.resolve()):
+        raise UsageError(
+            f"反馈文件夹 {folder} 在收件箱 {opts.inbox} 里面：下次汇总会把它当作报表读取。请换一个文件夹。"
+        )
+    return folder
 
 
 def run_status(opts: Options, progress: Progress | None = None) -> Outcome:

@@ -94,14 +94,18 @@ def test_annotated_copy_marks_cells_and_lists_problems_original_untouched(
     assert ws["D4"].fill.fgColor.rgb.endswith("FFC7CE")
     assert ws["C4"].fill.fgColor.rgb.endswith("FFEB9C")
     listing = wb["问题清单"]
-    assert (
-        listing["A1"].value == "序号" and listing.max_row == 4
-    )  # C4, D4, and the missing counties
-    assert {listing.cell(r, 4).value for r in range(2, 5)} == {
+    assert listing["A1"].value == "问题清单：bad.xlsx"
+    assert "宁波市" in listing["A2"].value and "错误 1 个" in listing["A2"].value
+    assert "重新报送" in listing["A3"].value
+    assert listing["A5"].value == "序号" and listing.max_row == 8  # C4, D4, missing counties
+    assert listing["B6"].value == "错误"  # errors first
+    assert {listing.cell(r, 4).value for r in range(6, 9)} == {
         "C4",
         "D4",
         None,
     }  # openpyxl reads "" as None
+    assert listing.print_title_rows == "$5:$5"
+    assert listing.page_setup.orientation == "landscape" and listing.page_setup.fitToWidth == 1
     assert ws["N4"].data_type == "s" and ws["N4"].value.startswith("=")  # still text, not a formula
 
 
@@ -131,4 +135,64 @@ def test_rejected_file_gets_a_problem_list_copy(tmp_path: Path, runner: CliRunne
     result = runner.invoke(app, ["check", str(p), "--annotate", str(tmp_path / "a")])
     assert result.exit_code == 1 and "PDF" in result.output
     wb = openpyxl.load_workbook(tmp_path / "a" / "说明_问题标注.xlsx")
-    assert "PDF" in wb["问题清单"]["E2"].value
+    assert wb.sheetnames == ["问题清单"]  # no blank sheet standing for the original
+    assert "PDF" in wb["问题清单"]["E6"].value
+    assert "未能作为报表读取" in wb["问题清单"]["A4"].value
+
+
+def test_a_workbook_without_a_form_gets_an_accurate_problem_list(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    p = tmp_path / "会议通知.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "关于召开专家服务工作会议的通知"
+    wb.active["A2"] = "请各市派员参加。"
+    wb.save(p)
+    result = runner.invoke(app, ["check", str(p), "--annotate", str(tmp_path / "a")])
+    assert result.exit_code == 1
+    copy = openpyxl.load_workbook(tmp_path / "a" / "会议通知_问题标注.xlsx")
+    # no blank sheet called 原文件无法打开: the list, then the original for reference
+    assert copy.sheetnames == ["问题清单", "Sheet"]
+    assert copy["Sheet"]["A1"].value == "关于召开专家服务工作会议的通知"
+    listing = copy["问题清单"]
+    assert listing["A1"].value == "问题清单：会议通知.xlsx"
+    assert "未能作为报表读取" in listing["A4"].value and listing["B6"].value == "错误"
+    assert "没有找到附件4" in listing["E6"].value
+
+
+def test_annotated_copy_never_shows_a_full_identity_or_bank_number(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    p = _bad(tmp_path / "bad.xlsx")
+    wb = openpyxl.load_workbook(p)
+    wb["汇总"]["A7"] = "联系人身份证 330102199001011234，账号 6222 0212 3456 7890 123"
+    wb["汇总"]["A8"] = 6222021234567890
+    wb.save(p)
+    runner.invoke(app, ["check", str(p), "--annotate", str(tmp_path / "a")])
+    copy = openpyxl.load_workbook(tmp_path / "a" / "bad_问题标注.xlsx")["汇总"]
+    assert "330102199001011234" not in copy["A7"].value and copy["A7"].value.count("1234") == 1
+    assert "6222 0212" not in copy["A7"].value and copy["A7"].value.endswith("0123")
+    assert copy["A8"].value == "************7890"
+    assert copy["A2"].value == "填报市局（盖章）：宁波市人力社保局"  # other text as it was
+
+
+def test_annotated_word_copy_never_shows_a_full_identity_number(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    import docx
+    from content import a4_sample
+
+    from aggregator.demo.wordsamples import write_a4_docx
+
+    src = write_a4_docx(tmp_path / "宁波市计划.docx", a4_sample(), "split")
+    doc = docx.Document(str(src))
+    doc.add_paragraph("专家身份证号 330102199001011234")
+    doc.tables[0].rows[1].cells[-1].paragraphs[0].add_run("（330102199001011234）")
+    doc.save(str(src))
+    runner.invoke(app, ["check", str(src), "--annotate", str(tmp_path / "a"), "--jobs", "0"])
+    copy = docx.Document(str(tmp_path / "a" / "宁波市计划_问题标注.docx"))
+    text = "\n".join(p.text for p in copy.paragraphs) + "".join(
+        c.text for t in copy.tables for r in t.rows for c in r.cells
+    )
+    assert "330102199001011234" not in text and "**************1234" in text
+    assert "请修改标色的单元格" in text and "设区市：宁波市" in text

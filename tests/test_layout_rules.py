@@ -55,6 +55,7 @@ RANKS = {
     "runs": 6,
     "demo": 7,
     "cli": 8,
+    "terminal": 8,
     "__main__": 9,
 }
 

@@ -97,6 +97,9 @@ class Policy:
     limits: Limits = field(default_factory=Limits)
     quota_text: dict[str, dict[str, str]] = field(default_factory=dict)
     organisation: str = ""
+    organisation_contact: str = ""  # whom a city calls about its feedback (name, department)
+    organisation_phone: str = ""
+    resend_days: int = 5  # a return sent back after the deadline is due this many days later
     city_min_experts: int = 3
     expert_titles: tuple[str, ...] = ()
     expert_titles_below: tuple[str, ...] = ()
@@ -287,9 +290,7 @@ def load_policy(path: Path | None = None, registry: Registry | None = None) -> P
         outlier_min_counties=int(checks.get("outlier_min_counties", 8)),
         limits=limits,
         quota_text=_quota_text(data, path),
-        organisation=str(
-            _need(_need(data, "organisation", "", path), "name", "organisation.", path)
-        ),
+        **_organisation(data, path),
         **apps,
         max_figures=_max_figures(data, path),
         **quotas,
@@ -342,6 +343,20 @@ def _limits(lim: dict[str, Any], path: Path) -> Limits:
     for key, value in lim.items():
         _limit(value, Limits.__dataclass_fields__[key].type, f"limits.{key}", path)
     return Limits(**lim)
+
+
+def _organisation(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``[organisation]``: the name on the summary, and whom cities call about feedback."""
+    org = _need(data, "organisation", "", path)
+    days = _int(org.get("resend_days", 5), "organisation.resend_days", path)
+    if not 1 <= days <= 60:
+        raise DataFileError(f"{path.name}：organisation.resend_days 应在 1 到 60 之间")
+    return {
+        "organisation": str(_need(org, "name", "organisation.", path)),
+        "organisation_contact": str(org.get("contact", "")).strip(),
+        "organisation_phone": str(org.get("phone", "")).strip(),
+        "resend_days": days,
+    }
 
 
 def policy_years() -> list[int]:

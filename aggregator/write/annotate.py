@@ -7,17 +7,17 @@ converted to .xlsx from the cells calamine reads), then edit the copy with openp
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import openpyxl
 import python_calamine as pc
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.worksheet import Worksheet
 
 from aggregator.privacy import mask, scrub
 from aggregator.problems import SEVERITY_LABEL, Problem
@@ -25,10 +25,18 @@ from aggregator.read.returns import ReturnRead
 from aggregator.read.sniff import WORD_KINDS
 from aggregator.store.atomic import atomic_path
 from aggregator.store.names import display_label
+from aggregator.write.problemlist import (
+    ATTACHED,
+    ERROR_FILL,
+    NOT_A_RETURN,
+    NOT_OPENED,
+    NOT_READ,
+    WARNING_FILL,
+    ListHeading,
+    add_problem_sheet,
+    fit_data_sheet,
+)
 from aggregator.write.wordannotate import write_annotated_word
-
-ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
-WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
 
 
 def safe_text(cell: Any, value: str) -> None:
@@ -105,12 +113,48 @@ def opened_as_spreadsheet(result: ReturnRead) -> bool:
     return not any(p.code.startswith("file-") for p in result.errors)
 
 
-def write_annotated(path: Path, result: ReturnRead, out_dir: Path) -> Path | None:
-    """Write the annotated copy of one return into ``out_dir``; None if it has no problems."""
+def _open_copy(copy: Path, result: ReturnRead) -> openpyxl.Workbook | None:
+    """The copy as a workbook to mark; None for a file refused as a file (never opened again:
+    it may be a PDF, an oversized or damaged file) or one that will not open."""
+    if not opened_as_spreadsheet(result) or result.kind not in (
+        "xls",
+        "ods",
+        "xlsb",
+        "xlsx",
+        "xlsm",
+    ):
+        return None
+    if result.kind in ("xlsx", "xlsm"):
+        try:
+            return openpyxl.load_workbook(copy, keep_vba=False)
+        except Exception:
+            pass
+    try:
+        return _converted(copy)
+    except Exception:
+        return None
+
+
+def _note(copied: bool, rejected: bool) -> str:
+    """What the list says about the copy: the marked original, the original for reference
+    (a file that opened but is not a return), or no copy at all."""
+    if copied:
+        return NOT_A_RETURN if rejected else ATTACHED
+    return NOT_READ if rejected else NOT_OPENED
+
+
+def write_annotated(
+    path: Path, result: ReturnRead, out_dir: Path, *, resend_by: dt.date | None = None
+) -> Path | None:
+    """Write the annotated copy of one return into ``out_dir``; None if it has no problems.
+    ``resend_by`` goes into the instruction at the top (修改后于X月X日前重新报送)."""
     if not result.problems:
         return None
+    # messages quote what was typed: no identity or bank number in full, even there
+    masked = [replace(p, message=scrub(p.message)) for p in result.problems]
+    result = replace(result, problems=masked)
     if result.kind in WORD_KINDS and not result.rejected:  # Word: comments in a .docx copy
-        word = write_annotated_word(path, result, out_dir)
+        word = write_annotated_word(path, result, out_dir, resend_by=resend_by)
         if word is not None:
             return word
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -118,37 +162,33 @@ def write_annotated(path: Path, result: ReturnRead, out_dir: Path) -> Path | Non
     with tempfile.TemporaryDirectory() as tmpd:
         copy = Path(tmpd) / "copy.xlsx"
         shutil.copyfile(path, copy)
-        wb: openpyxl.Workbook | None = None
-        opened = opened_as_spreadsheet(result)
-        if result.kind in ("xlsx", "xlsm") and opened:
-            try:
-                wb = openpyxl.load_workbook(copy, keep_vba=False)
-            except Exception:
-                wb = None
-        if wb is None and result.kind in ("xls", "ods", "xlsb", "xlsx", "xlsm") and opened:
-            try:
-                wb = _converted(copy)
-            except Exception:
-                wb = None
+        wb = _open_copy(copy, result)
+        note = _note(wb is not None, result.rejected)
         if wb is None:
             wb = openpyxl.Workbook()
-            wb.active.title = "原文件无法打开"
+            wb.remove(wb.active)
         scrub_cells(wb)
         for p in result.problems:
             _mark(wb, p)
-        _problem_sheet(wb, result.problems)
+        for ws in wb.worksheets:
+            fit_data_sheet(ws)
+        head = ListHeading(
+            result.file, result.city or "", result.period, result.form, resend_by, note
+        )
+        add_problem_sheet(wb, head, result.problems)
         with atomic_path(target) as tmp:
             wb.save(tmp)
     return target
 
 
 def scrub_cells(wb: openpyxl.Workbook) -> None:
-    """Mask every identity- or bank-number-like value of the copy (text, or a long number)."""
+    """Mask every identity- or bank-number-like value of the copy: text cells and comments are
+    scrubbed, a long whole number typed as a number is shown masked."""
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
                 v = cell.value
-                if isinstance(v, str):
+                if isinstance(v, str) and cell.data_type == "s":  # formulas stay formulas
                     masked = scrub(v)
                     if masked != v:
                         safe_text(cell, masked)
@@ -177,28 +217,3 @@ def _mark(wb: openpyxl.Workbook, p: Problem) -> None:
     if cell.comment is not None:
         text = cell.comment.text + "\n" + text
     cell.comment = Comment(text[:2000], "汇总工具", width=300, height=120)
-
-
-def _problem_sheet(wb: openpyxl.Workbook, problems: list[Problem]) -> None:
-    name = "问题清单"
-    if name in wb.sheetnames:
-        del wb[name]
-    ws: Worksheet = wb.create_sheet(name, 0)
-    heads = ["序号", "级别", "工作表", "单元格", "说明", "代码"]
-    for c, h in enumerate(heads, start=1):
-        cell = ws.cell(1, c)
-        safe_text(cell, h)
-        cell.font = Font(bold=True)
-    for i, p in enumerate(problems, start=1):
-        vals = [str(i), SEVERITY_LABEL[p.severity], p.sheet, p.cell, p.message, p.code]
-        for c, v in enumerate(vals, start=1):
-            cell = ws.cell(i + 1, c)
-            safe_text(cell, v)
-            cell.alignment = Alignment(wrap_text=(c == 5), vertical="top")
-            if c == 2:
-                cell.fill = ERROR_FILL if p.severity == "error" else WARNING_FILL
-    for col, width in zip("ABCDEF", (6, 8, 16, 8, 80, 22), strict=True):
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:F{len(problems) + 1}"
-    wb.active = 0

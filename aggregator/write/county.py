@@ -51,7 +51,7 @@ def county_sheet(
     """分县明细 (one printed page per city)."""
     ws = new_sheet(wb, "分县明细")
     heads = (
-        [("设区市", 9), ("县（市、区）", 12)]
+        [("设区市", 9), ("县（市、区）", 15)]
         + [(c.header, 9) for c in metrics]
         + [("山区县", 6), ("备注", 12)]
     )

@@ -57,7 +57,7 @@ def new_sheet(wb: xlsxwriter.Workbook, name: str) -> ReportSheet:
 
 def header_row(ws: Worksheet, st: Styles, r: int, heads: Sequence[tuple[str, float]]) -> None:
     """Write a header row at ``r`` (tall enough for its lines) and set the column widths."""
-    lines = max(h.count("\n") + 1 for h, _ in heads)
+    lines = max(wrapped_lines(h, w) for h, w in heads)
     ws.set_row(r, max(24, HEADER_LINE * lines))
     for i, (h, w) in enumerate(heads):
         ws.write_string(r, i, h, st.header)
@@ -116,6 +116,12 @@ def note_lines(ws: Worksheet, r: int, value: str, width: float) -> None:
     usable = max(1.0, width - 1.0)  # cell padding
     lines = sum(math.ceil(max(1.0, display_width(part)) / usable) for part in value.split("\n"))
     ws.text_lines[r] = max(ws.text_lines.get(r, 1), lines)
+
+
+def wrapped_lines(value: str, width: float) -> int:
+    """How many lines ``value`` takes wrapped in a column ``width`` units wide."""
+    usable = max(1.0, width - 1.0)  # cell padding
+    return sum(math.ceil(max(1.0, display_width(part)) / usable) for part in value.split("\n"))
 
 
 def display_width(s: str) -> float:

@@ -158,7 +158,7 @@ def about_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts, ctx: Context)
             "未报送的县显示“未报送”，不按 0 计；同一市同一表单同一期次后报的文件按县取代先报的文件。",
         ),
         ("标记", "数字前的“※”表示该数经核对有误（如全年数小于上半年数），已计入合计，待核实。"),
-        ("工具版本", f"aggregator {__version__}（文件校验值等明细见同名 JSON 文件）"),
+        ("工具版本", f"汇总工具 {__version__}（文件校验值等明细见同名 JSON 文件）"),
     ]
     for k, v in rows:
         ws.write_string(r, 0, k, st.header)

@@ -89,7 +89,7 @@ def _summary_sheet(
     r += 1
     ws.merge_range(r, 0, r, last, SIGN_LINE, st.meta)
     ws.set_row(r, 24)
-    print_setup(ws, (0, 3), footer="")
+    print_setup(ws, None, footer="")  # one page of table; the charts' page repeats nothing
     if _charts(wb, ws, facts, metrics, r + 2):
         ws.set_h_pagebreaks([r + 1])
         r += 2 + CHART_ROWS

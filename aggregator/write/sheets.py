@@ -43,7 +43,7 @@ def quota_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
     ws = new_sheet(wb, "配额达标")
     heads = [
         ("设区市", 9),
-        ("县（市、区）", 12),
+        ("县（市、区）", 15),
         ("配额", 34),
         ("要求", 6),
         ("实际", 6),
@@ -62,6 +62,7 @@ def quota_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
     rows = sorted(facts.quotas, key=lambda q: (rank.get(q.city, 99), q.county == ""))
     r = _task_block(ws, st, facts, rows, 2)
     r = _source_block(ws, st, rows, r + 1)
+    ws.set_h_pagebreaks([r + 1])  # the detail starts on a page of its own
     ws.merge_range(r + 1, 0, r + 1, last, "逐项核验明细", st.stamp)
     r += 2
     header_row(ws, st, r, heads)

@@ -7,6 +7,7 @@ converted into a temporary folder), and the copy is edited with python-docx.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import tempfile
@@ -14,14 +15,17 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import docx
+from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import RGBColor
 
+from aggregator.period import period_label
 from aggregator.privacy import scrub
 from aggregator.problems import SEVERITY_LABEL, Problem
 from aggregator.read.returns import ReturnRead
 from aggregator.store.atomic import atomic_path
+from aggregator.write.problemlist import instruction
 
 AUTHOR = "汇总工具"
 INITIALS = "HZ"
@@ -99,17 +103,29 @@ def scrub_document(doc: Any) -> None:
         deleted.text = scrub(deleted.text or "")
 
 
-def _problem_list(doc: Any, problems: list[Problem], placed: int) -> None:
-    """The list of problems, inserted at the very top of the document."""
+def _problem_list(
+    doc: Any, result: ReturnRead, placed: int, resend_by: dt.date | None = None
+) -> None:
+    """The list of problems (errors first) on a page of its own at the top of the document."""
+    problems = sorted(result.problems, key=lambda p: p.severity != "error")
     errors = sum(1 for p in problems if p.severity == "error")
     paras = []
     head = doc.add_paragraph()
     run = head.add_run(f"问题清单：错误 {errors} 个，提醒 {len(problems) - errors} 个")
     run.bold = True
     paras.append(head)
+    paras.append(
+        doc.add_paragraph(
+            f"文件：{PurePosixPath(result.file).name}　设区市：{result.city or '未能确定'}"
+            f"　期次：{period_label(result.period)}"
+        )
+    )
     note = "（汇总工具生成的标注副本，原文件未改动。"
     note += f"其中 {placed} 个问题已用批注标在表格相应单元格。）" if placed else "）"
     paras.append(doc.add_paragraph(note))
+    ask = doc.add_paragraph()
+    ask.add_run(instruction(resend_by)).bold = True
+    paras.append(ask)
     for i, p in enumerate(problems, start=1):
         para = doc.add_paragraph()
         tag = para.add_run(f"{i}．【{SEVERITY_LABEL[p.severity]}】")
@@ -118,14 +134,18 @@ def _problem_list(doc: Any, problems: list[Problem], placed: int) -> None:
         where = "" if not p.cell or p.message.startswith(p.cell) else f"{p.cell}："
         para.add_run(f"{where}{p.message}")
         paras.append(para)
-    paras.append(doc.add_paragraph("—" * 20))
+    end = doc.add_paragraph()
+    end.add_run().add_break(WD_BREAK.PAGE)  # the return itself starts on a page of its own
+    paras.append(end)
     body = doc.element.body
     for para in reversed(paras):
         body.remove(para._p)
         body.insert(0, para._p)
 
 
-def write_annotated_word(path: Path, result: ReturnRead, out_dir: Path) -> Path | None:
+def write_annotated_word(
+    path: Path, result: ReturnRead, out_dir: Path, *, resend_by: dt.date | None = None
+) -> Path | None:
     """Write the annotated ``.docx`` copy of a Word return; None if it has no problems or
     the file cannot be opened as Word (the caller then writes the Excel problem list)."""
     if not result.problems:
@@ -145,7 +165,7 @@ def write_annotated_word(path: Path, result: ReturnRead, out_dir: Path) -> Path 
             return None
         scrub_document(doc)
         placed = sum(1 for p in result.problems if _comment(doc, p))
-        _problem_list(doc, result.problems, placed)
+        _problem_list(doc, result, placed, resend_by)
         out_dir.mkdir(parents=True, exist_ok=True)
         target = out_dir / annotated_word_name(result.file)
         with atomic_path(target) as tmp:

@@ -15,7 +15,7 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 
 from aggregator.rulebook.policy import Policy
 from aggregator.rulebook.reference import Registry
@@ -32,6 +32,8 @@ def new_document() -> Any:
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.LANDSCAPE
     sec.page_width, sec.page_height = sec.page_height, sec.page_width
+    sec.top_margin = sec.bottom_margin = Cm(1.5)  # a blank plan's 30 rows on one page
+    sec.left_margin = sec.right_margin = Cm(2.0)
     style = doc.styles["Normal"]
     style.font.size = Pt(10.5)
     rpr = style.element.get_or_add_rPr()

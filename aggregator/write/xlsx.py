@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from xlsxwriter.workbook import Workbook
@@ -29,7 +30,7 @@ class Styles:
             {**base, "font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center"}
         )
         self.subtitle = wb.add_format({**base, "font_size": 10, "italic": True, "align": "center"})
-        self.meta = wb.add_format({**base, "align": "left"})
+        self.meta = wb.add_format({**base, "align": "left", "shrink": True})
         self.meta_input = wb.add_format({**base, "align": "left", "locked": False, "bottom": 1})
         self.meta_date = wb.add_format(
             {**base, "align": "left", "locked": False, "bottom": 1, "num_format": "yyyy年m月d日"}
@@ -88,6 +89,11 @@ class Styles:
         )
 
 
+def _width(s: str) -> float:
+    """Width in column units: a CJK character two, others one."""
+    return sum(2.0 if ord(ch) > 0x2E80 else 1.0 for ch in s)
+
+
 def write_form_top(
     ws: Worksheet,
     st: Styles,
@@ -136,7 +142,10 @@ def write_form_top(
     ws.merge_range(1, dcol, 1, last, "", st.meta_date)
     if date_value is not None:
         ws.write_datetime(1, dcol, date_value, st.meta_date)
-    lines = max(c.header.count("\n") + 1 for c in columns)
+    lines = max(
+        sum(math.ceil(max(1, _width(p)) / max(1.0, c.width - 1)) for p in c.header.split("\n"))
+        for c in columns
+    )
     ws.set_row(2, max(30, 15 * lines + 6))
     for i, col in enumerate(columns):
         ws.write_string(2, i, col.header, st.header)
@@ -144,12 +153,13 @@ def write_form_top(
     return 3
 
 
-def print_setup(ws: Worksheet, header_rows: tuple[int, int], *, footer: str = "") -> None:
-    """A4 landscape, one page wide, header rows repeated on every page, page numbers."""
+def print_setup(ws: Worksheet, header_rows: tuple[int, int] | None, *, footer: str = "") -> None:
+    """A4 landscape, one page wide, header rows (if any) repeated on every page, page numbers."""
     ws.set_paper(A4_PAPER)
     ws.set_landscape()
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.repeat_rows(*header_rows)
+    if header_rows is not None:
+        ws.repeat_rows(*header_rows)
     ws.fit_to_pages(1, 0)
     ws.center_horizontally()
     ws.set_footer(f"&L{footer}&C第 &P 页，共 &N 页")
