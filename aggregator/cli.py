@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aggregator import __version__
+from aggregator.cliviews import applications_table
 from aggregator.period import period_label
 from aggregator.problems import SEVERITY_LABEL, DataFileError
 from aggregator.rulebook import load_context
@@ -228,6 +229,9 @@ def status(
             r.phone,
         )
     console.print(t)
+    apps = applications_table(f.app_returns, outcome.as_of)
+    if apps is not None:
+        console.print(apps)
     if f.chase:
         ct = Table(title="催报名单", header_style="bold")
         for h in ("设区市", "缺少", "填报人", "电话"):

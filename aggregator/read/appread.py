@@ -85,10 +85,16 @@ def _title(records: list[Application]) -> str:
 
 
 def _contact(out: ReturnRead, records: list[Application]) -> None:
-    """The office contact of an A1/A2 form (never an expert's own mobile from A3)."""
+    """The office contact of an A1/A2 form (never an expert's own mobile from A3); for A2 the
+    cover's 联系人/联系电话 when the form's own contact lines are blank."""
     for r in records:
-        person = str(getattr(r, "contact", "") or "")
-        phone = str(getattr(r, "office_phone", "") or getattr(r, "mobile", "") or "")
+        person = str(getattr(r, "contact", "") or getattr(r, "cover_contact", "") or "")
+        phone = str(
+            getattr(r, "office_phone", "")
+            or getattr(r, "mobile", "")
+            or getattr(r, "cover_phone", "")
+            or ""
+        )
         if r.form != "A3" and (person or phone):
             out.contact_person, out.contact_phone = person, phone
             return
