@@ -1,7 +1,8 @@
 """Attachments 1–3 met by the reader: a file (Excel or Word) holding no Attachment 4/5 table is
 searched for the label/value forms of 附件1–3; what they give joins the ``ReturnRead``.
 
-A file may hold several forms (of one or more attachments): each becomes one record (as JSON,
+A file may hold several forms (of one or more attachments; in Word, the tables of the document
+read as one, so a form over two pages is one form): each becomes one record (as JSON,
 identity and bank numbers masked with a salted hash) in ``ReturnRead.applications``. The file's
 ``form`` is the attachment most of its forms are, its ``city`` the city most of them name, its
 ``period`` the plan year (Attachments 1–3 are due once a year, by ``deadlines.applications``).
@@ -19,6 +20,7 @@ from aggregator.read.applications import read_applications
 from aggregator.read.appmodels import Application, from_json
 from aggregator.read.grid import SheetGrid
 from aggregator.read.returns import ReturnRead, SheetNote
+from aggregator.read.wordgrid import WordGrid
 from aggregator.rulebook import Context
 from aggregator.rulebook.appforms import APP_FORMS, default_app_forms
 
@@ -40,7 +42,7 @@ def read_application_forms(
     forms = default_app_forms()
     records: list[Application] = []
     problems: list[Problem] = []
-    for g in grids:
+    for g in joined_word_tables(grids):
         if not g.visible:
             continue
         with cell_labels(getattr(g, "label", None)):  # Word tables name cells 表1 第3行第5列
@@ -72,6 +74,22 @@ def read_application_forms(
             "无法判断申报材料属于哪个市：请在“填报市局（盖章）”或“申报地区”中填写市名（如“杭州市”），或在文件名中写明。",
         )
     return True
+
+
+def joined_word_tables(grids: Sequence[SheetGrid]) -> list[SheetGrid]:
+    """A Word document's tables as one grid, in document order (a form printed over two pages is
+    often two tables of different widths; forms are told apart by their title and anchor label,
+    not by table). Cells keep their names (``表2 第3行第1列``); spreadsheets are left as they are."""
+    words = [g for g in grids if isinstance(g, WordGrid) and g.visible]
+    if len(words) < 2 or len(words) != len(grids):
+        return list(grids)
+    joined = WordGrid(words[0].name, True, [])
+    for g in words:
+        top = len(joined.rows)
+        joined.rows.extend(list(row) for row in g.rows)
+        joined.merged.extend((r1 + top, c1, r2 + top, c2) for r1, c1, r2, c2 in g.merged)
+        joined.places.update({r + top: place for r, place in g.places.items()})
+    return [joined]
 
 
 def _title(records: list[Application]) -> str:

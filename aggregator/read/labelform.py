@@ -3,7 +3,7 @@
 A label is a cell whose text (see ``label_key``) is one of the form's labels; its value is in the
 next cell to the right (after the label's merged range) or, in forms laid out that way, below it.
 A cell may also hold ``label：value`` or ``label ☑是□否`` itself. Check boxes: ``□ ☐`` no,
-``☑ ■ √ ☒ ✓ ✔`` yes, before or after the option text.
+``☑ ■ √ ☒ ✓ ✔`` yes, before or after the option text, or a tick in brackets (``是（√）否（ ）``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ BOX_NO = "□☐"
 BOX_YES = "☑■√☒✓✔⊠▣"
 BOXES = BOX_NO + BOX_YES
 _BOX_SPLIT = re.compile(f"([{BOXES}])")
+# 是（√）否（ ）: a tick or nothing in brackets after the option, as typed where no box glyph is
+_PAREN_BOX = re.compile(f"([^(){BOXES}]+)\\(([{BOXES}]?)\\)")
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+[.．、])\S*$")
 _LEAD_NOTE = re.compile(r"^(?:\([^()]*\))?:?")
 
@@ -128,7 +130,7 @@ def checked(text: str, options: tuple[str, ...]) -> tuple[str, ...] | None:
 
     Options written ``组/选项`` are options under a group heading (跨省帮扶 / 省内帮扶).
     """
-    t = norm(text)
+    t = _PAREN_BOX.sub(lambda m: ("☑" if m.group(2) and m.group(2) in BOX_YES else "□") + m.group(1), norm(text))
     if not any(b in t for b in BOXES):
         return None
     parts = [p for p in _BOX_SPLIT.split(t) if p]
@@ -217,14 +219,19 @@ def _value_below(cells: Cells, r: int, c: int, is_label: Any) -> tuple[Any, int,
     return cells.grid.cell(r0, c0), r0, c0
 
 
-def _region(cells: Cells, r: int, c: int) -> str:
-    """Texts right of a (merged) label over its rows, in reading order (check-box groups)."""
+def _region(cells: Cells, r: int, c: int, is_label: Any) -> str:
+    """Texts right of a (merged) label over its rows, in reading order (check-box groups), each
+    row up to the next label (``院士 □是☑否 全国杰出专业技术人才 ☑是□否`` is two fields)."""
     r2, c2 = cells.extent(r, c)
     parts = []
     for row in range(r, r2 + 1):
         for col in cells.origins(row):
-            if col > c2:
-                parts.append(cells.text(row, col))
+            if col <= c2:
+                continue
+            text = cells.text(row, col)
+            if text and is_label(text) and not any(b in text for b in BOXES):
+                break
+            parts.append(text)
     return " ".join(p for p in parts if p)
 
 
@@ -265,7 +272,7 @@ def extract(cells: Cells, form: AppForm, start: int, stop: int) -> tuple[dict[st
 def _locate(cells: Cells, field: AppField, r: int, c: int, is_label: Any) -> Found:
     here = a1(r, c)
     if field.type in ("checkbox", "choice", "yesno"):
-        region = _region(cells, r, c)
+        region = _region(cells, r, c, is_label)
         if region and any(b in region for b in BOXES):
             return Found(field.key, region, a1(r, cells.extent(r, c)[1] + 1), here)
     hit = _value_right(cells, r, c, is_label)

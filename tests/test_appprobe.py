@@ -1,0 +1,175 @@
+"""Attachments 1–3 as offices really make them, read through the whole reader (``read_return``):
+Word tables with merged label cells and several paragraphs per cell, full-width labels, check
+boxes written every way, a form over two pages, WPS/LibreOffice merged ranges, several forms in a
+file, an A4 plan that mentions 姓名; and personal numbers however written never shown in full."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import docx
+import openpyxl
+from appfiles import docx_forms
+from test_applications import ID2, expert, project
+
+from aggregator.demo.samples import A4Sample, write_a4
+from aggregator.privacy import scrub
+from aggregator.read.appmodels import from_json
+from aggregator.read.reader import read_return
+from aggregator.read.returns import ReturnRead
+from aggregator.rulebook import Context
+
+GOOD_ID = "110101199003078515"  # check character right
+BANK = "6222021234567890123"
+
+
+def _read(path: Path, ctx: Context, label: str | None = None) -> ReturnRead:
+    return read_return(path, label or path.name, ctx)
+
+
+def _records(r: ReturnRead) -> list[Any]:
+    return [from_json(a) for a in r.applications]
+
+
+def _everything(r: ReturnRead) -> str:
+    """All a reading can show: records, problems, reason, sheet notes."""
+    parts = [json.dumps(r.applications, ensure_ascii=False), r.reason, r.title]
+    parts += [json.dumps(p.to_json(), ensure_ascii=False) for p in r.problems]
+    parts += [repr(s) for s in r.sheets]
+    return "\n".join(parts)
+
+
+def _a3_docx_two_pages(path: Path, number: str = GOOD_ID) -> Path:
+    """An A3 form as Word makes it over two pages: a merged label column, cells with several
+    paragraphs, full-width labels, and the second page a separate table of another width."""
+    doc = docx.Document()
+    doc.add_paragraph("专家服务基层重点联系专家推荐表")
+    doc.add_paragraph("填报市局（盖章）：嘉兴市人力资源和社会保障局\t填报日期：2023年3月2日")
+    t = doc.add_table(rows=6, cols=6)
+    t.style = "Table Grid"
+    cells = [
+        ["基本信息", "姓　　名：", "周九", "性　别", "女", ""],
+        ["", "证件类型", "居民身份证", "证件号码", number, ""],
+        ["", "所在单位", "嘉兴学院\n生物与化学工程学院", "行政职务", "院长", ""],
+        ["", "专业技术职务", "高级工程师", "外国语种", "英语", ""],
+        ["", "院　　士", "是□　否☑", "全国杰出专业技术人才", "□是 ☒否", ""],
+        ["", "享受政府特殊津贴专家", "是（√）否（ ）", "", "", ""],
+    ]
+    for r, row in enumerate(cells):
+        for c, v in enumerate(row):
+            if v:
+                t.cell(r, c).text = ""
+                paras = v.split("\n")
+                t.cell(r, c).paragraphs[0].text = paras[0]
+                for p in paras[1:]:
+                    t.cell(r, c).add_paragraph(p)
+    t.cell(0, 0).merge(t.cell(5, 0))  # the section label down the left
+    t.cell(1, 4).merge(t.cell(1, 5))
+    doc.add_page_break()
+    t2 = doc.add_table(rows=4, cols=4)
+    t2.style = "Table Grid"
+    page2 = [
+        ["主要从事的学科", "一级学科", "化学工程", ""],
+        ["", "研究方向", "绿色化工", ""],
+        ["手 机 号", "13912345678", "办公电话", "0573-1"],
+        ["银行账号", BANK, "开户银行", "农业银行嘉兴分行"],
+    ]
+    for r, row in enumerate(page2):
+        for c, v in enumerate(row):
+            t2.cell(r, c).text = v
+    t2.cell(0, 0).merge(t2.cell(1, 0))
+    section = doc.sections[0]
+    section.header.paragraphs[0].text = f"推荐专家周九 证件号码 {number}"
+    section.footer.paragraphs[0].text = f"账号 {BANK}"
+    doc.save(str(path))
+    return path
+
+
+def test_word_form_over_two_pages_with_merged_labels(tmp_path: Path, ctx: Context) -> None:
+    r = _read(_a3_docx_two_pages(tmp_path / "推荐表.docx"), ctx)
+    assert not r.rejected and r.form == "A3" and r.city == "嘉兴市"
+    (e,) = _records(r)
+    assert (e.name, e.gender, e.title) == ("周九", "女", "高级工程师")
+    assert e.unit == "嘉兴学院 生物与化学工程学院"
+    assert e.main_discipline == "化学工程" and e.main_direction == "绿色化工"  # page two
+    assert e.bank_account is not None and e.bank_account.masked.endswith(BANK[-4:])
+    assert e.bank == "农业银行嘉兴分行"
+    assert (e.academician, e.outstanding_talent, e.special_allowance) == (False, False, True)
+    assert not r.errors, [p.message for p in r.errors]
+    text = _everything(r)
+    assert GOOD_ID not in text and BANK not in text
+
+
+def test_check_boxes_written_every_way(tmp_path: Path, ctx: Context) -> None:
+    forms = []
+    for i, (yes, no) in enumerate(
+        [("■是 □否", "是□ 否■"), ("√是 □否", "☐是 ✓否"), ("是 ☒ 否 □", "是 □ 否 ☒"),
+         ("是(√) 否( )", "是（ ）否（√）"), ("是（☑）否（□）", "是 □ 否 √")]  # fmt: skip
+    ):
+        rows = expert(f"专家{i}", "浙江大学", "教授", "", "湖州市")
+        rows[9] = ["院士", yes, "全国杰出专业技术人才", no]
+        forms.append(rows)
+    r = _read(docx_forms(tmp_path / "湖州.docx", forms), ctx)
+    got = [(e.academician, e.outstanding_talent) for e in _records(r)]
+    assert got == [(True, False)] * 5
+
+
+def test_wps_excel_merged_ranges(tmp_path: Path, ctx: Context) -> None:
+    """Label and value each in a merged range, as WPS and LibreOffice lay out a printed form."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "推荐表"
+    ws["A1"] = "专家服务基层重点联系专家推荐表"
+    ws.merge_cells("A1:H1")
+    ws["A2"] = "填报市局（盖章）：绍兴市人力社保局"
+    ws.merge_cells("A2:H2")
+    pairs = [("姓　名：", "吴十", "性　别：", "男"), ("证件号码：", GOOD_ID, "所在单位：", "绍兴文理学院"),
+             ("专业技术职务：", "副教授", "民　族：", "汉"), ("一级学科：", "教育学", "研究方向：", "职业教育")]  # fmt: skip
+    for i, (l1, v1, l2, v2) in enumerate(pairs, start=3):
+        ws[f"A{i}"], ws[f"C{i}"], ws[f"E{i}"], ws[f"G{i}"] = l1, v1, l2, v2
+        for a, b in (("A", "B"), ("C", "D"), ("E", "F"), ("G", "H")):
+            ws.merge_cells(f"{a}{i}:{b}{i}")
+    path = tmp_path / "绍兴.xlsx"
+    wb.save(path)
+    r = _read(path, ctx)
+    (e,) = _records(r)
+    assert (e.name, e.gender, e.unit, e.title, e.main_discipline) == (
+        "吴十", "男", "绍兴文理学院", "副教授", "教育学",
+    )  # fmt: skip
+    assert e.city == "绍兴市" and GOOD_ID not in _everything(r)
+
+
+def test_an_a1_and_two_a3_in_one_file(tmp_path: Path, ctx: Context) -> None:
+    forms = [
+        project("畲乡服务团", "丽水市"),
+        expert("甲", "丽水学院", "中级", "", "丽水市"),
+        expert("乙", "丽水学院", "", ID2, "丽水市"),
+    ]
+    r = _read(docx_forms(tmp_path / "丽水市申报材料.docx", forms), ctx)
+    recs = _records(r)
+    assert [x.form for x in recs] == ["A1", "A3", "A3"] and r.form == "A3"
+    assert [x.name for x in recs[1:]] == ["甲", "乙"] and recs[0].project_name == "畲乡服务团"
+
+
+def test_an_a4_plan_mentioning_names_stays_a4(tmp_path: Path, ctx: Context) -> None:
+    row = {"county": "婺城区", "activity_name": "专家义诊（姓名：张三、性别：男）",
+           "content": "所在单位：金华市中心医院；专业技术职务：主任医师", "hosts": "婺城区人社局",
+           "planned_date": "2023年5月", "experts_invited": 3, "contact_person": "姓名 王芳",
+           "contact_phone": "0579-1", "demo_team_activity": "否"}  # fmt: skip
+    sample = A4Sample("金华市人力社保局", "2023年专家服务工程活动计划表", [row], contact="王芳")
+    path = tmp_path / "金华计划.xlsx"
+    write_a4(path, sample, "xlsxwriter")
+    r = _read(path, ctx)
+    assert r.form == "A4" and not r.applications and len(r.activities) == 1
+
+
+def test_numbers_however_written_are_masked() -> None:
+    for written in (
+        "33010219900101123x", "330102 19900101 123X", "330102-1990-0101-123X",
+        "３３０１０２１９９００１０１１２３Ｘ", "6222 0212 3456 7890 123", "330102\u300019900101123X",
+    ):  # fmt: skip
+        shown = scrub(f"证件号码：{written}。")
+        digits = [ch for ch in shown if ch.isdigit() or ch in "Xx"]
+        assert len(digits) <= 4, (written, shown)
