@@ -6,14 +6,19 @@ file, an A4 plan that mentions 姓名; and personal numbers however written neve
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import docx
 import openpyxl
-from appfiles import docx_forms
+import pytest
+from appfiles import docx_forms, xlsx_forms
+from rich.console import Console
 from test_applications import ID2, expert, project
+from typer.testing import CliRunner
 
+from aggregator.cli import app
 from aggregator.demo.samples import A4Sample, write_a4
 from aggregator.privacy import scrub
 from aggregator.read.appmodels import from_json
@@ -173,3 +178,34 @@ def test_numbers_however_written_are_masked() -> None:
         shown = scrub(f"证件号码：{written}。")
         digits = [ch for ch in shown if ch.isdigit() or ch in "Xx"]
         assert len(digits) <= 4, (written, shown)
+
+
+def test_no_full_number_in_a_sheet_name_on_the_terminal(tmp_path: Path) -> None:
+    """A sheet named after the expert's identity number: the terminal and JSON show it masked
+    (file names are the sender's and are shown as given: see the README)."""
+    rows = expert("郑十一", "衢州学院", "教授", GOOD_ID, "衢州市")
+    rows[3][3] = ""  # 性别 left blank: an error located on that sheet
+    path = xlsx_forms(tmp_path / "衢州推荐表.xlsx", {GOOD_ID: rows})
+    runner = CliRunner()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("aggregator.cli.console", Console(width=200))
+        shown = runner.invoke(app, ["check", str(path)])
+    as_json = runner.invoke(app, ["check", "--json", str(path)])
+    assert shown.exit_code == 1 and "性别" in shown.output
+    assert "*" * 14 + GOOD_ID[-4:] in shown.output
+    for out in (shown.output, as_json.output):
+        assert GOOD_ID not in out
+
+
+@pytest.mark.xfail(strict=True, reason="write/wordannotate.py (feedback helper) keeps headers")
+def test_annotated_word_copy_masks_headers_and_footers(tmp_path: Path) -> None:
+    """The annotated copy of a Word form keeps the document's header and footer: numbers
+    there must be masked as in the body (write/wordannotate.py copies them as they are)."""
+    bad = GOOD_ID[:-1] + "6"  # a wrong check character: a warning, so a copy is written
+    path = _a3_docx_two_pages(tmp_path / "推荐表.docx", bad)
+    result = CliRunner().invoke(app, ["check", "--annotate", str(tmp_path / "ann"), str(path)])
+    copy = tmp_path / "ann" / "推荐表_问题标注.docx"
+    assert result.exit_code == 0 and copy.is_file()
+    with zipfile.ZipFile(copy) as z:
+        text = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    assert bad not in text and BANK not in text
