@@ -16,6 +16,7 @@ from rich.table import Table
 from aggregator import __version__
 from aggregator.cliviews import applications_table
 from aggregator.period import period_label
+from aggregator.privacy import scrub
 from aggregator.problems import SEVERITY_LABEL, DataFileError
 from aggregator.rulebook import load_context
 from aggregator.rulebook.schema import form_label
@@ -115,7 +116,7 @@ def _render_check(r: object, annotated: Path | None) -> None:
         for h in ("级别", "工作表", "单元格", "说明"):
             t.add_column(h, overflow="fold")
         for p in r.problems:
-            t.add_row(SEVERITY[p.severity], p.sheet, p.cell, p.message)
+            t.add_row(SEVERITY[p.severity], scrub(p.sheet), p.cell, p.message)
         console.print(t)
     e, w = len(r.errors), len(r.problems) - len(r.errors)
     console.print(f"错误 {e} 个，提醒 {w} 个" + (f"；标注副本：{annotated}" if annotated else ""))

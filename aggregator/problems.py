@@ -37,14 +37,11 @@ class Problem:
         }
 
     def scrubbed(self) -> Problem:
-        """A copy whose message and sheet name show no identity or bank number in full
-        (``privacy.scrub``); the file name is the sender's and stays as given."""
+        """A copy whose message shows no identity or bank number in full (``privacy.scrub``)."""
         from aggregator.privacy import scrub
 
-        message, sheet = scrub(self.message), scrub(self.sheet)
-        if (message, sheet) == (self.message, self.sheet):
-            return self
-        return replace(self, message=message, sheet=sheet)
+        message = scrub(self.message)
+        return self if message == self.message else replace(self, message=message)
 
     def located(self, **kw: str) -> Problem:
         """A copy with location fields filled in where still empty."""

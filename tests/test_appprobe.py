@@ -182,7 +182,8 @@ def test_numbers_however_written_are_masked() -> None:
 
 def test_no_full_number_in_a_sheet_name_on_the_terminal(tmp_path: Path) -> None:
     """A sheet named after the expert's identity number: the terminal and JSON show it masked
-    (file names are the sender's and are shown as given: see the README)."""
+    (file names are the sender's and are shown as given: see the README). The problem keeps
+    the real sheet name, so the annotated copy still finds the sheet."""
     rows = expert("郑十一", "衢州学院", "教授", GOOD_ID, "衢州市")
     rows[3][3] = ""  # 性别 left blank: an error located on that sheet
     path = xlsx_forms(tmp_path / "衢州推荐表.xlsx", {GOOD_ID: rows})
