@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from aggregator.cli import app
 from aggregator.demo.samples import A4Sample, write_a4
+from aggregator.judge.applications import title_ok
 from aggregator.privacy import scrub
 from aggregator.read.appmodels import from_json
 from aggregator.read.reader import read_return
@@ -110,8 +111,13 @@ def test_word_form_over_two_pages_with_merged_labels(tmp_path: Path, ctx: Contex
 def test_check_boxes_written_every_way(tmp_path: Path, ctx: Context) -> None:
     forms = []
     for i, (yes, no) in enumerate(
-        [("■是 □否", "是□ 否■"), ("√是 □否", "☐是 ✓否"), ("是 ☒ 否 □", "是 □ 否 ☒"),
-         ("是(√) 否( )", "是（ ）否（√）"), ("是（☑）否（□）", "是 □ 否 √")]  # fmt: skip
+        [
+            ("■是 □否", "是□ 否■"),
+            ("√是 □否", "☐是 ✓否"),
+            ("是 ☒ 否 □", "是 □ 否 ☒"),
+            ("是(√) 否( )", "是（ ）否（√）"),
+            ("是（☑）否（□）", "是 □ 否 √"),
+        ]  # fmt: skip
     ):
         rows = expert(f"专家{i}", "浙江大学", "教授", "", "湖州市")
         rows[9] = ["院士", yes, "全国杰出专业技术人才", no]
@@ -210,3 +216,50 @@ def test_annotated_word_copy_masks_headers_and_footers(tmp_path: Path) -> None:
     with zipfile.ZipFile(copy) as z:
         text = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
     assert bad not in text and BANK not in text
+
+
+def test_a_list_of_experts_counts_every_row(tmp_path: Path, ctx: Context) -> None:
+    """推荐专家名单: a header row of the form's labels and one expert a row (not three forms):
+    every row is an expert (was: the first only, the others silently lost)."""
+    rows = [
+        ["专家服务基层重点联系专家推荐汇总表"],
+        ["填报市局（盖章）：舟山市人力社保局"],
+        ["序号", "姓名", "性别", "所在单位", "专业技术职务", "证件号码", "一级学科", "研究方向"],
+        [1, "甲", "男", "浙江海洋大学", "教授", GOOD_ID, "水产", "养殖"],
+        [2, "乙", "女", "舟山医院", "主任医师", ID2, "临床医学", "心内"],
+        [3, "丙", "男", "舟山农科所", "中级", "", "农学", "育种"],
+        ["", "", "", "", "", "", "", ""],
+        ["填报人：陈一", "", "", "联系电话：0580-1"],
+    ]
+    r = _read(xlsx_forms(tmp_path / "舟山市推荐专家名单.xlsx", {"名单": rows}), ctx)
+    recs = _records(r)
+    assert [(e.name, e.unit, e.title, e.city) for e in recs] == [
+        ("甲", "浙江海洋大学", "教授", "舟山市"), ("乙", "舟山医院", "主任医师", "舟山市"),
+        ("丙", "舟山农科所", "中级", "舟山市"),
+    ]  # fmt: skip
+    assert recs[0].main_direction == "养殖" and recs[0].cell == "B4"
+    missing = [p for p in r.problems if p.code == "application-field-missing"]
+    assert len(missing) == 1 and "手机号" in missing[0].message  # told once, not per row
+    blank = [p.cell for p in r.problems if p.code == "application-field-blank"]
+    assert blank == ["F6"]  # 丙's identity number
+    assert GOOD_ID not in _everything(r)
+
+
+def test_a_form_with_its_values_below_is_still_one_form(tmp_path: Path, ctx: Context) -> None:
+    """A header of labels with a single row of values under it is one form, not a list."""
+    rows = [
+        ["专家服务基层重点联系专家推荐表"],
+        ["填报市局（盖章）：舟山市人力社保局"],
+        ["姓名", "性别", "所在单位", "专业技术职务", "一级学科"],
+        ["丁", "女", "舟山学院", "副教授", "海洋科学"],
+    ]
+    r = _read(xlsx_forms(tmp_path / "舟山市推荐表.xlsx", {"表": rows}), ctx)
+    assert [(e.name, e.title) for e in _records(r)] == [("丁", "副教授")]
+
+
+def test_titles_as_written(ctx: Context) -> None:
+    """高级工程师 and 副教授 count as 副高级以上; 中级, 中级职称 and blank get the warning."""
+    ok = ["高级工程师", "副教授", "教授级高级工程师", "副主任医师", "正高级经济师"]
+    low = ["中级", "中级职称", "", "助理工程师", "工程师（中级）"]
+    assert [t for t in ok if not title_ok(t, ctx.policy)] == []
+    assert [t for t in low if title_ok(t, ctx.policy)] == []

@@ -19,7 +19,16 @@ from aggregator.privacy import Secret, compact, scrub
 from aggregator.problems import Problem, error, warning
 from aggregator.read.appmodels import MODELS, Application, check_models
 from aggregator.read.grid import SheetGrid
-from aggregator.read.labelform import BOXES, Cells, Found, cell_text, checked, extract, segments
+from aggregator.read.labelform import (
+    BOXES,
+    Cells,
+    Found,
+    cell_text,
+    checked,
+    extract,
+    list_rows,
+    segments,
+)
 from aggregator.rulebook.appforms import AppField, AppForm, default_app_forms
 from aggregator.rulebook.reference import Registry
 from aggregator.textnorm import clean, norm
@@ -27,6 +36,7 @@ from aggregator.textnorm import clean, norm
 _DATE = re.compile(r"^(\d{4})(?:[年./-](\d{1,2})(?:[月./-](\d{1,2})日?)?月?)?年?$")
 _INT = re.compile(r"^(\d+)")
 _ID18 = re.compile(r"^\d{17}[\dX]$")
+MISSING_COLUMN = "application-field-missing"
 MIN_LABELS = 4  # labels of a form found near its anchor for it to count as that form
 
 
@@ -91,14 +101,25 @@ def read_applications(
     for grid in grids:
         cells = Cells(grid)
         for form, start, stop in recognise(grid, forms):
-            values, anchor = extract(cells, form, start, stop)
-            if len(values) < MIN_LABELS:  # a lone 姓名 or 项目名称 cell is not a form
-                continue
-            record, problems = _record(form, values, anchor, grid.name, file, registry, salt)
-            out.records.append(record)
-            out.problems.extend(problems)
+            listed = list_rows(cells, form, start, stop)  # 名单: one form a row
+            if listed is None:
+                values, anchor = extract(cells, form, start, stop)
+                if len(values) < MIN_LABELS:  # a lone 姓名 or 项目名称 cell is not a form
+                    continue
+                listed = [(values, anchor)]
+            preamble, _ = extract(cells, form, start, stop) if len(listed) > 1 else ({}, "")
+            for n, (values, anchor) in enumerate(listed):
+                values = {**_preamble(form, preamble), **values}
+                record, problems = _record(form, values, anchor, grid.name, file, registry, salt)
+                out.records.append(record)  # a list's missing column is told once
+                out.problems.extend(p for p in problems if not n or p.code != MISSING_COLUMN)
     out.problems = [_scrubbed(p) for p in out.problems]
     return out
+
+
+def _preamble(form: AppForm, found: dict[str, Found]) -> dict[str, Found]:
+    """The title-area values (填报市局, 填报日期 …) of a list, shared by each of its rows."""
+    return {f.key: found[f.key] for f in form.fields if f.preamble and f.key in found}
 
 
 def _scrubbed(p: Problem) -> Problem:
@@ -147,7 +168,7 @@ def _blank(v: Any) -> bool:
 def _missing(form: AppForm, f: AppField, hit: Found | None, anchor: str, **where: str) -> Problem:
     if hit is None:
         return error(
-            "application-field-missing",
+            MISSING_COLUMN,
             f"{anchor}：{form.label}中找不到“{f.label}”一栏。",
             cell=anchor,
             **where,

@@ -25,6 +25,7 @@ _BOX_SPLIT = re.compile(f"([{BOXES}])")
 # 是（√）否（ ）: a tick or nothing in brackets after the option, as typed where no box glyph is
 _PAREN_BOX = re.compile(f"([^(){BOXES}]+)\\(([{BOXES}]?)\\)")
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+[.．、])\S*$")
+LIST_MIN_LABELS = 4  # labels in a row for it to be the header of a list of forms
 _LEAD_NOTE = re.compile(r"^(?:\([^()]*\))?:?")
 
 
@@ -130,7 +131,9 @@ def checked(text: str, options: tuple[str, ...]) -> tuple[str, ...] | None:
 
     Options written ``组/选项`` are options under a group heading (跨省帮扶 / 省内帮扶).
     """
-    t = _PAREN_BOX.sub(lambda m: ("☑" if m.group(2) and m.group(2) in BOX_YES else "□") + m.group(1), norm(text))
+    t = _PAREN_BOX.sub(
+        lambda m: ("☑" if m.group(2) and m.group(2) in BOX_YES else "□") + m.group(1), norm(text)
+    )
     if not any(b in t for b in BOXES):
         return None
     parts = [p for p in _BOX_SPLIT.split(t) if p]
@@ -290,3 +293,56 @@ def _nothing_right(cells: Cells, r: int, c: int) -> bool:
     """Whether the label's row has no text at all right of it (a value-below layout)."""
     _, c2 = cells.extent(r, c)
     return all(not cells.text(r, col) for col in range(c2 + 1, cells.ncols(r)))
+
+
+def _header_fields(cells: Cells, form: AppForm, r: int) -> dict[int, AppField] | None:
+    """The columns of a row that is a list's header (at least ``min_labels`` of the form's labels,
+    the anchor among them, and at least two thirds of its texts labels); None if it is not."""
+    index = label_index(form)
+    heads: dict[int, AppField] = {}
+    seen: dict[str, int] = {}
+    texts = 0
+    for c in cells.origins(r):
+        text = cells.text(r, c)
+        if not text:
+            continue
+        texts += 1
+        k = label_key(text)
+        if k in index:
+            seen[k] = seen.get(k, 0) + 1
+            fields = [f for f in index[k] if f.nth == seen[k]]
+            if fields:
+                heads[c] = fields[0]
+    keys = {f.key for f in heads.values()}
+    if form.anchor not in keys or len(heads) < LIST_MIN_LABELS or len(heads) * 3 < texts * 2:
+        return None
+    return heads
+
+
+def list_rows(
+    cells: Cells, form: AppForm, start: int, stop: int
+) -> list[tuple[dict[str, Found], str]] | None:
+    """A form laid out as a list (推荐专家名单: a header row of labels, one person or project a
+    row below it): each row's values and its anchor value's cell. None unless at least two rows
+    follow the header (one row below is the value-below layout of a single form)."""
+    for r in range(start, min(stop, cells.nrows)):
+        heads = _header_fields(cells, form, r)
+        if heads is None:
+            continue
+        anchor_col = next(c for c, f in heads.items() if f.key == form.anchor)
+        rows: list[int] = []
+        for row in range(r + 1, min(stop, cells.nrows)):
+            if not cells.text(row, anchor_col) or _header_fields(cells, form, row) is not None:
+                break
+            rows.append(row)
+        if len(rows) < 2:
+            return None
+        return [
+            (
+                {f.key: Found(f.key, cells.grid.cell(row, c), a1(row, c), a1(r, c))
+                 for c, f in heads.items()},
+                a1(row, anchor_col),
+            )
+            for row in rows
+        ]  # fmt: skip
+    return None
