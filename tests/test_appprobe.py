@@ -5,6 +5,7 @@ file, an A4 plan that mentions 姓名; and personal numbers however written neve
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import zipfile
 from pathlib import Path
@@ -18,10 +19,12 @@ from rich.console import Console
 from test_applications import ID2, expert, project
 from typer.testing import CliRunner
 
+from aggregator import runs
 from aggregator.cli import app
 from aggregator.demo.samples import A4Sample, write_a4
-from aggregator.judge.applications import title_ok
+from aggregator.judge.applications import Received, count_applications, title_ok
 from aggregator.privacy import scrub
+from aggregator.read.applications import grids_from_rows, read_applications
 from aggregator.read.appmodels import from_json
 from aggregator.read.reader import read_return
 from aggregator.read.returns import ReturnRead
@@ -263,3 +266,32 @@ def test_titles_as_written(ctx: Context) -> None:
     low = ["中级", "中级职称", "", "助理工程师", "工程师（中级）"]
     assert [t for t in ok if not title_ok(t, ctx.policy)] == []
     assert [t for t in low if title_ok(t, ctx.policy)] == []
+
+
+def test_check_boxes_inline_and_in_cells_of_their_own(tmp_path: Path, ctx: Context) -> None:
+    rows = expert("王十二", "湖州师院", "教授", "", "湖州市")
+    rows[9] = ["院士：☑是 □否", "", "全国杰出专业技术人才", "□", "是", "☑", "否"]
+    rows[10] = ["享受政府特殊津贴专家", "是", "■", "否", "□"]
+    r = _read(docx_forms(tmp_path / "湖州.docx", [rows]), ctx)
+    (e,) = _records(r)
+    assert (e.academician, e.outstanding_talent, e.special_allowance) == (True, False, True)
+
+
+def test_the_same_expert_with_the_number_written_differently_counts_once(ctx: Context) -> None:
+    t0 = dt.datetime(2023, 3, 1, 9, tzinfo=dt.UTC)
+    items = []
+    for i, number in enumerate(("33010619850505231x", "330106 19850505 231X", "")):
+        rows = expert("李梅", "浙江农林大学", "副教授", number)  # the last without a number
+        got = read_applications(grids_from_rows([rows]), f"杭州市/{i}.docx", ctx.registry, b"s")
+        items += [Received(rec, t0 + dt.timedelta(hours=i)) for rec in got.records]
+    counts, _ = count_applications(items, ctx.policy, ["杭州市"])
+    assert counts["杭州市"].facts()["experts_recommended"] == 1
+    assert counts["杭州市"].experts[0].record.file == "杭州市/2.docx"  # the latest replaces
+
+
+def test_a_new_way_of_reading_applications_reads_cached_files_again(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = runs._fingerprint(ctx)
+    monkeypatch.setattr(runs, "APP_READER_VERSION", "test")
+    assert runs._fingerprint(ctx) != before

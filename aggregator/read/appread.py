@@ -24,6 +24,10 @@ from aggregator.read.wordgrid import WordGrid
 from aggregator.rulebook import Context
 from aggregator.rulebook.appforms import APP_FORMS, default_app_forms
 
+# Bumped when reading Attachments 1–3 changes, so cached readings are read again (summed into the
+# ledger's fingerprint with the reader's version). 2: Word tables joined, lists, （√） boxes.
+APP_READER_VERSION = "2"
+
 
 def is_application(form: str | None) -> bool:
     """Whether a form code is one of Attachments 1–3."""
