@@ -339,3 +339,14 @@ def test_forms_of_several_cities_in_one_word_file_keep_their_own_city(
     assert [(x.form, x.city) for x in _records(r)] == [
         ("A1", "丽水市"), ("A3", "宁波市"), ("A1", "舟山市"),
     ]  # fmt: skip
+
+
+def test_forms_of_several_cities_stacked_in_one_sheet(tmp_path: Path, ctx: Context) -> None:
+    """An A1, an A3, an A1 stacked in one sheet: each form runs from its own title, wherever the
+    previous form of another attachment ended (was: the A3 took the A1's 填报市局 line)."""
+    rows = [*project("畲乡服务团", "丽水市"), [""], *expert("己", "宁波大学", "教授", "", "宁波市"),
+            [""], *project("海岛服务团", "舟山市")]  # fmt: skip
+    r = _read(xlsx_forms(tmp_path / "合订.xlsx", {"申报材料": rows}), ctx)
+    assert [(x.form, x.city, x.cell) for x in _records(r)] == [
+        ("A1", "丽水市", "A4"), ("A3", "宁波市", "A20"), ("A1", "舟山市", "A34"),
+    ]  # fmt: skip

@@ -78,10 +78,8 @@ def grids_from_docx(path: Path) -> list[SheetGrid]:
 
 def recognise(grid: SheetGrid, forms: dict[str, AppForm]) -> list[tuple[AppForm, int, int]]:
     """Every form occurrence in a grid: (form, first row, stop row), top to bottom."""
-    cells = Cells(grid)
-    found = [(forms[k], a, b) for k in forms for a, b in segments(cells, forms[k])]
-    # A2 and A3 share labels (联系人, 手机 …) but not anchors: keep every form that has its anchor.
-    return sorted(found, key=lambda t: (t[1], t[0].form))
+    # A2 and A3 share labels (联系人, 手机 …) but not anchors: every form that has its anchor.
+    return segments(Cells(grid), list(forms.values()))
 
 
 def read_applications(

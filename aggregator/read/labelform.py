@@ -186,18 +186,22 @@ def form_rows(cells: Cells, form: AppForm, keys: list[str]) -> tuple[list[int], 
     return sorted(set(anchors)), sorted(set(starts))
 
 
-def segments(cells: Cells, form: AppForm) -> list[tuple[int, int]]:
-    """Row ranges [start, stop) of each occurrence of the form (forms stacked in one sheet)."""
-    keys = sorted(label_index(form), key=len, reverse=True)
-    anchors, starts = form_rows(cells, form, keys)
-    if not anchors:
-        return []
+def segments(cells: Cells, forms: list[AppForm]) -> list[tuple[AppForm, int, int]]:
+    """Each occurrence of any of the forms: (form, first row, stop row), top to bottom. An
+    occurrence runs from its title or preamble row (above its anchor label, below the previous
+    occurrence's anchor, whatever form that was) to the next occurrence's start."""
+    found: list[tuple[int, AppForm, list[int]]] = []  # (anchor row, form, its start rows)
+    for form in forms:
+        keys = sorted(label_index(form), key=len, reverse=True)
+        anchors, starts = form_rows(cells, form, keys)
+        found += [(a, form, starts) for a in anchors]
+    found.sort(key=lambda t: (t[0], t[1].form))
     bounds = [0]
-    for prev, cur in zip(anchors, anchors[1:], strict=False):
+    for (prev, _, _), (cur, _, starts) in zip(found, found[1:], strict=False):
         between = [s for s in starts if prev < s <= cur]
         bounds.append(min(between) if between else cur)
     bounds.append(cells.nrows)
-    return list(zip(bounds, bounds[1:], strict=False))
+    return [(f, a, b) for (_, f, _), a, b in zip(found, bounds, bounds[1:], strict=False)]
 
 
 def _value_right(cells: Cells, r: int, c: int, is_label: Any) -> tuple[Any, int, int] | None:
