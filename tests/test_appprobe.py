@@ -245,6 +245,8 @@ def test_a_list_of_experts_counts_every_row(tmp_path: Path, ctx: Context) -> Non
     assert recs[0].main_direction == "养殖" and recs[0].cell == "B4"
     missing = [p for p in r.problems if p.code == "application-field-missing"]
     assert len(missing) == 1 and "手机号" in missing[0].message  # told once, not per row
+    (note,) = [p for p in r.problems if p.code == "application-list"]
+    assert note.severity == "warning" and "B4–B6" in note.message and "共 3 名" in note.message
     blank = [p.cell for p in r.problems if p.code == "application-field-blank"]
     assert blank == ["F6"]  # 丙's identity number
     assert GOOD_ID not in _everything(r)

@@ -99,15 +99,10 @@ def read_applications(
     for grid in grids:
         cells = Cells(grid)
         for form, start, stop in recognise(grid, forms):
-            listed = list_rows(cells, form, start, stop)  # 名单: one form a row
-            if listed is None:
-                values, anchor = extract(cells, form, start, stop)
-                if len(values) < MIN_LABELS:  # a lone 姓名 or 项目名称 cell is not a form
-                    continue
-                listed = [(values, anchor)]
-            preamble, _ = extract(cells, form, start, stop) if len(listed) > 1 else ({}, "")
+            listed = _occurrences(cells, form, start, stop)
+            if len(listed) > 1:
+                out.problems.append(_list_note(form, grid.name, listed))
             for n, (values, anchor) in enumerate(listed):
-                values = {**_preamble(form, preamble), **values}
                 record, problems = _record(form, values, anchor, grid.name, file, registry, salt)
                 out.records.append(record)  # a list's missing column is told once
                 out.problems.extend(p for p in problems if not n or p.code != MISSING_COLUMN)
@@ -115,9 +110,31 @@ def read_applications(
     return out
 
 
-def _preamble(form: AppForm, found: dict[str, Found]) -> dict[str, Found]:
-    """The title-area values (填报市局, 填报日期 …) of a list, shared by each of its rows."""
-    return {f.key: found[f.key] for f in form.fields if f.preamble and f.key in found}
+def _occurrences(
+    cells: Cells, form: AppForm, start: int, stop: int
+) -> list[tuple[dict[str, Found], str]]:
+    """The values of the form in rows [start, stop) and its anchor's cell: one form, or one a
+    row of a list (名单), each row with the list's title-area values (填报市局 …); [] if the
+    rows hold too few of its labels to be a form."""
+    listed = list_rows(cells, form, start, stop)
+    values, anchor = extract(cells, form, start, stop)
+    if listed is None:
+        return [(values, anchor)] if len(values) >= MIN_LABELS else []
+    top = {f.key: values[f.key] for f in form.fields if f.preamble and f.key in values}
+    return [({**top, **row}, cell) for row, cell in listed]
+
+
+def _list_note(form: AppForm, sheet: str, listed: list[tuple[dict[str, Found], str]]) -> Problem:
+    first, last = listed[0][1], listed[-1][1]
+    each, total = (
+        ("一名专家", f"{len(listed)} 名") if form.form == "A3" else ("一份", f"{len(listed)} 份")
+    )
+    return warning(
+        "application-list",
+        f"{first}–{last}：按名单读取，每行{each}，共 {total}（{form.label}）。请核对；正式材料仍请每人（每项）单独填表。",
+        cell=first,
+        sheet=sheet,
+    )
 
 
 def _scrubbed(p: Problem) -> Problem:
