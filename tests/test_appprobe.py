@@ -367,3 +367,37 @@ def test_annotated_excel_copy_masks_a_sheet_named_with_a_number(tmp_path: Path) 
     with zipfile.ZipFile(copy) as z:
         text = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
     assert GOOD_ID not in text
+
+
+def test_a2_in_word_with_dates_written_with_a_dot(tmp_path: Path, ctx: Context) -> None:
+    """设立时间 written 2020.05 is a date, not a section heading like 1.基本信息 (was: the value
+    below it, 职业教育, was read and reported as not a date); cover line, inline check boxes,
+    options over merged rows."""
+    doc = docx.Document()
+    doc.add_paragraph("2023年国家级专家服务基地申报表")
+    doc.add_paragraph("申报地区：金华市　　　联系人：陈二　　　联系电话：0579-2")
+    rows = [
+        ["一、基本信息", "", ""], ["基地名称", "金华职业技术学院专家服务基地", ""],
+        ["依托单位名称", "金华职业技术学院", ""],
+        ["是否省级专家服务基地：是☑ 否□", "设立时间", "2020.05"],
+        ["所属行业领域", "职业教育", "所在地：金华"],
+        ["依托单位类型", "高新技术开发区□　经济技术开发区□　产业园区□", ""],
+        ["", "创业园区□　技术示范基地☑　产业化示范基地□", ""], ["", "其他□", ""],
+        ["本单位专家：12人", "外单位专家：5人", ""],
+        ["近年来开展专家服务活动情况及成效", "成效显著\n服务企业20家", ""],
+    ]  # fmt: skip
+    t = doc.add_table(rows=len(rows), cols=3)
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if v:
+                t.cell(r, c).text = v
+    t.cell(5, 0).merge(t.cell(7, 0))
+    path = tmp_path / "金华基地.docx"
+    doc.save(str(path))
+    r = _read(path, ctx)
+    (b,) = _records(r)
+    assert (b.city, b.provincial_base, b.established) == ("金华市", True, dt.date(2020, 5, 1))
+    assert (b.industry, b.location, b.host_unit_type) == ("职业教育", "金华", ("技术示范基地",))
+    assert (b.experts_own, b.experts_external) == (12, 5)
+    assert (r.contact_person, r.contact_phone) == ("陈二", "0579-2")  # the cover's contact
+    assert not r.problems, [p.message for p in r.problems]

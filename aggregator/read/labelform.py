@@ -24,7 +24,8 @@ BOXES = BOX_NO + BOX_YES
 _BOX_SPLIT = re.compile(f"([{BOXES}])")
 # 是（√）否（ ）: a tick or nothing in brackets after the option, as typed where no box glyph is
 _PAREN_BOX = re.compile(f"([^(){BOXES}]+)\\(([{BOXES}]?)\\)")
-_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+[.．、])\S*$")
+# 一、基本信息 / 1.基本信息 — never 2020.05 or 3.5 (a date or a number is a value)
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[.．、](?![\d.．]))\S*$")
 LIST_MIN_LABELS = 4  # labels in a row for it to be the header of a list of forms
 _LEAD_NOTE = re.compile(r"^(?:\([^()]*\))?:?")
 
