@@ -401,3 +401,20 @@ def test_a2_in_word_with_dates_written_with_a_dot(tmp_path: Path, ctx: Context) 
     assert (b.experts_own, b.experts_external) == (12, 5)
     assert (r.contact_person, r.contact_phone) == ("陈二", "0579-2")  # the cover's contact
     assert not r.problems, [p.message for p in r.problems]
+
+
+def test_an_identity_number_a_digit_per_box(tmp_path: Path, ctx: Context) -> None:
+    """证件号码 printed as 18 boxes, a digit in each: the number read is one digit; it is no key
+    (was: every expert of the city whose number starts with 3 counted as one person)."""
+    forms = []
+    for name, number in (("子", "330106198505052314"), ("丑", "330102199001011234")):
+        rows = expert(name, "温州大学", "教授", "", "温州市")
+        rows[4] = ["证件类型", "居民身份证", "证件号码", *number]
+        forms.append(rows)
+    r = _read(xlsx_forms(tmp_path / "温州.xlsx", {"甲": forms[0], "乙": forms[1]}), ctx)
+    short = [p for p in r.problems if p.code == "application-id-short"]
+    assert len(short) == 2 and "只有 1 位" in short[0].message
+    t0 = dt.datetime(2023, 3, 1, 9, tzinfo=dt.UTC)
+    items = [Received(rec, t0) for rec in _records(r)]
+    counts, _ = count_applications(items, ctx.policy, ["温州市"])
+    assert counts["温州市"].facts()["experts_recommended"] == 2

@@ -37,6 +37,7 @@ _DATE = re.compile(r"^(\d{4})(?:[年./-](\d{1,2})(?:[月./-](\d{1,2})日?)?月?)
 _INT = re.compile(r"^(\d+)")
 _ID18 = re.compile(r"^\d{17}[\dX]$")
 MISSING_COLUMN = "application-field-missing"
+SHORT_ID = 6  # an identity-document number shorter than this is not one (a digit per box)
 MIN_LABELS = 4  # labels of a form found near its anchor for it to count as that form
 
 
@@ -301,6 +302,14 @@ def _secret(
             )
         )
     number = compact(text)
+    if f.sensitive == "id" and 0 < len(number) < SHORT_ID:
+        problems.append(
+            warning(
+                "application-id-short",
+                f"{hit.cell}：“{f.label}”只有 {len(number)} 位，请把完整号码填在一个格子里（不要一格一位）。",
+                cell=hit.cell,
+            )
+        )
     if f.sensitive == "id" and number and len(number) == 18 and not _id_ok(number):
         problems.append(
             warning(
