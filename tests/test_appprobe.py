@@ -327,3 +327,48 @@ def test_a2_in_word_with_dates_written_with_a_dot(tmp_path: Path, ctx: Context) 
     assert (b.experts_own, b.experts_external) == (12, 5)
     assert (r.contact_person, r.contact_phone) == ("陈二", "0579-2")  # the cover's contact
     assert not r.problems, [p.message for p in r.problems]
+
+
+def _symbol_boxes(path: Path) -> Path:
+    """An A3 whose check boxes were put in with Word's Insert → Symbol (Wingdings ``w:sym``) or
+    typed in the Wingdings 2 font (R ☑, £ □), as Word users do."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    rows = expert("辛", "台州学院", "教授", "", "台州市")
+    rows[9] = ["院士", "", "全国杰出专业技术人才", ""]
+    rows[10] = ["享受政府特殊津贴专家", ""]
+    docx_forms(path, [rows])
+    doc = docx.Document(str(path))
+    table = doc.tables[0]
+
+    def sym(par: Any, font: str, char: str, text: str) -> None:
+        run = par.add_run()
+        el = OxmlElement("w:sym")
+        el.set(qn("w:font"), font)
+        el.set(qn("w:char"), char)
+        run._r.append(el)
+        par.add_run(text)
+
+    def wing2(par: Any, glyph: str, text: str) -> None:
+        run = par.add_run(glyph)
+        run.font.name = "Wingdings 2"
+        par.add_run(text)
+
+    p = table.cell(8, 1).paragraphs[0]  # 院士: 是 □ 否 ☑ (Wingdings)
+    sym(p, "Wingdings", "F0A8", "是 ")
+    sym(p, "Wingdings", "F0FE", "否")
+    p = table.cell(8, 3).paragraphs[0]  # 全国杰出: ☑是 □否 (Wingdings 2, typed)
+    wing2(p, "R", "是 ")
+    wing2(p, "£", "否")
+    p = table.cell(9, 1).paragraphs[0]  # 特殊津贴: ☑是 □否 (Wingdings 2 symbols)
+    sym(p, "Wingdings 2", "F052", "是 ")
+    sym(p, "Wingdings 2", "F0A3", "否")
+    doc.save(str(path))
+    return path
+
+
+def test_check_boxes_inserted_as_word_symbols(tmp_path: Path, ctx: Context) -> None:
+    r = _read(_symbol_boxes(tmp_path / "台州.docx"), ctx)
+    (e,) = _records(r)
+    assert (e.academician, e.outstanding_talent, e.special_allowance) == (False, True, True)
