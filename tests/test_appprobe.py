@@ -372,3 +372,22 @@ def test_check_boxes_inserted_as_word_symbols(tmp_path: Path, ctx: Context) -> N
     r = _read(_symbol_boxes(tmp_path / "台州.docx"), ctx)
     (e,) = _records(r)
     assert (e.academician, e.outstanding_talent, e.special_allowance) == (False, True, True)
+
+
+def test_values_below_four_labels_then_more_labels_is_one_form(
+    tmp_path: Path, ctx: Context
+) -> None:
+    """Four labels in a row with their values below, then the next row of labels: one form
+    laid out with values below, not a list of two persons."""
+    rows = [
+        ["专家服务基层重点联系专家推荐表"],
+        ["填报市局（盖章）：台州市人力社保局"],
+        ["姓名", "性别", "民族", "所在单位"],
+        ["壬", "男", "汉", "台州学院"],
+        ["专业技术职务", "证件号码", "一级学科", "研究方向"],
+        ["教授", GOOD_ID, "化学", "催化"],
+    ]
+    r = _read(xlsx_forms(tmp_path / "台州推荐表.xlsx", {"表": rows}), ctx)
+    assert [(e.name, e.unit, e.title, e.main_discipline) for e in _records(r)] == [
+        ("壬", "台州学院", "教授", "化学")
+    ]

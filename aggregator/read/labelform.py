@@ -336,9 +336,11 @@ def list_rows(
             continue
         anchor_col = next(c for c, f in heads.items() if f.key == form.anchor)
         rows: list[int] = []
+        index = label_index(form)
         for row in range(r + 1, min(stop, cells.nrows)):
-            if not cells.text(row, anchor_col) or _header_fields(cells, form, row) is not None:
-                break
+            texts = [cells.text(row, c) for c in cells.origins(row)]
+            if not cells.text(row, anchor_col) or any(label_key(t) in index for t in texts):
+                break  # a list's rows hold values only: a label ends it
             rows.append(row)
         if len(rows) < 2:
             return None
