@@ -19,6 +19,7 @@ from aggregator.rulebook.schema import form_label
 from aggregator.runs import Options, UsageError, check_files, run_status, run_summary
 from aggregator.terminal import (
     SEVERITY,
+    applications_table,
     console,
     err_console,
     progress,
@@ -210,6 +211,9 @@ def status(
             r.phone,
         )
     console.print(t)
+    apps = applications_table(f.app_returns, outcome.as_of)
+    if apps is not None:
+        console.print(apps)
     if f.chase:
         ct = Table(title="催报名单", header_style="bold")
         for h in ("设区市", "缺少", "填报人", "电话"):

@@ -23,8 +23,9 @@ DEFAULT_SALT = b"aggregator-default-salt"
 
 # An identity number (18 characters, the last a digit or X; or the old 15 digits), or a long run
 # of digits, possibly grouped by spaces or hyphens, as bank accounts are written (12–30 digits).
+# The last character may be X however the number is grouped (330102 19900101 123X).
 _CANDIDATE = re.compile(
-    r"(?<![\dA-Za-zＡ-Ｚａ-ｚ])\d(?:[\d \-\u3000]{9,40}\d|\d{9,40}[XxＸｘ])(?![\dA-Za-zＡ-Ｚａ-ｚ])"
+    r"(?<![\dA-Za-zＡ-Ｚａ-ｚ])\d[\d \-\u3000]{9,40}[\dXxＸｘ](?![\dA-Za-zＡ-Ｚａ-ｚ])"
 )
 _MIN_DIGITS = 12  # a run of 12–14 digits not starting with 0 (not a telephone number)
 _ALWAYS_DIGITS = 15  # 15 digits and more, however grouped

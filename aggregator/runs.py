@@ -17,6 +17,7 @@ from aggregator.judge.facts import Facts, build_facts
 from aggregator.period import Period
 from aggregator.privacy import load_salt, scrub_obj
 from aggregator.problems import Problem, warning
+from aggregator.read.appread import APP_READER_VERSION
 from aggregator.read.reader import READER_VERSION, Context, reject
 from aggregator.read.returns import ReturnRead
 from aggregator.read.workers import Progress, is_unsettled, read_many
@@ -90,6 +91,7 @@ def _period(text: str, as_of: dt.datetime) -> Period:
 def _fingerprint(ctx: Context) -> str:
     """Reader version plus the data files reading depends on: a change re-reads everything."""
     h = hashlib.sha256(READER_VERSION.encode())
+    h.update(APP_READER_VERSION.encode())  # Attachments 1–3 reading
     for folder in ("reference", "schemas"):
         for p in sorted(data_dir(folder).glob("*")):
             h.update(p.name.encode())

@@ -1,8 +1,10 @@
 """What the commands show in the terminal (rich): consoles, the reader's progress bar, one
-file's verdict for ``check`` and the counts a summary ends with."""
+file's verdict for ``check``, the counts a summary ends with, and the 报送情况 of
+Attachments 1–3 that ``status`` prints beside its own table."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,11 +12,14 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from aggregator.clock import CHINA
 from aggregator.period import period_label
+from aggregator.privacy import scrub
 from aggregator.problems import SEVERITY_LABEL
 from aggregator.rulebook.schema import form_label
 
-if TYPE_CHECKING:  # the summary's result type only; runs imports pandas
+if TYPE_CHECKING:  # result types only; runs and judge import pandas
+    from aggregator.judge.appstatus import AppReturnRow
     from aggregator.runs import Outcome
 
 console = Console()
@@ -51,7 +56,7 @@ def render_check(r: object, annotated: Path | None) -> None:
         for h in ("级别", "工作表", "单元格", "说明"):
             t.add_column(h, overflow="fold")
         for p in r.problems:
-            t.add_row(SEVERITY[p.severity], p.sheet, p.cell, p.message)
+            t.add_row(SEVERITY[p.severity], scrub(p.sheet), p.cell, p.message)
         console.print(t)
     e, w = len(r.errors), len(r.problems) - len(r.errors)
     console.print(f"错误 {e} 个，提醒 {w} 个" + (f"；标注副本：{annotated}" if annotated else ""))
@@ -103,3 +108,32 @@ def render_digest(outcome: Outcome) -> None:
         f"配额未达标：活动数 {d.counties_short} 个县，联办活动 {d.joint_short} 个县，示范团 {d.cities_without_demo_team} 个市，"
         f"推荐专家 {d.cities_short_of_experts} 个市（见“配额达标”“申报与推荐”）。"
     )
+
+
+def applications_table(rows: list[AppReturnRow], as_of: dt.datetime) -> Table | None:
+    """附件1–3 申报与推荐: per city what was counted, on time, late or not yet, and the contact;
+    None when there is nothing to show."""
+    if not rows:
+        return None
+    need, deadline = rows[0].min_experts, rows[0].deadline
+    due = "已过截止日" if as_of.astimezone(CHINA).date() > deadline else "截止日未到"
+    t = Table(
+        title=f"附件1–3 申报与推荐报送情况（截止 {deadline:%Y-%m-%d}，{due}）",
+        caption=f"项目/基地：附件1 示范团项目、附件2 国家级基地申报数；每市推荐专家不少于 {need} 名",
+        header_style="bold",
+    )
+    for h in ("设区市", "项目/基地", "推荐专家", "状态", "收到时间", "填报人", "电话"):
+        t.add_column(h, no_wrap=h in ("设区市", "推荐专家", "收到时间"))
+    for r in rows:
+        colour = "green" if r.on_time else "red" if r.received_at is None else "yellow"
+        experts = f"{r.experts}/{need}" + ("" if r.experts_ok else " 不足")
+        t.add_row(
+            r.city,
+            f"{r.projects}/{r.bases}",
+            experts if r.experts_ok else f"[red]{experts}[/]",
+            f"[{colour}]{r.state}[/]",
+            f"{r.received_at:%m-%d %H:%M}" if r.received_at else "—",
+            r.contact,
+            r.phone,
+        )
+    return t

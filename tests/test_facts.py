@@ -70,9 +70,12 @@ def test_returns_and_chase_list(ctx: Context) -> None:
     chase = [(c.city, c.missing) for c in facts.chase]
     assert ("杭州市", "附件4 活动计划表（2023年）") in chase
     assert ("温州市", "附件5 成果汇总表（2023年上半年）") in chase
-    assert not any(city == "宁波市" and "附件" in what for city, what in chase)
+    assert not any(city == "宁波市" and what.startswith(("附件4", "附件5")) for city, what in chase)
+    # after 3月6日 every city without three recommended experts is asked for its 附件3 as well
+    a3 = "附件3 专家服务基层重点联系专家推荐表（未报送；应推荐不少于 3 名专家）"
+    assert ("宁波市", a3) in chase
     # a city whose results are in, with counties missing, is called about them
-    ningbo_missing = [c for c in facts.chase if c.city == "宁波市"]
+    ningbo_missing = [c for c in facts.chase if c.city == "宁波市" and "附件3" not in c.missing]
     missing_names = [n.name for n in ctx.registry.counties_of("宁波市")][1:]
     assert [c.missing for c in ningbo_missing] == ["缺少县（市、区）：" + "、".join(missing_names)]
     assert (ningbo_missing[0].contact, ningbo_missing[0].phone) == ("李明", "0574-1")
@@ -80,6 +83,7 @@ def test_returns_and_chase_list(ctx: Context) -> None:
     assert [c.missing for c in facts.chase if c.city == "温州市"] == [
         "附件4 活动计划表（2023年）",
         "附件5 成果汇总表（2023年上半年）",
+        a3,
     ]
     (lateness,) = [i for i in facts.json["issues"] if i["code"] == "return-late"]
     assert (lateness["file"], lateness["city"]) == ("杭州.xlsx", "杭州市")

@@ -58,8 +58,12 @@ class CityApplications:
         }
 
 
+MIN_ID_CHARS = 6  # shorter is not a document number (a digit per box, a typo): not a key
+
+
 def _expert_keys(r: Application) -> tuple[str | None, tuple[str, str] | None]:
-    by_id = r.id_number.digest if r.id_number else None
+    number = r.id_number
+    by_id = number.digest if number and len(number.masked) >= MIN_ID_CHARS else None
     by_name = (norm(r.name), norm(r.unit)) if r.name else None
     return by_id, by_name
 

@@ -19,6 +19,7 @@ from aggregator.judge.applications import (
     expert_quota,
     received_records,
 )
+from aggregator.judge.appstatus import AppReturnRow, application_returns, with_applications
 from aggregator.judge.decide import Change, Entry
 from aggregator.judge.merge import CityFacts, CityOwnRow, CountyFacts, PlannedActivity
 from aggregator.judge.quotas import CountyActivities, DemoTeam, JointActivities, QuotaRow
@@ -64,6 +65,7 @@ class Facts:
     counties: list[CountyFacts] = field(default_factory=list)
     cities: list[CityFacts] = field(default_factory=list)
     applications: list[CityApplications] = field(default_factory=list)  # A1–A3 per city
+    app_returns: list[AppReturnRow] = field(default_factory=list)  # 报送情况 of A1–A3 per city
 
     @property
     def digest(self) -> Digest:
@@ -217,7 +219,11 @@ def build_facts(
         received_records(entries, period.year), ctx.policy, [c.city for c in cities]
     )
     quotas += [expert_quota(a, ctx.policy, as_of) for a in apps.values()]
-    problems += app_problems
+    app_rows, app_chase, missing = application_returns(
+        entries, apps, ctx.policy, as_of, reporting.city_contacts(entries)
+    )
+    chase = with_applications(chase, app_chase, list(apps))
+    problems += app_problems + missing
     doc = {
         "period": period.code,
         "period_label": period.label,
@@ -238,4 +244,5 @@ def build_facts(
     return Facts(
         scrub_obj(doc), period, quotas, returns, acts, [c for e in entries for c in e.changes],
         chase, reporting.inputs(entries), own_rows, counties, cities, list(apps.values()),
+        app_rows,
     )  # fmt: skip

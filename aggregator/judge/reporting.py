@@ -75,7 +75,7 @@ def returns_and_chase(
     rows: list[ReturnRow] = []
     chase: list[ChaseRow] = []
     problems: list[Problem] = []
-    contacts = _contacts(entries)
+    contacts = city_contacts(entries)
     grouped: dict[tuple[str | None, str | None, str | None], list[Entry]] = {}
     for e in entries:
         if e.status in (Status.ACCEPTED, Status.SUPERSEDED):
@@ -146,7 +146,7 @@ def _timeliness_problems(row: ReturnRow, per: Period, got: list[Entry]) -> list[
     ]
 
 
-def _contacts(entries: list[Entry]) -> dict[tuple[str, str | None], tuple[str, str]]:
+def city_contacts(entries: list[Entry]) -> dict[tuple[str, str | None], tuple[str, str]]:
     """Each city's latest contact (person, phone) per form, from that form's own returns;
     under ``(city, None)`` the latest from any return (for a form not yet returned)."""
     out: dict[tuple[str, str | None], tuple[str, str]] = {}

@@ -19,7 +19,16 @@ from aggregator.privacy import Secret, compact, scrub
 from aggregator.problems import Problem, error, warning
 from aggregator.read.appmodels import MODELS, Application, check_models
 from aggregator.read.grid import SheetGrid
-from aggregator.read.labelform import BOXES, Cells, Found, cell_text, checked, extract, segments
+from aggregator.read.labelform import (
+    BOXES,
+    Cells,
+    Found,
+    cell_text,
+    checked,
+    extract,
+    list_rows,
+    segments,
+)
 from aggregator.rulebook.appforms import AppField, AppForm, default_app_forms
 from aggregator.rulebook.reference import Registry
 from aggregator.textnorm import clean, norm
@@ -27,6 +36,8 @@ from aggregator.textnorm import clean, norm
 _DATE = re.compile(r"^(\d{4})(?:[年./-](\d{1,2})(?:[月./-](\d{1,2})日?)?月?)?年?$")
 _INT = re.compile(r"^(\d+)")
 _ID18 = re.compile(r"^\d{17}[\dX]$")
+MISSING_COLUMN = "application-field-missing"
+SHORT_ID = 6  # an identity-document number shorter than this is not one (a digit per box)
 MIN_LABELS = 4  # labels of a form found near its anchor for it to count as that form
 
 
@@ -68,10 +79,8 @@ def grids_from_docx(path: Path) -> list[SheetGrid]:
 
 def recognise(grid: SheetGrid, forms: dict[str, AppForm]) -> list[tuple[AppForm, int, int]]:
     """Every form occurrence in a grid: (form, first row, stop row), top to bottom."""
-    cells = Cells(grid)
-    found = [(forms[k], a, b) for k in forms for a, b in segments(cells, forms[k])]
-    # A2 and A3 share labels (联系人, 手机 …) but not anchors: keep every form that has its anchor.
-    return sorted(found, key=lambda t: (t[1], t[0].form))
+    # A2 and A3 share labels (联系人, 手机 …) but not anchors: every form that has its anchor.
+    return segments(Cells(grid), list(forms.values()))
 
 
 def read_applications(
@@ -91,14 +100,42 @@ def read_applications(
     for grid in grids:
         cells = Cells(grid)
         for form, start, stop in recognise(grid, forms):
-            values, anchor = extract(cells, form, start, stop)
-            if len(values) < MIN_LABELS:  # a lone 姓名 or 项目名称 cell is not a form
-                continue
-            record, problems = _record(form, values, anchor, grid.name, file, registry, salt)
-            out.records.append(record)
-            out.problems.extend(problems)
+            listed = _occurrences(cells, form, start, stop)
+            if len(listed) > 1:
+                out.problems.append(_list_note(form, grid.name, listed))
+            for n, (values, anchor) in enumerate(listed):
+                record, problems = _record(form, values, anchor, grid.name, file, registry, salt)
+                out.records.append(record)  # a list's missing column is told once
+                out.problems.extend(p for p in problems if not n or p.code != MISSING_COLUMN)
     out.problems = [_scrubbed(p) for p in out.problems]
     return out
+
+
+def _occurrences(
+    cells: Cells, form: AppForm, start: int, stop: int
+) -> list[tuple[dict[str, Found], str]]:
+    """The values of the form in rows [start, stop) and its anchor's cell: one form, or one a
+    row of a list (名单), each row with the list's title-area values (填报市局 …); [] if the
+    rows hold too few of its labels to be a form."""
+    listed = list_rows(cells, form, start, stop)
+    values, anchor = extract(cells, form, start, stop)
+    if listed is None:
+        return [(values, anchor)] if len(values) >= MIN_LABELS else []
+    top = {f.key: values[f.key] for f in form.fields if f.preamble and f.key in values}
+    return [({**top, **row}, cell) for row, cell in listed]
+
+
+def _list_note(form: AppForm, sheet: str, listed: list[tuple[dict[str, Found], str]]) -> Problem:
+    first, last = listed[0][1], listed[-1][1]
+    each, total = (
+        ("一名专家", f"{len(listed)} 名") if form.form == "A3" else ("一份", f"{len(listed)} 份")
+    )
+    return warning(
+        "application-list",
+        f"{first}–{last}：按名单读取，每行{each}，共 {total}（{form.label}）。请核对；正式材料仍请每人（每项）单独填表。",
+        cell=first,
+        sheet=sheet,
+    )
 
 
 def _scrubbed(p: Problem) -> Problem:
@@ -147,7 +184,7 @@ def _blank(v: Any) -> bool:
 def _missing(form: AppForm, f: AppField, hit: Found | None, anchor: str, **where: str) -> Problem:
     if hit is None:
         return error(
-            "application-field-missing",
+            MISSING_COLUMN,
             f"{anchor}：{form.label}中找不到“{f.label}”一栏。",
             cell=anchor,
             **where,
@@ -265,6 +302,14 @@ def _secret(
             )
         )
     number = compact(text)
+    if f.sensitive == "id" and 0 < len(number) < SHORT_ID:
+        problems.append(
+            warning(
+                "application-id-short",
+                f"{hit.cell}：“{f.label}”只有 {len(number)} 位，请把完整号码填在一个格子里（不要一格一位）。",
+                cell=hit.cell,
+            )
+        )
     if f.sensitive == "id" and number and len(number) == 18 and not _id_ok(number):
         problems.append(
             warning(

@@ -3,7 +3,7 @@
 A label is a cell whose text (see ``label_key``) is one of the form's labels; its value is in the
 next cell to the right (after the label's merged range) or, in forms laid out that way, below it.
 A cell may also hold ``label：value`` or ``label ☑是□否`` itself. Check boxes: ``□ ☐`` no,
-``☑ ■ √ ☒ ✓ ✔`` yes, before or after the option text.
+``☑ ■ √ ☒ ✓ ✔`` yes, before or after the option text, or a tick in brackets (``是（√）否（ ）``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,11 @@ BOX_NO = "□☐"
 BOX_YES = "☑■√☒✓✔⊠▣"
 BOXES = BOX_NO + BOX_YES
 _BOX_SPLIT = re.compile(f"([{BOXES}])")
-_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+[.．、])\S*$")
+# 是（√）否（ ）: a tick or nothing in brackets after the option, as typed where no box glyph is
+_PAREN_BOX = re.compile(f"([^(){BOXES}]+)\\(([{BOXES}]?)\\)")
+# 一、基本信息 / 1.基本信息 — never 2020.05 or 3.5 (a date or a number is a value)
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[.．、](?![\d.．]))\S*$")
+LIST_MIN_LABELS = 4  # labels in a row for it to be the header of a list of forms
 _LEAD_NOTE = re.compile(r"^(?:\([^()]*\))?:?")
 
 
@@ -128,7 +132,9 @@ def checked(text: str, options: tuple[str, ...]) -> tuple[str, ...] | None:
 
     Options written ``组/选项`` are options under a group heading (跨省帮扶 / 省内帮扶).
     """
-    t = norm(text)
+    t = _PAREN_BOX.sub(
+        lambda m: ("☑" if m.group(2) and m.group(2) in BOX_YES else "□") + m.group(1), norm(text)
+    )
     if not any(b in t for b in BOXES):
         return None
     parts = [p for p in _BOX_SPLIT.split(t) if p]
@@ -181,18 +187,22 @@ def form_rows(cells: Cells, form: AppForm, keys: list[str]) -> tuple[list[int], 
     return sorted(set(anchors)), sorted(set(starts))
 
 
-def segments(cells: Cells, form: AppForm) -> list[tuple[int, int]]:
-    """Row ranges [start, stop) of each occurrence of the form (forms stacked in one sheet)."""
-    keys = sorted(label_index(form), key=len, reverse=True)
-    anchors, starts = form_rows(cells, form, keys)
-    if not anchors:
-        return []
+def segments(cells: Cells, forms: list[AppForm]) -> list[tuple[AppForm, int, int]]:
+    """Each occurrence of any of the forms: (form, first row, stop row), top to bottom. An
+    occurrence runs from its title or preamble row (above its anchor label, below the previous
+    occurrence's anchor, whatever form that was) to the next occurrence's start."""
+    found: list[tuple[int, AppForm, list[int]]] = []  # (anchor row, form, its start rows)
+    for form in forms:
+        keys = sorted(label_index(form), key=len, reverse=True)
+        anchors, starts = form_rows(cells, form, keys)
+        found += [(a, form, starts) for a in anchors]
+    found.sort(key=lambda t: (t[0], t[1].form))
     bounds = [0]
-    for prev, cur in zip(anchors, anchors[1:], strict=False):
+    for (prev, _, _), (cur, _, starts) in zip(found, found[1:], strict=False):
         between = [s for s in starts if prev < s <= cur]
         bounds.append(min(between) if between else cur)
     bounds.append(cells.nrows)
-    return list(zip(bounds, bounds[1:], strict=False))
+    return [(f, a, b) for (_, f, _), a, b in zip(found, bounds, bounds[1:], strict=False)]
 
 
 def _value_right(cells: Cells, r: int, c: int, is_label: Any) -> tuple[Any, int, int] | None:
@@ -217,14 +227,19 @@ def _value_below(cells: Cells, r: int, c: int, is_label: Any) -> tuple[Any, int,
     return cells.grid.cell(r0, c0), r0, c0
 
 
-def _region(cells: Cells, r: int, c: int) -> str:
-    """Texts right of a (merged) label over its rows, in reading order (check-box groups)."""
+def _region(cells: Cells, r: int, c: int, is_label: Any) -> str:
+    """Texts right of a (merged) label over its rows, in reading order (check-box groups), each
+    row up to the next label (``院士 □是☑否 全国杰出专业技术人才 ☑是□否`` is two fields)."""
     r2, c2 = cells.extent(r, c)
     parts = []
     for row in range(r, r2 + 1):
         for col in cells.origins(row):
-            if col > c2:
-                parts.append(cells.text(row, col))
+            if col <= c2:
+                continue
+            text = cells.text(row, col)
+            if text and is_label(text) and not any(b in text for b in BOXES):
+                break
+            parts.append(text)
     return " ".join(p for p in parts if p)
 
 
@@ -265,7 +280,7 @@ def extract(cells: Cells, form: AppForm, start: int, stop: int) -> tuple[dict[st
 def _locate(cells: Cells, field: AppField, r: int, c: int, is_label: Any) -> Found:
     here = a1(r, c)
     if field.type in ("checkbox", "choice", "yesno"):
-        region = _region(cells, r, c)
+        region = _region(cells, r, c, is_label)
         if region and any(b in region for b in BOXES):
             return Found(field.key, region, a1(r, cells.extent(r, c)[1] + 1), here)
     hit = _value_right(cells, r, c, is_label)
@@ -283,3 +298,58 @@ def _nothing_right(cells: Cells, r: int, c: int) -> bool:
     """Whether the label's row has no text at all right of it (a value-below layout)."""
     _, c2 = cells.extent(r, c)
     return all(not cells.text(r, col) for col in range(c2 + 1, cells.ncols(r)))
+
+
+def _header_fields(cells: Cells, form: AppForm, r: int) -> dict[int, AppField] | None:
+    """The columns of a row that is a list's header (at least ``min_labels`` of the form's labels,
+    the anchor among them, and at least two thirds of its texts labels); None if it is not."""
+    index = label_index(form)
+    heads: dict[int, AppField] = {}
+    seen: dict[str, int] = {}
+    texts = 0
+    for c in cells.origins(r):
+        text = cells.text(r, c)
+        if not text:
+            continue
+        texts += 1
+        k = label_key(text)
+        if k in index:
+            seen[k] = seen.get(k, 0) + 1
+            fields = [f for f in index[k] if f.nth == seen[k]]
+            if fields:
+                heads[c] = fields[0]
+    keys = {f.key for f in heads.values()}
+    if form.anchor not in keys or len(heads) < LIST_MIN_LABELS or len(heads) * 3 < texts * 2:
+        return None
+    return heads
+
+
+def list_rows(
+    cells: Cells, form: AppForm, start: int, stop: int
+) -> list[tuple[dict[str, Found], str]] | None:
+    """A form laid out as a list (推荐专家名单: a header row of labels, one person or project a
+    row below it): each row's values and its anchor value's cell. None unless at least two rows
+    follow the header (one row below is the value-below layout of a single form)."""
+    for r in range(start, min(stop, cells.nrows)):
+        heads = _header_fields(cells, form, r)
+        if heads is None:
+            continue
+        anchor_col = next(c for c, f in heads.items() if f.key == form.anchor)
+        rows: list[int] = []
+        index = label_index(form)
+        for row in range(r + 1, min(stop, cells.nrows)):
+            texts = [cells.text(row, c) for c in cells.origins(row)]
+            if not cells.text(row, anchor_col) or any(label_key(t) in index for t in texts):
+                break  # a list's rows hold values only: a label ends it
+            rows.append(row)
+        if len(rows) < 2:
+            return None
+        return [
+            (
+                {f.key: Found(f.key, cells.grid.cell(row, c), a1(row, c), a1(r, c))
+                 for c, f in heads.items()},
+                a1(row, anchor_col),
+            )
+            for row in rows
+        ]  # fmt: skip
+    return None

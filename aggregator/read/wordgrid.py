@@ -35,7 +35,7 @@ _LABEL_INSIDE = re.compile(
     r"(?<=\S)(?=(?:填报日期|报送日期|填表日期|填报人及联系电话|填报人|联系人及电话|报送期次)"
     r"\s*(?:[(（]盖章[)）])?\s*[:：])"
 )
-_T, _TAB, _BR, _CR = (qn(f"w:{t}") for t in ("t", "tab", "br", "cr"))
+_T, _TAB, _BR, _CR, _SYM = (qn(f"w:{t}") for t in ("t", "tab", "br", "cr", "sym"))
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _SKIP = {qn("w:txbxContent"), qn("w:del"), f"{_MC}Fallback"}
 _CONTINUED = re.compile(r"^[(（]?续表?\d*[)）]?[:：]?$|^[(（]?续[)）]?$")
@@ -87,13 +87,56 @@ def paragraph_cells(text: str) -> list[str]:
 
 def paragraph_text(p: Any) -> str:
     """Text of a ``w:p`` element as shown: tracked insertions included, deletions (``w:delText``),
-    field codes and text boxes left out; tabs and line breaks kept."""
+    field codes and text boxes left out; tabs and line breaks kept; check boxes of the symbol
+    fonts (Insert → Symbol, or typed in Wingdings) as ☑ and □."""
     parts: list[str] = []
-    for el in p.iter(_T, _TAB, _BR, _CR):
+    for el in p.iter(_T, _TAB, _BR, _CR, _SYM):
         if any(a.tag in _SKIP for a in el.iterancestors()):
             continue
-        parts.append(el.text or "" if el.tag == _T else "\t" if el.tag == _TAB else "\n")
+        if el.tag == _T:
+            parts.append(_symbol_text(el.text or "", _run_font(el)))
+        elif el.tag == _SYM:
+            parts.append(_symbol(el))
+        else:
+            parts.append("\t" if el.tag == _TAB else "\n")
     return "".join(parts)
+
+
+# Check boxes as Word's symbol fonts draw them: (font, character) → the Unicode box.
+SYMBOL_BOXES = {
+    ("wingdings", "\xfe"): "☑", ("wingdings", "\xfd"): "☒", ("wingdings", "x"): "☒",
+    ("wingdings", "\xa8"): "□", ("wingdings", "o"): "□", ("wingdings", "q"): "□",
+    ("wingdings", "\xfc"): "√", ("wingdings", "n"): "■",
+    ("wingdings2", "R"): "☑", ("wingdings2", "T"): "☒", ("wingdings2", "S"): "☒",
+    ("wingdings2", "\xa3"): "□", ("wingdings2", "P"): "√", ("wingdings2", "Q"): "☒",
+}  # fmt: skip
+
+
+def _symbol(el: Any) -> str:
+    """A ``w:sym`` (Insert → Symbol) as its check box, else nothing (a bullet, an arrow …)."""
+    try:
+        char = chr(int(el.get(qn("w:char"), "0"), 16) & 0xFF)
+    except ValueError:
+        return ""
+    return SYMBOL_BOXES.get((_font_key(el.get(qn("w:font"), "")), char), "")
+
+
+def _font_key(font: str) -> str:
+    return font.replace(" ", "").casefold()
+
+
+def _run_font(t: Any) -> str:
+    """The ``w:ascii`` font of the run a ``w:t`` is in (\"\" when none is set on the run)."""
+    run = t.getparent()
+    fonts = run.find(f"{qn('w:rPr')}/{qn('w:rFonts')}") if run is not None else None
+    return _font_key(fonts.get(qn("w:ascii"), "")) if fonts is not None else ""
+
+
+def _symbol_text(text: str, font: str) -> str:
+    """Text typed in a symbol font: its check-box characters as ☑ □, the rest as it is."""
+    if not font.startswith("wingdings"):
+        return text
+    return "".join(SYMBOL_BOXES.get((font, ch), ch) for ch in text)
 
 
 def _cell_text(tc: Any) -> str:

@@ -175,5 +175,6 @@ def _deadlines(facts: Facts, ctx: Context) -> str:
             ("活动计划", ctx.policy.deadline(facts.period.plan)),
             ("上半年成果", ctx.policy.deadline(facts.period.results[0])),
             ("全年成果", ctx.policy.deadline(facts.period.results[1])),
+            ("申报与推荐（附件1–3）", ctx.policy.deadline(facts.period.plan, "applications")),
         )
     )

@@ -12,6 +12,7 @@ from xlsxwriter.worksheet import Worksheet
 from aggregator.judge.facts import Facts
 from aggregator.judge.quotas import NOT_APPLICABLE, OK, SHORT, UNKNOWN, QuotaRow
 from aggregator.judge.reporting import MISSING
+from aggregator.write.appreturns import app_returns_block
 from aggregator.write.layout import (
     city_rank,
     county_rank,
@@ -166,6 +167,7 @@ def returns_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
         text(ws, r, 8, x.phone, st.text)
         r += 1
     ws.autofilter(2, 0, r - 1, len(heads) - 1)
+    r = app_returns_block(ws, st, facts, r + 1, len(heads) - 1) - 1
     _chase(ws, st, facts, r + 1, len(heads) - 1)
     finish(ws)
 
