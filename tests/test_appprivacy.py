@@ -51,10 +51,9 @@ def test_no_full_number_in_a_sheet_name_on_the_terminal(tmp_path: Path) -> None:
         assert GOOD_ID not in out
 
 
-@pytest.mark.xfail(strict=True, reason="write/wordannotate.py (feedback helper) keeps headers")
 def test_annotated_word_copy_masks_headers_and_footers(tmp_path: Path) -> None:
     """The annotated copy of a Word form keeps the document's header and footer: numbers
-    there must be masked as in the body (write/wordannotate.py copies them as they are)."""
+    there are masked as in the body."""
     bad = GOOD_ID[:-1] + "6"  # a wrong check character: a warning, so a copy is written
     path = _a3_docx_two_pages(tmp_path / "推荐表.docx", bad)
     result = CliRunner().invoke(app, ["check", "--annotate", str(tmp_path / "ann"), str(path)])
@@ -77,10 +76,9 @@ def test_the_same_expert_with_the_number_written_differently_counts_once(ctx: Co
     assert counts["杭州市"].experts[0].record.file == "杭州市/2.docx"  # the latest replaces
 
 
-@pytest.mark.xfail(strict=True, reason="write/annotate.py (feedback helper) copies sheet names")
 def test_annotated_excel_copy_masks_a_sheet_named_with_a_number(tmp_path: Path) -> None:
-    """The annotated copy names its sheets and lists each problem's sheet as the original does:
-    a sheet named with an identity number shows it in full (write/annotate.py)."""
+    """The annotated copy names its sheets and lists each problem's sheet as the original does,
+    but a sheet named with an identity number shows it masked."""
     rows = expert("郑十一", "衢州学院", "教授", GOOD_ID, "衢州市")
     rows[3][3] = ""
     path = xlsx_forms(tmp_path / "衢州推荐表.xlsx", {GOOD_ID: rows})

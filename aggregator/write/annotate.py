@@ -35,6 +35,7 @@ from aggregator.write.problemlist import (
     ListHeading,
     add_problem_sheet,
     fit_data_sheet,
+    sheet_title,
 )
 from aggregator.write.wordannotate import write_annotated_word
 
@@ -172,6 +173,7 @@ def write_annotated(
             _mark(wb, p)
         for ws in wb.worksheets:
             fit_data_sheet(ws)
+            ws.title = sheet_title(ws.title)  # marked under the original names, then masked
         head = ListHeading(
             result.file, result.city or "", result.period, result.form, resend_by, note
         )

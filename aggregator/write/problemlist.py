@@ -15,6 +15,7 @@ from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
 from aggregator.period import period_label
+from aggregator.privacy import scrub
 from aggregator.problems import SEVERITY_LABEL, Problem
 from aggregator.rulebook.schema import form_label
 from aggregator.write.layout import display_width
@@ -51,6 +52,12 @@ class ListHeading:
     form: str | None = None
     resend_by: dt.date | None = None
     note: str = ATTACHED
+
+
+def sheet_title(name: str) -> str:
+    """A sheet's name as the copy shows it: an identity or bank number in it masked, with a
+    full-width star (Excel refuses ``*`` in sheet names)."""
+    return scrub(name).replace("*", "＊")
 
 
 def instruction(resend_by: dt.date | None) -> str:
@@ -115,7 +122,7 @@ def _rows(ws: Worksheet, problems: list[Problem]) -> None:
     ordered = sorted(problems, key=lambda p: p.severity != "error")
     for i, p in enumerate(ordered, start=1):
         r = HEADER_ROW + i
-        vals = [str(i), SEVERITY_LABEL[p.severity], p.sheet, p.cell, _message(p)]
+        vals = [str(i), SEVERITY_LABEL[p.severity], sheet_title(p.sheet), p.cell, _message(p)]
         for c, v in enumerate(vals, start=1):
             cell = ws.cell(r, c)
             _safe(cell, v)

@@ -88,19 +88,31 @@ def _comment(doc: Any, p: Problem) -> bool:
 
 
 def scrub_document(doc: Any) -> None:
-    """Mask identity and bank numbers in every paragraph of the body (tables included): a
-    paragraph whose text changes gets the masked text in its first run, the others emptied."""
-    for para in doc.element.body.iter(qn("w:p")):
-        texts = list(para.iter(qn("w:t")))
-        whole = "".join(t.text or "" for t in texts)
-        masked = scrub(whole)
-        if masked == whole or not texts:
-            continue
-        texts[0].text = masked
-        for t in texts[1:]:
-            t.text = ""
-    for deleted in doc.element.body.iter(qn("w:delText")):  # tracked deletions keep their text
-        deleted.text = scrub(deleted.text or "")
+    """Mask identity and bank numbers in every paragraph of the body (tables included) and of
+    every header and footer: a paragraph whose text changes gets the masked text in its first
+    run, the others emptied."""
+    for root in _text_roots(doc):
+        for para in root.iter(qn("w:p")):
+            texts = list(para.iter(qn("w:t")))
+            whole = "".join(t.text or "" for t in texts)
+            masked = scrub(whole)
+            if masked == whole or not texts:
+                continue
+            texts[0].text = masked
+            for t in texts[1:]:
+                t.text = ""
+        for deleted in root.iter(qn("w:delText")):  # tracked deletions keep their text
+            deleted.text = scrub(deleted.text or "")
+
+
+def _text_roots(doc: Any) -> Any:
+    """The body, then the XML of every header and footer part (all sections, first-page and
+    even-page ones included)."""
+    yield doc.element.body
+    for part in doc.part.package.iter_parts():
+        name = str(part.partname)
+        if name.startswith(("/word/header", "/word/footer")) and hasattr(part, "element"):
+            yield part.element
 
 
 def _problem_list(
