@@ -124,6 +124,12 @@ def _copies_at_hand(
     return unreadable
 
 
+def _inside(name: str, containers: set[str]) -> bool:
+    """Whether a label ``a.zip/b.zip`` lies inside one of the containers named."""
+    parts = name.split("/")
+    return any("/".join(parts[:n]) in containers for n in range(1, len(parts)))
+
+
 def _read_all(
     ledger: Ledger,
     ctx: Context,
@@ -138,7 +144,12 @@ def _read_all(
     version = _fingerprint(ctx)
     cached: dict[int, ReturnRead] = {}
     todo = []
+    outer = {s.name for s in subs if s.container}
     for s in subs:
+        if s.container and _inside(s.name, outer):
+            # a nested container: the outermost one's unpacking already says its problems
+            cached[s.id] = ReturnRead(file=s.name, kind=s.container)
+            continue
         if s.container:
             cached[s.id], lock_files = container_read(s, ctx.policy.limits)
             scan.ignored += [(n, "") for n in lock_files]
