@@ -15,6 +15,7 @@ from rich.table import Table
 
 from aggregator import __version__
 from aggregator.period import period_label
+from aggregator.privacy import scrub
 from aggregator.problems import SEVERITY_LABEL, DataFileError
 from aggregator.rulebook import load_context
 from aggregator.rulebook.schema import form_label
@@ -35,7 +36,7 @@ SEVERITY = {
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err_console.print(f"[bold red]无法继续：[/]{message}")
+    err_console.print(f"[bold red]无法继续：[/]{scrub(message)}")
     raise typer.Exit(code)
 
 
@@ -102,7 +103,7 @@ def _render_check(r: object, annotated: Path | None) -> None:
         if r.rejected
         else ("[yellow]有问题[/]" if r.problems else "[green]通过[/]")
     )
-    console.rule(f"{r.file}  {state}")
+    console.rule(f"{scrub(r.file)}  {state}")
     if not r.rejected or r.form:
         who = r.city or "未知"
         if r.sender_county:
@@ -117,10 +118,11 @@ def _render_check(r: object, annotated: Path | None) -> None:
         for h in ("级别", "工作表", "单元格", "说明"):
             t.add_column(h, overflow="fold")
         for p in r.problems:
-            t.add_row(SEVERITY[p.severity], p.sheet, p.cell, p.message)
+            t.add_row(SEVERITY[p.severity], scrub(p.sheet), p.cell, scrub(p.message))
         console.print(t)
     e, w = len(r.errors), len(r.problems) - len(r.errors)
-    console.print(f"错误 {e} 个，提醒 {w} 个" + (f"；标注副本：{annotated}" if annotated else ""))
+    copy = f"；标注副本：{scrub(str(annotated))}" if annotated else ""
+    console.print(f"错误 {e} 个，提醒 {w} 个" + copy)
 
 
 NOW_HELP = "本次运行的时钟（默认系统时间；用于模拟、演示和测试）：本次首次见到的文件按此时间记录"
@@ -182,10 +184,12 @@ def summary(
         outcome = run_summary(opts, progress=cb)
     _render_digest(outcome)
     for notice in outcome.notices:
-        err_console.print(f"[yellow]注意：[/]{notice}")
+        err_console.print(f"[yellow]注意：[/]{scrub(notice)}")
     console.print(
-        f"汇总表：[bold]{outcome.report}[/]"
-        + (f"　JSON：{outcome.json_path}" if outcome.json_path else "")
+        scrub(
+            f"汇总表：[bold]{outcome.report}[/]"
+            + (f"　JSON：{outcome.json_path}" if outcome.json_path else "")
+        )
     )
     if pdf and outcome.report is not None:
         from aggregator.write.pdf import PdfUnavailable, to_pdf
@@ -257,7 +261,7 @@ def intake(
     with _run_errors():
         scan = run_intake(opts)
     for p in scan.problems:
-        err_console.print(f"{SEVERITY[p.severity]} {p.message}")
+        err_console.print(f"{SEVERITY[p.severity]} {scrub(p.message)}")
     console.print(f"本次新收 {scan.new} 份（含压缩包、邮件中拆出的文件）。")
 
 
@@ -271,7 +275,7 @@ def _run_errors() -> Iterator[None]:
     try:
         yield
     except UsageError as e:
-        err_console.print(str(e))
+        err_console.print(scrub(str(e)))
         raise typer.Exit(2) from None
     except (LockBusy, DataFileError, StateError) as e:
         _fail(str(e))

@@ -15,7 +15,7 @@ from aggregator.faults import failpoint
 from aggregator.judge.decide import Entry, decide
 from aggregator.judge.facts import Facts, build_facts
 from aggregator.period import Period
-from aggregator.privacy import load_salt, scrub_obj
+from aggregator.privacy import load_salt, scrub, scrub_obj
 from aggregator.problems import Problem, warning
 from aggregator.read.reader import READER_VERSION, Context, reject
 from aggregator.read.returns import ReturnRead
@@ -370,7 +370,8 @@ def check_files(
     if annotate_dir is not None:
         names = distinct_labels([p for p, _ in files])
         for (p, _), r, name in zip(files, results, names, strict=True):
-            target = write_annotated(p, replace(r, file=name), annotate_dir)
+            # the copy is named after the file: an identity number in that name is masked too
+            target = write_annotated(p, replace(r, file=scrub(name)), annotate_dir)
             if target:
                 report.annotated[r.file] = target
     return report

@@ -1,0 +1,84 @@
+"""Findings of an adversarial probe of resends, personal data and the state folder, each kept as
+a test: what people really do (a state folder opened up with ``chmod -R``, an identity number in
+a file name) must not undo what the README promises."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import province as pv
+from appfiles import xlsx_forms
+from conftest import summary_args
+from test_applications import expert
+from typer.testing import CliRunner
+
+from aggregator.cli import app
+
+ID = "330106198001011234"
+MASKED = "**************1234"
+
+
+def _mode(p: Path) -> int:
+    return stat.S_IMODE(p.stat().st_mode)
+
+
+def test_a_run_restores_owner_only_below_the_state_folder(tmp_path: Path) -> None:
+    """README: the state folder, blobs/ and its sub-folders 0700, the copies 0600, restored by
+    every run. A state folder opened up with ``chmod -R`` (or copied with a wide umask) must be
+    closed again to its last copy, the journal and the salt (a known salt unmasks digests)."""
+    inbox, state = tmp_path / "inbox", tmp_path / "state"
+    pv._a5(inbox, "宁波市", "上半年", pv.h1_value)
+    args = summary_args(inbox, state, tmp_path / "out", now="2023-06-05T10:00")
+    assert CliRunner().invoke(app, args).exit_code == 0
+    for p in [state, *state.rglob("*")]:
+        os.chmod(p, 0o777 if p.is_dir() else 0o666)
+    assert CliRunner().invoke(app, args).exit_code == 0
+    wide = [
+        (p.relative_to(tmp_path).as_posix(), oct(_mode(p)))
+        for p in [state, *state.rglob("*")]
+        if _mode(p) & 0o077
+    ]
+    assert wide == []
+
+
+def _id_named(folder: Path) -> Path:
+    return xlsx_forms(
+        folder / f"张三{ID}推荐表.xlsx", {"专家1": expert("张三", "浙江大学", "教授", ID)}
+    )
+
+
+def test_check_never_shows_an_identity_number_from_a_file_name(tmp_path: Path) -> None:
+    """People name an expert's form after the expert, number included: the terminal, check
+    --json and the annotated copy's own file name show it masked."""
+    path = _id_named(tmp_path / "in")
+    bad = tmp_path / "in" / f"坏{ID}.xlsx"
+    bad.write_bytes(b"not a workbook")
+    runner = CliRunner()
+    shown = runner.invoke(app, ["check", str(path), str(bad), "--annotate", str(tmp_path / "ann")])
+    assert ID not in shown.output and MASKED in shown.output
+    copies = [p.name for p in (tmp_path / "ann").iterdir()]
+    assert len(copies) == 2 and all(ID not in n for n in copies), copies
+    as_json = runner.invoke(app, ["check", "--json", str(path)])
+    assert ID not in as_json.output
+    assert json.loads(as_json.output)[0]["file"].endswith(f"张三{MASKED}推荐表.xlsx")
+
+
+def test_intake_and_summary_terminal_mask_file_names(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    _id_named(inbox)
+    outside = tmp_path / f"外部{ID}.xlsx"
+    outside.write_bytes(b"x")
+    (inbox / f"链接{ID}.xlsx").symlink_to(outside)  # a warning naming the file
+    old = 1_600_000_000
+    for p in inbox.iterdir():
+        os.utime(p, (old, old), follow_symlinks=False)
+    runner = CliRunner()
+    took = runner.invoke(app, ["intake", "--inbox", str(inbox), "--state", str(tmp_path / "s")])
+    assert took.exit_code == 0, took.output
+    assert ID not in took.output and MASKED in took.output
+    args = summary_args(inbox, tmp_path / "s", tmp_path / "out", now="2023-06-05T10:00")
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0 and ID not in done.output
