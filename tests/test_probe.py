@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import zipfile
 from pathlib import Path
 
 import province as pv
@@ -82,3 +83,17 @@ def test_intake_and_summary_terminal_mask_file_names(tmp_path: Path) -> None:
     args = summary_args(inbox, tmp_path / "s", tmp_path / "out", now="2023-06-05T10:00")
     done = runner.invoke(app, args)
     assert done.exit_code == 0 and ID not in done.output
+
+
+def test_summary_outputs_mask_an_identity_number_in_a_file_name(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    _id_named(inbox / "杭州市")
+    js = tmp_path / "s.json"
+    out = tmp_path / "out" / "r.xlsx"
+    args = summary_args(inbox, tmp_path / "s", out, json_out=js, now="2023-03-05T10:00")
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert ID not in js.read_text(encoding="utf-8")
+    with zipfile.ZipFile(out) as zf:
+        for member in zf.namelist():
+            assert ID not in zf.read(member).decode("utf-8", "replace"), member
