@@ -294,6 +294,14 @@ def test_auto_period(small: Path, now: str, period: str) -> None:
     assert json.loads(js.read_text(encoding="utf-8"))["period"] == period
 
 
+def test_auto_in_any_case(small: Path) -> None:
+    """``2023h1`` is read as ``2023H1``; ``AUTO`` (a script's constant in capitals) as ``auto``."""
+    for text in ("AUTO", " auto", "2023h1"):
+        r = _invoke(*summary_args(small / "inbox", small / "state", small / "out", period=text,
+                                  now=NOW))  # fmt: skip
+        assert r.exit_code == 0, (text, r.output)
+
+
 def test_auto_follows_as_of_not_now(small: Path) -> None:
     js = small / "s.json"
     args = summary_args(small / "inbox", small / "state", small / "out", period="auto",
