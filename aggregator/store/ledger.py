@@ -26,6 +26,9 @@ from aggregator.store.state import StateError, check_ledger_file, open_error, st
 __all__ = ["Arrival", "Ledger", "Submission", "insert_arrivals"]
 
 JOURNAL = "arrivals.jsonl"
+# what the toolkit itself keeps directly in the state folder (see owner_only)
+OWN_FILES = {"blobs", JOURNAL, "privacy-salt"}
+OWN_PREFIXES = ("ledger.sqlite", "run.lock")
 
 
 def _plain(o: Any) -> Any:
@@ -84,7 +87,8 @@ def owner_only(state: Path) -> None:
     copy)."""
     _close(state)
     for path in _children(state):
-        _close(path)
+        if path.name in OWN_FILES or path.name.startswith(OWN_PREFIXES):
+            _close(path)  # only what the toolkit keeps there: a shared folder stays as it is
     for folder in _children(state / "blobs"):
         if _close(folder) and folder.is_dir():
             for copy in _children(folder):
