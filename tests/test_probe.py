@@ -140,3 +140,22 @@ def test_annotated_word_copy_masks_headers_footers_and_properties(tmp_path: Path
     with zipfile.ZipFile(copy) as zf:
         text = "".join(zf.read(m).decode("utf-8", "replace") for m in zf.namelist())
     assert ID not in text and "6222021234567890123" not in text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="write/annotate.py (owned elsewhere): page headers and properties not masked",
+)
+def test_annotated_excel_copy_masks_page_headers_and_properties(tmp_path: Path) -> None:
+    import openpyxl
+
+    path = xlsx_forms(tmp_path / "a.xlsx", {"专家": expert("张三", "浙江大学", "工程师", ID)})
+    wb = openpyxl.load_workbook(path)
+    wb.active.oddHeader.center.text = f"身份证 {ID}"
+    wb.properties.title = f"张三 {ID}"
+    wb.save(path)
+    CliRunner().invoke(app, ["check", str(path), "--annotate", str(tmp_path / "ann")])
+    (copy,) = (tmp_path / "ann").iterdir()
+    with zipfile.ZipFile(copy) as zf:
+        text = "".join(zf.read(m).decode("utf-8", "replace") for m in zf.namelist())
+    assert ID not in text
