@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from aggregator import __version__
+from aggregator.privacy import scrub
 from aggregator.problems import DataFileError
 from aggregator.rulebook import load_context
 from aggregator.rulebook.schema import form_label
@@ -36,7 +37,7 @@ app = typer.Typer(
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err_console.print(f"[bold red]无法继续：[/]{message}")
+    err_console.print(f"[bold red]无法继续：[/]{scrub(message)}")
     raise typer.Exit(code)
 
 
@@ -160,10 +161,12 @@ def summary(
         outcome = run_summary(opts, progress=cb)
     render_digest(outcome)
     for notice in outcome.notices:
-        err_console.print(f"[yellow]注意：[/]{notice}")
+        err_console.print(f"[yellow]注意：[/]{scrub(notice)}")
     console.print(
-        f"汇总表：[bold]{outcome.report}[/]"
-        + (f"　JSON：{outcome.json_path}" if outcome.json_path else "")
+        scrub(
+            f"汇总表：[bold]{outcome.report}[/]"
+            + (f"　JSON：{outcome.json_path}" if outcome.json_path else "")
+        )
     )
     for line in outcome.feedback.lines() if outcome.feedback else []:
         console.print(line, markup=False, highlight=False)
@@ -240,7 +243,7 @@ def intake(
     with _run_errors():
         scan = run_intake(opts)
     for p in scan.problems:
-        err_console.print(f"{SEVERITY[p.severity]} {p.message}")
+        err_console.print(f"{SEVERITY[p.severity]} {scrub(p.message)}")
     console.print(f"本次新收 {scan.new} 份（含压缩包、邮件中拆出的文件）。")
 
 
@@ -254,7 +257,7 @@ def _run_errors() -> Iterator[None]:
     try:
         yield
     except UsageError as e:
-        err_console.print(str(e))
+        err_console.print(scrub(str(e)))
         raise typer.Exit(2) from None
     except (LockBusy, DataFileError, StateError) as e:
         _fail(str(e))

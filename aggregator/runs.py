@@ -15,7 +15,7 @@ from aggregator.faults import failpoint
 from aggregator.judge.decide import Entry, decide
 from aggregator.judge.facts import Facts, build_facts
 from aggregator.period import Period
-from aggregator.privacy import load_salt, scrub_obj
+from aggregator.privacy import load_salt, scrub, scrub_obj
 from aggregator.problems import Problem, warning
 from aggregator.read.appread import APP_READER_VERSION
 from aggregator.read.reader import READER_VERSION, Context, reject
@@ -130,6 +130,12 @@ def _copies_at_hand(
     return unreadable
 
 
+def _inside(name: str, containers: set[str]) -> bool:
+    """Whether a label ``a.zip/b.zip`` lies inside one of the containers named."""
+    parts = name.split("/")
+    return any("/".join(parts[:n]) in containers for n in range(1, len(parts)))
+
+
 def _read_all(
     ledger: Ledger,
     ctx: Context,
@@ -144,7 +150,12 @@ def _read_all(
     version = _fingerprint(ctx)
     cached: dict[int, ReturnRead] = {}
     todo = []
+    outer = {s.name for s in subs if s.container}
     for s in subs:
+        if s.container and _inside(s.name, outer):
+            # a nested container: the outermost one's unpacking already says its problems
+            cached[s.id] = ReturnRead(file=s.name, kind=s.container)
+            continue
         if s.container:
             cached[s.id], lock_files = container_read(s, ctx.policy.limits)
             scan.ignored += [(n, "") for n in lock_files]
@@ -383,7 +394,8 @@ def check_files(
     if annotate_dir is not None:
         names = distinct_labels([p for p, _ in files])
         for (p, _), r, name in zip(files, results, names, strict=True):
-            target = write_annotated(p, replace(r, file=name), annotate_dir)
+            # the copy is named after the file: an identity number in that name is masked too
+            target = write_annotated(p, replace(r, file=scrub(name)), annotate_dir)
             if target:
                 report.annotated[r.file] = target
     return report

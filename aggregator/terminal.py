@@ -41,7 +41,7 @@ def render_check(r: object, annotated: Path | None) -> None:
         if r.rejected
         else ("[yellow]有问题[/]" if r.problems else "[green]通过[/]")
     )
-    console.rule(f"{r.file}  {state}")
+    console.rule(f"{scrub(r.file)}  {state}")
     if not r.rejected or r.form:
         who = r.city or "未知"
         if r.sender_county:
@@ -56,10 +56,11 @@ def render_check(r: object, annotated: Path | None) -> None:
         for h in ("级别", "工作表", "单元格", "说明"):
             t.add_column(h, overflow="fold")
         for p in r.problems:
-            t.add_row(SEVERITY[p.severity], scrub(p.sheet), p.cell, p.message)
+            t.add_row(SEVERITY[p.severity], scrub(p.sheet), p.cell, scrub(p.message))
         console.print(t)
     e, w = len(r.errors), len(r.problems) - len(r.errors)
-    console.print(f"错误 {e} 个，提醒 {w} 个" + (f"；标注副本：{annotated}" if annotated else ""))
+    copy = f"；标注副本：{scrub(str(annotated))}" if annotated else ""
+    console.print(f"错误 {e} 个，提醒 {w} 个" + copy)
 
 
 class progress:

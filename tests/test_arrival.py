@@ -171,6 +171,27 @@ def test_zip_and_email_give_the_figures_of_files_dropped_alone(
     assert zipped["宁波.zip/~$上半年.xlsx"] == "ignored"  # lock files inside too
 
 
+def test_nested_container_is_listed_as_unpacked(tmp_path: Path, runner: CliRunner) -> None:
+    books = _books(tmp_path / "books")
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "来信.eml").write_bytes(_email({"宁波.zip": _zip(books)}))
+    _old(tmp_path / "inbox")
+    doc = _summary(runner, tmp_path, "s", "--now", "2023-06-20")
+    subs = {s["file"]: s for s in doc["submissions"]}
+    nested = subs["来信.eml/宁波.zip"]
+    assert nested["status"] == "unpacked" and nested["form"] is None
+    assert (nested["received_at"], nested["received_from"]) == (
+        "2023-06-09T16:20:00+08:00",
+        "email",
+    )
+    assert subs["来信.eml/宁波.zip/上半年.xlsx"]["status"] == "accepted"
+    ignored = [s for s in doc["submissions"] if s["status"] == "ignored"]
+    assert [s["file"] for s in ignored] == ["来信.eml/宁波.zip/~$上半年.xlsx"]  # listed once
+    again = _summary(runner, tmp_path, "again", "--now", "2023-06-21")
+    kept = [s for s in doc["submissions"] if s["status"] != "ignored"]
+    assert [s for s in again["submissions"] if s["status"] != "ignored"] == kept  # nothing new
+
+
 def test_corrupt_zip_problem_goes_to_the_issues(tmp_path: Path, runner: CliRunner) -> None:
     (tmp_path / "inbox").mkdir()
     (tmp_path / "inbox" / "坏.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 64)

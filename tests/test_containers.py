@@ -335,6 +335,22 @@ def test_gb2312_label_with_gbk_characters() -> None:
     assert out.messages[0].body.endswith("张喆")  # body labelled gb2312, written in GBK
 
 
+def test_nested_containers_are_listed_with_their_kind() -> None:
+    inner = gbk_zip({"衢江区.xlsx": workbook("衢江")})
+    mailed = client_email({"江山市.xlsx": workbook("江山")}, date="Mon, 05 Jun 2023 09:00:00 +0800")
+    outer = utf8_zip(
+        {"衢州市/各县.zip": inner, "来信.eml": mailed, "柯城区.xlsx": workbook("柯城")}
+    )
+    out = unpack("衢州.zip", outer, LIMITS)
+    assert [(c.name, c.kind) for c in out.containers] == [
+        ("衢州.zip/衢州市/各县.zip", "zip"),
+        ("衢州.zip/来信.eml", "eml"),
+    ]
+    assert out.containers[0].data == inner
+    assert all(not m.kind for m in out.members)
+    assert "衢州.zip/衢州市/各县.zip/衢江区.xlsx" in names(out)
+
+
 def test_zip_inside_email_and_forwarded_message() -> None:
     z = gbk_zip({"舟山市/岱山县.xlsx": workbook("岱山")})
     inner = client_email({"嵊泗县.xlsx": workbook("嵊泗")}, date="Mon, 05 Jun 2023 09:00:00 +0800")
@@ -352,6 +368,11 @@ def test_zip_inside_email_and_forwarded_message() -> None:
     assert out.members[1].data == workbook("嵊泗")
     when = dt.datetime(2023, 6, 8, 10, 0, tzinfo=CHINA)  # the email that reached the centre
     assert [m.received_at for m in out.members] == [when, when]
+    assert [(c.name, c.kind) for c in out.containers] == [
+        ("舟山.eml/舟山.zip", "zip"),
+        ("舟山.eml/原邮件.eml", "eml"),
+    ]
+    assert [c.received_at for c in out.containers] == [when, when]
 
 
 def test_emails_inside_a_zip_keep_their_own_dates() -> None:

@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import time
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from aggregator.cli import app
 from aggregator.demo.samples import write_a5
 from aggregator.store.ledger import Ledger
 from aggregator.store.schema import SCHEMA_VERSION
+
+XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def _version(path: Path, teams: int) -> bytes:
@@ -228,3 +231,59 @@ def test_a_rebuilt_ledger_keeps_every_arrival_of_a_resent_name(
     assert result.exit_code == 0, result.output
     _, again = _run(runner, tmp_path, "2023-06-08")
     assert again["submissions"] == doc["submissions"] and _teams(again) == 11
+
+
+def test_renaming_the_original_after_a_correction_changes_nothing(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """Tidying the inbox is not resending: the analyst renames the corrected original
+    “（作废）” (void) after the correction came; the correction still stands."""
+    a = _version(tmp_path / "a.xlsx", 11)
+    b = _version(tmp_path / "b.xlsx", 22)
+    folder = tmp_path / "inbox" / "宁波市"
+    _drop(folder / "上半年.xlsx", a)
+    _run(runner, tmp_path, "2023-06-01")
+    _drop(folder / "上半年（更正）.xlsx", b)
+    _, doc = _run(runner, tmp_path, "2023-06-05")
+    assert _teams(doc) == 22
+    (folder / "上半年.xlsx").rename(folder / "上半年（作废）.xlsx")
+    _drop(tmp_path / "inbox" / "备份" / "上半年 - 副本.xlsx", a)  # and a stray copy of it
+    _, doc = _run(runner, tmp_path, "2023-06-08")
+    assert _teams(doc) == 22
+    status = {s["file"]: s["status"] for s in doc["submissions"]}
+    assert status["宁波市/上半年（作废）.xlsx"] == "duplicate"
+    assert status["备份/上半年 - 副本.xlsx"] == "duplicate"
+
+
+def _mail(books: dict[str, bytes], date: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "nb@example.cn"
+    msg["Date"] = date
+    msg["Subject"] = "报表"
+    msg.set_content("见附件")
+    for name, data in books.items():
+        msg.add_attachment(data, *XLSX, filename=name)
+    return bytes(msg)
+
+
+def test_the_original_sent_again_by_email_after_a_correction_counts(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """A deliberate resend under another name (the city emails the original again: “use this
+    one”) is a new arrival; the same email merely renamed in the inbox is not."""
+    a = _version(tmp_path / "a.xlsx", 11)
+    b = _version(tmp_path / "b.xlsx", 22)
+    inbox = tmp_path / "inbox"
+    _drop(inbox / "来信1.eml", _mail({"上半年.xlsx": a}, "Thu, 01 Jun 2023 09:00:00 +0800"))
+    _drop(inbox / "来信2.eml", _mail({"上半年（更正）.xlsx": b}, "Mon, 05 Jun 2023 09:00:00 +0800"))
+    _, doc = _run(runner, tmp_path, "2023-06-06")
+    assert _teams(doc) == 22
+    (inbox / "来信1.eml").rename(inbox / "宁波来信1.eml")  # same email, same Date
+    _, doc = _run(runner, tmp_path, "2023-06-07")
+    assert _teams(doc) == 22
+    _drop(inbox / "来信3.eml", _mail({"上半年.xlsx": a}, "Thu, 08 Jun 2023 09:00:00 +0800"))
+    _, doc = _run(runner, tmp_path, "2023-06-09")
+    assert _teams(doc) == 11
+    status = {s["file"]: s["status"] for s in doc["submissions"]}
+    assert status["来信3.eml/上半年.xlsx"] == "accepted"
+    assert status["宁波来信1.eml/上半年.xlsx"] == "duplicate"

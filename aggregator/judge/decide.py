@@ -152,6 +152,7 @@ def _repeats_and_rejections(entries: list[Entry]) -> None:
     still stands as it was (a copy, or the same file sent twice); content sent again after a
     different version replaced it (A, correction B, then A again) is a new arrival and counts."""
     first_by_hash: dict[str, Entry] = {}
+    names: dict[str, set[str]] = {}  # content → the names it arrived under
     owner: dict[tuple[object, str], str] = {}  # (group, unit) → content currently standing
     for e in entries:
         if e.sub.container:
@@ -160,14 +161,24 @@ def _repeats_and_rejections(entries: list[Entry]) -> None:
             continue
         keys = [(e.group, k) for k in entry_keys(e.read)] if not e.read.rejected else []
         earlier = first_by_hash.get(e.sub.sha256)
-        if earlier is not None and all(owner.get(k) == e.sub.sha256 for k in keys):
+        standing = all(owner.get(k) == e.sub.sha256 for k in keys)
+        if earlier is not None and (standing or not _resent(e, names[e.sub.sha256])):
             e.status = Status.DUPLICATE
             e.reason = f"与“{earlier.sub.name}”内容完全相同，按重复报送处理。"
             continue
         first_by_hash.setdefault(e.sub.sha256, e)
+        names.setdefault(e.sub.sha256, set()).add(e.sub.name)
         if e.read.rejected:
             e.status, e.reason = Status.REJECTED, e.read.reason
         owner.update(dict.fromkeys(keys, e.sub.sha256))
+
+
+def _resent(e: Entry, names: set[str]) -> bool:
+    """Whether earlier content arriving again was sent again, not merely copied or renamed in
+    the inbox: it came under a name that held it before (A, B, then A again), or its evidence is
+    the sender's own (an email's Date, an analyst's registration). A copy (“- 副本”) or a renamed
+    file is a duplicate, never a return that undoes a later correction."""
+    return e.sub.name in names or e.sub.received_from in ("email", "registered")
 
 
 def _timeliness(e: Entry, end: dt.datetime) -> None:

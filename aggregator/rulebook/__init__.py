@@ -48,7 +48,7 @@ def resolve_period(text: str, as_of: dt.datetime) -> Period:
     """A period as given (checked against the policy files), or ``auto``: the latest results
     period whose deadline has passed as of the given time (the first one before any has)."""
     years = policy_years()
-    if text != "auto":
+    if text.strip().lower() != "auto":  # as lenient as the codes: 2023h1 is 2023H1
         period = Period.parse(text)
         if period.kind == "Y":
             raise ValueError(f"期次“{text}”不对：应为 2023H1（上半年）、2023FY（全年）或 auto。")

@@ -62,6 +62,7 @@ class Member:
     data: bytes
     received_at: dt.datetime | None = None  # Date of the email that carried it (aware)
     sender: str = ""  # From of that email: a hint for who sent it
+    kind: str = ""  # "zip" or "eml" for a container nested inside another; "" for a document
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Unpacked:
 
     kind: str  # "zip", "eml", "msg"; "" when the bytes are no container
     members: list[Member] = field(default_factory=list)
+    containers: list[Member] = field(default_factory=list)  # nested ones, listed as unpacked
     problems: list[Problem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # labels of system files, embedded images
     messages: list[mail.Envelope] = field(default_factory=list)  # every email met
@@ -183,10 +185,11 @@ class _Walk:
     def take(self, label: str, data: bytes, depth: int, env: mail.Envelope | None) -> None:
         """A member found: unpack it further when it is a container, else keep it."""
         kind = container_kind(data, label)
+        when, sender = (env.date, env.sender) if env else (None, "")
         if kind:
+            self.out.containers.append(Member(label, data, when, sender, kind))
             self.container(label, data, kind, depth, env)
             return
-        when, sender = (env.date, env.sender) if env else (None, "")
         self.out.members.append(Member(label, data, when, sender))
 
     def container(
@@ -294,10 +297,20 @@ class _Walk:
                 self.out.skipped.append(inner)
             elif part.message is not None:
                 self.deeper(inner, depth + 1)
+                self.attached(inner, part.message, carried)
                 self.message(inner, part.message, depth + 1, carried)
             else:
                 self.spend(inner, len(part.data))
                 self.take(inner, part.data, depth + 1, carried)
+
+    def attached(self, label: str, msg: Message, env: mail.Envelope) -> None:
+        """List a message attached whole (a forwarded email) as a nested container; its bytes
+        are the message as the email library writes it back (none when it cannot)."""
+        try:
+            data = msg.as_bytes()
+        except Exception:  # a message too damaged to write back: its attachments still count
+            return
+        self.out.containers.append(Member(label, data, env.date, env.sender, "eml"))
 
 
 def zip_member_name(info: zipfile.ZipInfo) -> str:

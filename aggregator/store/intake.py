@@ -238,7 +238,8 @@ def _members(
         return []
     row.container = found[0]
     out: list[Arrival] = []
-    for m in unpack(row.name, found[1], limits).members:
+    got = unpack(row.name, found[1], limits)
+    for m in [*got.containers, *got.members]:  # nested containers are listed as unpacked
         if is_ignored(m.name):
             continue
         digest = hashlib.sha256(m.data).hexdigest()
@@ -251,6 +252,7 @@ def _members(
                 m.name, digest, len(m.data), None, row.first_seen, stored, iso(at), kind, m.sender
             )
         )
+        out[-1].container = m.kind or None  # a nested container: unpacked, never read
     return out
 
 

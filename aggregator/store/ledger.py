@@ -26,6 +26,9 @@ from aggregator.store.state import StateError, check_ledger_file, open_error, st
 __all__ = ["Arrival", "Ledger", "Submission", "insert_arrivals"]
 
 JOURNAL = "arrivals.jsonl"
+# what the toolkit itself keeps directly in the state folder (see owner_only)
+OWN_FILES = {"blobs", JOURNAL, "privacy-salt"}
+OWN_PREFIXES = ("ledger.sqlite", "run.lock")
 
 
 def _plain(o: Any) -> Any:
@@ -75,17 +78,41 @@ class Arrival:
 
 
 def owner_only(state: Path) -> None:
-    """Make the state folder, its copies folder and the ledger files readable by their owner
-    only (0700 folders, 0600 files: group and others lose every right; the owner's own are
-    left as they are, so a folder made read-only stays so): Attachment 3 holds personal data."""
-    targets = [state, state / "blobs"] + [
-        state / f"ledger.sqlite{suffix}" for suffix in ("", "-wal", "-shm")
-    ]
-    for path in targets:
-        with contextlib.suppress(OSError):
-            mode = stat.S_IMODE(path.stat().st_mode)
-            if mode & 0o077:
-                os.chmod(path, mode & 0o700)
+    """Make the state folder and everything the toolkit keeps in it readable by their owner only
+    (0700 folders, 0600 files: group and others lose every right; the owner's own are left as
+    they are, so a folder made read-only stays so): Attachment 3 holds personal data, and the
+    privacy salt is what keeps its digests from being guessed. The files directly in the state
+    folder and the sub-folders of ``blobs/`` are looked at on every run; the copies inside a
+    sub-folder only when that sub-folder had been opened up (a few hundred looks, not one per
+    copy)."""
+    _close(state)
+    for path in _children(state):
+        if path.name in OWN_FILES or path.name.startswith(OWN_PREFIXES):
+            _close(path)  # only what the toolkit keeps there: a shared folder stays as it is
+    for folder in _children(state / "blobs"):
+        if _close(folder) and folder.is_dir():
+            for copy in _children(folder):
+                _close(copy)
+
+
+def _children(folder: Path) -> list[Path]:
+    """What a folder holds (nothing when it cannot be listed)."""
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []
+
+
+def _close(path: Path) -> bool:
+    """Take every right of group and others away from a path (never following a link);
+    whether it had any."""
+    with contextlib.suppress(OSError):
+        st = path.lstat()
+        mode = stat.S_IMODE(st.st_mode)
+        if mode & 0o077 and not stat.S_ISLNK(st.st_mode):
+            os.chmod(path, mode & 0o700)
+            return True
+    return False
 
 
 class Ledger:

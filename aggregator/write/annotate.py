@@ -18,6 +18,7 @@ from typing import Any
 import openpyxl
 import python_calamine as pc
 from openpyxl.comments import Comment
+from openpyxl.worksheet.worksheet import Worksheet
 
 from aggregator.privacy import mask, scrub
 from aggregator.problems import SEVERITY_LABEL, Problem
@@ -198,6 +199,29 @@ def scrub_cells(wb: openpyxl.Workbook) -> None:
                     safe_text(cell, mask(str(int(v))))
                 if cell.comment is not None and scrub(cell.comment.text) != cell.comment.text:
                     cell.comment = Comment(scrub(cell.comment.text), cell.comment.author or "")
+        _scrub_page_texts(ws)
+    props = wb.properties
+    for name in _PROPERTY_FIELDS:
+        value = getattr(props, name, None)
+        if isinstance(value, str):
+            setattr(props, name, scrub(value))
+
+
+_PROPERTY_FIELDS = ("title", "subject", "creator", "keywords", "description", "lastModifiedBy")
+_PAGE_TEXTS = ("oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter")
+
+
+def _scrub_page_texts(ws: Worksheet) -> None:
+    """Mask numbers in the printed page headers and footers (every variant and part)."""
+    for name in _PAGE_TEXTS:
+        block = getattr(ws, name, None)
+        for part in (
+            getattr(block, "left", None),
+            getattr(block, "center", None),
+            getattr(block, "right", None),
+        ):
+            if part is not None and isinstance(part.text, str):
+                part.text = scrub(part.text)
 
 
 def _mark(wb: openpyxl.Workbook, p: Problem) -> None:

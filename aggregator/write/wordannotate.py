@@ -88,9 +88,9 @@ def _comment(doc: Any, p: Problem) -> bool:
 
 
 def scrub_document(doc: Any) -> None:
-    """Mask identity and bank numbers in every paragraph of the body (tables included) and of
-    every header and footer: a paragraph whose text changes gets the masked text in its first
-    run, the others emptied."""
+    """Mask identity and bank numbers in every paragraph of the body (tables included), of
+    every header and footer, and in the document's properties: a paragraph whose text changes
+    gets the masked text in its first run, the others emptied."""
     for root in _text_roots(doc):
         for para in root.iter(qn("w:p")):
             texts = list(para.iter(qn("w:t")))
@@ -103,6 +103,11 @@ def scrub_document(doc: Any) -> None:
                 t.text = ""
         for deleted in root.iter(qn("w:delText")):  # tracked deletions keep their text
             deleted.text = scrub(deleted.text or "")
+    props = doc.core_properties
+    for name in ("title", "subject", "author", "keywords", "comments", "last_modified_by"):
+        value = getattr(props, name, None)
+        if value:
+            setattr(props, name, scrub(value))
 
 
 def _text_roots(doc: Any) -> Any:
