@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -108,9 +109,12 @@ def note_lines(ws: Worksheet, r: int, value: str, width: float) -> None:
     ws.text_lines[r] = max(ws.text_lines.get(r, 1), lines)
 
 
+_WIDE = re.compile("[\u2e81-\U0010ffff]")
+
+
 def display_width(s: str) -> float:
     """Width in column units: a CJK character is two digits wide, ASCII about one."""
-    return sum(2.0 if ord(ch) > 0x2E80 else 1.0 for ch in s)
+    return float(len(s) if s.isascii() else len(s) + len(_WIDE.findall(s)))
 
 
 def finish(ws: Worksheet) -> None:
