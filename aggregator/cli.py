@@ -14,11 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from aggregator import __version__
+from aggregator.checking import check_files
 from aggregator.period import period_label
 from aggregator.problems import SEVERITY_LABEL, DataFileError
 from aggregator.rulebook import load_context
 from aggregator.rulebook.schema import form_label
-from aggregator.runs import Options, Outcome, UsageError, check_files, run_status, run_summary
+from aggregator.runs import Options, Outcome, UsageError, run_status, run_summary
 from aggregator.vocab import Form
 
 app = typer.Typer(
@@ -178,6 +179,11 @@ def summary(
     with _run_errors(), _progress() as cb:
         outcome = run_summary(opts, progress=cb)
     _render_digest(outcome)
+    if outcome.unchanged:
+        console.print(
+            "汇总表未重写：自上次汇总以来没有新文件，期次、截止时间、数据文件和程序版本都相同，"
+            "汇总表和 JSON 仍是上次写出的内容。"
+        )
     for notice in outcome.notices:
         err_console.print(f"[yellow]注意：[/]{notice}")
     console.print(
@@ -207,6 +213,7 @@ def status(
     with _run_errors():
         outcome = run_status(opts)
     f = outcome.facts
+    assert f is not None  # status always builds the facts
     t = Table(
         title=f"{outcome.period.label}报送情况（截至 {outcome.as_of:%Y-%m-%d %H:%M}）",
         header_style="bold",
@@ -306,7 +313,8 @@ class _progress:
 
 
 def _render_digest(outcome: Outcome) -> None:
-    d = outcome.facts.digest
+    d = outcome.digest
+    assert d is not None
     n = d.statuses
     console.print(
         f"[bold]{outcome.period.label}[/]（截至 {outcome.as_of:%Y-%m-%d %H:%M}）：本次新收 {outcome.new_files} 个文件；共 {d.files} 个，其中采用 {n['accepted']}、拒收 {n['rejected']}、被取代 {n['superseded']}、重复 {n['duplicate']}、忽略 {n['ignored']}。"

@@ -6,14 +6,13 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aggregator.clock import iso, now
 from aggregator.faults import failpoint
-from aggregator.judge.decide import Entry, decide
-from aggregator.judge.facts import Facts, build_facts
+from aggregator.judge.digest import Digest
 from aggregator.period import Period
 from aggregator.problems import Problem, warning
 from aggregator.read.reader import READER_VERSION, Context, reject
@@ -22,13 +21,16 @@ from aggregator.read.workers import Progress, is_unsettled, read_many
 from aggregator.rulebook import load_context, resolve_period
 from aggregator.rulebook.datafiles import data_dir
 from aggregator.rulebook.policy import Limits
-from aggregator.store import evidence
+from aggregator.store import evidence, outputs
 from aggregator.store.atomic import atomic_paths, remove_stale
 from aggregator.store.intake import Scan, container_read, scan_inbox, take_in
 from aggregator.store.ledger import Ledger, Submission
 from aggregator.store.lock import run_lock
 from aggregator.store.state import StateError, state_message
-from aggregator.write.annotate import write_annotated
+
+if TYPE_CHECKING:  # the judge (pandas) and the writers are loaded only by the runs that use them
+    from aggregator.judge.decide import Entry
+    from aggregator.judge.facts import Facts
 
 
 class UsageError(Exception):
@@ -55,12 +57,18 @@ class Outcome:
     """What a run did."""
 
     period: Period
-    facts: Facts
+    facts: Facts | None  # None when the report was left as it was (``unchanged``)
     new_files: int
     report: Path | None
     json_path: Path | None
     as_of: dt.datetime
     notices: list[str] = field(default_factory=list)  # for the analyst, beside the digest
+    digest: Digest | None = None  # the facts' digest (as recorded, when ``unchanged``)
+    unchanged: bool = False  # nothing new since the report was written: not written again
+
+    def __post_init__(self) -> None:
+        if self.digest is None and self.facts is not None:
+            self.digest = self.facts.digest
 
 
 def default_report_name(period: Period) -> str:
@@ -128,8 +136,9 @@ def _read_all(
     opts: Options,
     scan: Scan,
     progress: Progress | None,
-) -> list[tuple[Submission, ReturnRead]]:
-    """Every submission received by ``as_of`` with its reading (cached, else read now);
+) -> tuple[list[tuple[Submission, ReturnRead]], bool]:
+    """Every submission received by ``as_of`` with its reading (cached, else read now), and
+    whether every reading is settled (none failed for the machine's sake or a missing copy);
     containers are unpacked again for their problems, never read as a form."""
     subs = ledger.submissions(until=iso(as_of))
     version = _fingerprint(ctx)
@@ -145,7 +154,9 @@ def _read_all(
             todo.append(s)
         else:
             cached[s.id] = r
-    cached.update(_copies_at_hand(ledger, todo, opts.inbox, scan.problems))
+    missing = _copies_at_hand(ledger, todo, opts.inbox, scan.problems)
+    cached.update(missing)
+    settled = not missing
     todo = [s for s in todo if s.id not in cached]
     if todo:
         files = [(s.stored, s.name) for s in todo]
@@ -153,9 +164,10 @@ def _read_all(
         pairs = list(zip(todo, results, strict=True))
         # a worker killed, out of time or memory is the machine's failure: not remembered
         ledger.save_reads([(s.sha256, s.name, version, r) for s, r in pairs if not is_unsettled(r)])
+        settled = settled and not any(is_unsettled(r) for _, r in pairs)
         for s, r in pairs:
             cached[s.id] = r
-    return [(s, cached[s.id]) for s in subs]
+    return [(s, cached[s.id]) for s in subs], settled
 
 
 def intake_into(ledger: Ledger, opts: Options, limits: Limits, *, quick: bool = False) -> Scan:
@@ -184,15 +196,59 @@ def collect(
     ctx = load_context(year=period.year)
     scan = intake_into(ledger, opts, ctx.policy.limits)
     failpoint("after-intake")
-    pairs = _read_all(ledger, ctx, as_of, opts, scan, progress)
+    entries, facts, _ = judge(ledger, ctx, scan, (opts, as_of, period), progress)
+    return ctx, entries, facts, scan.new
+
+
+def judge(
+    ledger: Ledger,
+    ctx: Context,
+    scan: Scan,
+    run: tuple[Options, dt.datetime, Period],
+    progress: Progress | None = None,
+) -> tuple[list[Entry], Facts, bool]:
+    """Read what is to be read, decide what counts and build the facts (statuses stored);
+    whether every reading is settled (see :func:`_read_all`)."""
+    from aggregator.judge.decide import decide
+    from aggregator.judge.facts import build_facts
+
+    opts, as_of, period = run
+    pairs, settled = _read_all(ledger, ctx, as_of, opts, scan, progress)
     failpoint("after-reads")
     entries = decide(pairs, ctx.policy)
     ignored = [(n, "") for n, _ in scan.ignored]
     facts = build_facts(entries, ctx, period, as_of, scan.problems, ignored)
+    outputs.forget(opts.state)  # statuses decided again: the last report's record no longer holds
     ledger.set_statuses(
         [(e.sub.id, e.read.form, e.read.city, e.read.period, e.status, e.reason) for e in entries]
     )
-    return ctx, entries, facts, scan.new
+    return entries, facts, settled
+
+
+def inputs_key(
+    ledger: Ledger, ctx: Context, scan: Scan, run: tuple[Options, dt.datetime, Period], target: Path
+) -> str:
+    """A key of everything a summary is made from: code, data files, every recorded submission
+    (content, arrival evidence), what this look at the inbox found, period, cut-off, outputs."""
+    opts, as_of, period = run
+    rows = ledger.db.execute(
+        "SELECT id, name, sha256, size, first_seen, received_at, received_from, sender,"
+        " container FROM submissions ORDER BY id"
+    ).fetchall()
+    return outputs.inputs_key(
+        [
+            _fingerprint(ctx),
+            outputs.files_digest([data_dir("policy")]),
+            period.code,
+            iso(as_of),
+            str(target.resolve()),
+            str(opts.json_out.resolve()) if opts.json_out else None,
+            rows,
+            scan.problems,
+            scan.ignored,
+            sorted(scan.pending),
+        ]
+    )
 
 
 def _report_target(opts: Options, period: Period) -> Path:
@@ -246,24 +302,50 @@ def _write_outputs(target: Path, opts: Options, facts: Facts, ctx: Context) -> N
 
 
 def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
-    """Take in the inbox and write the provincial summary workbook (and JSON) atomically."""
+    """Take in the inbox and write the provincial summary workbook (and JSON) atomically; when
+    nothing is new since the last summary of the same period and cut-off (same code and data
+    files, the report and JSON still as written), leave them as they are."""
     run_now, as_of = clocks(opts)
     period = _period(opts.period, as_of)
     target = _report_target(opts, period)
     with run_lock(opts.state, wait=opts.lock_wait):
         ledger = Ledger(opts.state)
         try:
-            run_id = ledger.start_run(iso(run_now), iso(as_of), period.code)
-            ctx, _, facts, new = collect(opts, ledger, as_of, period, progress)
-            notice = open_elsewhere(target)
-            _write_outputs(target, opts, facts, ctx)
-            failpoint("after-report")
-            ledger.finish_run(run_id, iso(now()), str(target), new)
+            return _summarise(ledger, (opts, as_of, period), run_now, target, progress)
         except sqlite3.Error as e:
             raise StateError(state_message(e, opts.state)) from e
         finally:
             ledger.close()
-    return Outcome(period, facts, new, target, opts.json_out, as_of, [notice] if notice else [])
+
+
+def _summarise(
+    ledger: Ledger,
+    run: tuple[Options, dt.datetime, Period],
+    run_now: dt.datetime,
+    target: Path,
+    progress: Progress | None,
+) -> Outcome:
+    opts, as_of, period = run
+    run_id = ledger.start_run(iso(run_now), iso(as_of), period.code)
+    ctx = load_context(year=period.year)
+    scan = intake_into(ledger, opts, ctx.policy.limits)
+    failpoint("after-intake")
+    key = inputs_key(ledger, ctx, scan, run, target)
+    kept = outputs.unchanged(opts.state, key, target, opts.json_out)
+    if kept is not None:
+        ledger.finish_run(run_id, iso(now()), str(target), scan.new)
+        digest = Digest(**kept)
+        return Outcome(period, None, 0, target, opts.json_out, as_of, [], digest, unchanged=True)
+    _, facts, settled = judge(ledger, ctx, scan, run, progress)
+    notice = open_elsewhere(target)
+    _write_outputs(target, opts, facts, ctx)
+    failpoint("after-report")
+    if settled:
+        outputs.remember(opts.state, key, target, opts.json_out, asdict(facts.digest))
+    ledger.finish_run(run_id, iso(now()), str(target), scan.new)
+    return Outcome(
+        period, facts, scan.new, target, opts.json_out, as_of, [notice] if notice else []
+    )
 
 
 def run_status(opts: Options, progress: Progress | None = None) -> Outcome:
@@ -292,68 +374,3 @@ def run_intake(opts: Options) -> Scan:
             raise StateError(state_message(e, opts.state)) from e
         finally:
             ledger.close()
-
-
-@dataclass
-class CheckReport:
-    """The results of checking some files, and where annotated copies went."""
-
-    results: list[ReturnRead]
-    annotated: dict[str, Path] = field(default_factory=dict)
-
-    @property
-    def has_errors(self) -> bool:
-        """Whether any file has an error (rejected or not)."""
-        return any(r.errors for r in self.results)
-
-    def to_json(self) -> list[dict[str, Any]]:
-        """Machine-readable form of the report."""
-        out = []
-        for r in self.results:
-            out.append(
-                {
-                    "file": r.file,
-                    "kind": r.kind,
-                    "form": r.form,
-                    "city": r.city,
-                    "sender_county": r.sender_county,
-                    "period": r.period,
-                    "rejected": r.rejected,
-                    "rows_read": sum(s.rows_read for s in r.sheets),
-                    "sheets": [
-                        {
-                            "name": s.name,
-                            "status": s.status,
-                            "form": s.form,
-                            "header_cell": s.header_cell,
-                            "rows_read": s.rows_read,
-                        }
-                        for s in r.sheets
-                    ],
-                    "contact_person": r.contact_person,
-                    "contact_phone": r.contact_phone,
-                    "annotated": str(self.annotated[r.file]) if r.file in self.annotated else None,
-                    "issues": [p.to_json() for p in r.problems],
-                }
-            )
-        return out
-
-
-def check_files(
-    paths: list[Path],
-    ctx: Context,
-    *,
-    annotate_dir: Path | None = None,
-    jobs: int | None = None,
-    progress: Progress | None = None,
-) -> CheckReport:
-    """Read each file as the summary would; optionally write annotated copies."""
-    files = [(p, str(p)) for p in paths]
-    results = read_many(files, ctx, jobs=jobs, progress=progress)
-    report = CheckReport(results)
-    if annotate_dir is not None:
-        for (p, _), r in zip(files, results, strict=True):
-            target = write_annotated(p, r, annotate_dir)
-            if target:
-                report.annotated[r.file] = target
-    return report

@@ -14,6 +14,7 @@ from aggregator import __version__
 from aggregator.clock import iso
 from aggregator.judge import checks, merge, reporting
 from aggregator.judge.decide import Change, Entry
+from aggregator.judge.digest import Digest
 from aggregator.judge.merge import CityFacts, CityOwnRow, CountyFacts, PlannedActivity
 from aggregator.judge.quotas import CountyActivities, DemoTeam, JointActivities, QuotaRow
 from aggregator.judge.reporting import ChaseRow, InputFile, ReturnRow
@@ -21,23 +22,6 @@ from aggregator.period import Period
 from aggregator.problems import Problem, warning
 from aggregator.rulebook import Context
 from aggregator.vocab import ACTIVITIES_DONE, EXPERT_VISITS, Form, Status
-
-
-@dataclass
-class Digest:
-    """The few numbers a run's caller says out loud (the CLI renders these, never recounts)."""
-
-    statuses: dict[str, int]
-    files: int
-    counties_reported: int
-    counties_expected: int
-    teams: int
-    expert_visits: int
-    errors: int
-    warnings: int
-    counties_short: int
-    joint_short: int
-    cities_without_demo_team: int
 
 
 @dataclass

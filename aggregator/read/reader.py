@@ -16,7 +16,6 @@ from aggregator.read.rows import city_row_as_total, read_a4, read_a5
 from aggregator.read.sniff import SPREADSHEET_KINDS, WORD_KINDS, Sniff, sniff, sniff_zip
 from aggregator.read.subtotals import check_subtotals
 from aggregator.read.values import parse_when
-from aggregator.read.wordgrid import word_grids
 from aggregator.rulebook import Context
 from aggregator.rulebook.policy import Limits
 from aggregator.rulebook.schema import FormSchema
@@ -42,6 +41,8 @@ def read_return(path: Path, label: str, ctx: Context) -> ReturnRead:
     if sn.problem:
         return reject(out, f"file-{sn.problem}", f"{PurePosixPath(label).name}：{sn.message}")
     if sn.kind in WORD_KINDS:  # Word tables become grids; everything after is shared
+        from aggregator.read.wordgrid import word_grids  # python-docx: only for Word returns
+
         try:
             word = word_grids(path, sn.kind, ctx.policy.limits)
         except UnreadableFile as e:

@@ -181,32 +181,32 @@ def _incomplete_zip(path: Path) -> bool:
         return True
 
 
+Stat = tuple[str, int, int, int, str]  # name, size, mtime_ns, inode, sha256
+
+
 def take_in(
     ledger: Ledger, scan: Scan, now: dt.datetime, limits: Limits, *, quick: bool = False
 ) -> int:
     """Record every new file (name and content) with a copy of its bytes and the evidence of its
     arrival; a container is recorded as such and each document in it as a submission of its
-    own. ``quick`` skips files whose name, size and time are already recorded. Returns how many
-    submissions were recorded."""
+    own. A file whose size, modification time and inode are those recorded when it was last
+    taken in is not read again; ``quick`` also skips files whose name, size and time are
+    recorded (ledgers from before signatures were kept). Returns how many submissions were
+    recorded."""
     rows: list[Arrival] = []
+    stats: list[Stat] = []
+    known = ledger.inbox_stats()
     # Files arriving together are ordered shortest name first, so that an original counts
     # before its "- 副本" and a "（更正）" version after the file it corrects.
     for name, path in sorted(scan.candidates, key=lambda c: (len(c[0]), c[0])):
         try:
             st = path.stat()
+            sig = (st.st_size, st.st_mtime_ns, st.st_ino)
+            if known.get(name, (None,))[:3] == sig:
+                continue
             if quick and ledger.known_stat(name, st.st_size, st.st_mtime):
                 continue
-            digest = sha256_of(path)
-            if ledger.known(name, digest):
-                continue
-            stored = ledger.store_copy(path, digest)
-            if stored is None:  # changed while we copied: next run
-                scan.pending.append(name)
-                continue
-            at, kind = evidence.inbox_evidence(st, now)
-            row = Arrival(name, digest, st.st_size, st.st_mtime, iso(now), stored, iso(at), kind)
-            rows.append(row)
-            rows += _members(ledger, row, path, limits, (at, kind))
+            rows += _take_one(ledger, scan, (name, path, st), limits, now, stats)
         except OSError as e:
             scan.problems.append(
                 warning(
@@ -215,8 +215,32 @@ def take_in(
                     file=name,
                 )
             )
-    ledger.record_many(rows)
+    ledger.record_many(rows, stats)
     return len(rows)
+
+
+def _take_one(
+    ledger: Ledger,
+    scan: Scan,
+    file: tuple[str, Path, os.stat_result],
+    limits: Limits,
+    now: dt.datetime,
+    stats: list[Stat],
+) -> list[Arrival]:
+    """One inbox file copied (hashed while copying) and, when new, its arrival (and those of
+    the documents inside a container)."""
+    name, path, st = file
+    got = ledger.copy_in(path)
+    if got is None:  # changed while we copied: next run
+        scan.pending.append(name)
+        return []
+    digest, stored = got
+    stats.append((name, st.st_size, st.st_mtime_ns, st.st_ino, digest))
+    if ledger.known(name, digest):
+        return []
+    at, kind = evidence.inbox_evidence(st, now)
+    row = Arrival(name, digest, st.st_size, st.st_mtime, iso(now), stored, iso(at), kind)
+    return [row, *_members(ledger, row, path, limits, (at, kind))]
 
 
 def read_container(path: Path, name: str, limits: Limits) -> tuple[str, bytes] | None:

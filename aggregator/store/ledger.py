@@ -46,6 +46,11 @@ CREATE TABLE IF NOT EXISTS reads (
     result TEXT NOT NULL,
     PRIMARY KEY (sha256, name, version)
 );
+CREATE TABLE IF NOT EXISTS inbox_stats (
+    name TEXT PRIMARY KEY,         -- path as dropped, relative to the inbox
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
+    sha256 TEXT NOT NULL           -- what these bytes hashed to when last taken in
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY, started TEXT NOT NULL, as_of TEXT NOT NULL, period TEXT NOT NULL,
     finished TEXT, report TEXT, new_files INTEGER
@@ -218,6 +223,55 @@ class Ledger:
         os.replace(tmp, target)
         return True
 
+    def copy_in(self, source: Path) -> tuple[str, str] | None:
+        """Copy a file under blobs/ while hashing it (its bytes read once): (sha256, path of the
+        copy relative to the state folder), or None when it changed while being copied (still
+        being written: the caller leaves it for the next run). Reading ``source`` may raise
+        OSError; a failure to write the state folder raises :class:`StateError`."""
+        before = source.stat()
+        tmp = self.state / "blobs" / f".incoming-{os.getpid()}.tmp"
+        h = hashlib.sha256()
+        with source.open("rb") as src:
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "wb") as dst:
+                    for chunk in iter(lambda: src.read(1 << 20), b""):
+                        h.update(chunk)
+                        dst.write(chunk)
+            except OSError as e:
+                tmp.unlink(missing_ok=True)
+                if e.filename is not None and Path(e.filename) == source:
+                    raise
+                raise StateError(state_message(e, self.state)) from e
+        after = source.stat()
+        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+            tmp.unlink(missing_ok=True)
+            return None
+        sha = h.hexdigest()
+        return sha, self._keep(tmp, sha, after.st_size)
+
+    def _keep(self, tmp: Path, sha256: str, size: int) -> str:
+        """Put a fresh copy in its place (or drop it when the same bytes are already kept)."""
+        row = self.db.execute("SELECT stored FROM blobs WHERE sha256=?", (sha256,)).fetchone()
+        rel = str(row[0]) if row else f"blobs/{sha256[:2]}/{sha256}"
+        target = self.state / rel
+        try:
+            if row and target.is_file() and target.stat().st_size == size:
+                tmp.unlink()
+                return rel
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.replace(tmp, target)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise StateError(state_message(e, self.state)) from e
+        return rel
+
+    def inbox_stats(self) -> dict[str, tuple[int, int, int, str]]:
+        """Name → (size, mtime_ns, inode, sha256) of inbox files as last taken in: a file whose
+        signature is unchanged is not hashed again."""
+        rows = self.db.execute("SELECT name, size, mtime_ns, inode, sha256 FROM inbox_stats")
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
     def copy_is_sound(self, sub: Submission) -> bool:
         """Whether the stored copy of a submission exists and still hashes to its sha256."""
         try:
@@ -237,10 +291,16 @@ class Ledger:
         except OSError:
             return False
 
-    def record_many(self, rows: list[Arrival]) -> None:
+    def record_many(
+        self, rows: list[Arrival], stats: list[tuple[str, int, int, int, str]] | None = None
+    ) -> None:
         """Record newly seen files in one transaction, after their copies are flushed to disk:
-        a row never points at a copy that a power cut could lose."""
+        a row never points at a copy that a power cut could lose; ``stats`` (name, size,
+        mtime_ns, inode, sha256) are the signatures of the inbox files taken in."""
         if not rows:
+            if stats:
+                with self.transaction() as db:
+                    db.executemany("INSERT OR REPLACE INTO inbox_stats VALUES (?,?,?,?,?)", stats)
             return
         self._journal(rows)
         try:
@@ -253,7 +313,8 @@ class Ledger:
         except OSError as e:
             raise StateError(state_message(e, self.state)) from e
         with self.transaction() as db:
-            insert_arrivals(db, rows)
+            insert_arrivals(db, rows)  # the signatures only with the rows they stand for
+            db.executemany("INSERT OR REPLACE INTO inbox_stats VALUES (?,?,?,?,?)", stats or [])
 
     def _journal(self, rows: list[Arrival]) -> None:
         """Append each arrival to arrivals.jsonl (flushed) before the ledger records it: what
