@@ -7,20 +7,20 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from aggregator import __version__
-from aggregator.checking import check_files
 from aggregator.period import period_label
 from aggregator.problems import SEVERITY_LABEL, DataFileError
-from aggregator.rulebook import load_context
 from aggregator.rulebook.schema import form_label
-from aggregator.runs import Options, Outcome, UsageError, run_status, run_summary
 from aggregator.vocab import Form
+
+if TYPE_CHECKING:  # the library is loaded by the commands that use it (--help loads none)
+    from aggregator.runs import Options, Outcome
 
 app = typer.Typer(
     add_completion=False,
@@ -46,6 +46,7 @@ def templates(
     out: Annotated[Path, typer.Option(help="输出文件夹")] = Path("workbooks/templates"),
 ) -> None:
     """为每个市生成空白的附件4、附件5报表（Excel 版和 Word 版）。"""
+    from aggregator.rulebook import load_context
     from aggregator.write.templates import write_templates
 
     try:
@@ -72,6 +73,9 @@ def check(
     jobs: Annotated[int | None, typer.Option(help="并行读取的进程数")] = None,
 ) -> None:
     """按汇总时完全相同的方式读取报表，列出每个问题（文件、工作表、单元格、说明）。"""
+    from aggregator.checking import check_files
+    from aggregator.rulebook import load_context
+
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         err_console.print(f"找不到文件：{'、'.join(missing)}")
@@ -136,6 +140,7 @@ def _options(
 ) -> Options:
     """Options of a run; ``clock`` is (``--now``, ``--as-of``) as typed."""
     from aggregator.clock import parse_time
+    from aggregator.runs import Options
 
     try:
         run_now, as_of = (parse_time(t) if t else None for t in clock)
@@ -177,6 +182,8 @@ def summary(
     opts = _options(period, inbox, state, (now, as_of), jobs, out, json_out)
     opts.lock_wait = wait
     with _run_errors(), _progress() as cb:
+        from aggregator.runs import run_summary
+
         outcome = run_summary(opts, progress=cb)
     _render_digest(outcome)
     if outcome.unchanged:
@@ -211,6 +218,8 @@ def status(
     """各市报送情况：按时、逾期、未报送，以及催报联系人。"""
     opts = _options(period, inbox, state, (now, as_of), jobs)
     with _run_errors():
+        from aggregator.runs import run_status
+
         outcome = run_status(opts)
     f = outcome.facts
     assert f is not None  # status always builds the facts
@@ -269,6 +278,7 @@ def intake(
 def _run_errors() -> Iterator[None]:
     """Exit codes and messages of a run: 2 for usage, 1 for what stops it (lock, data files,
     a report that cannot be written, in which case the previous report is untouched)."""
+    from aggregator.runs import UsageError
     from aggregator.store.lock import LockBusy
     from aggregator.store.state import StateError
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import stat
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -74,7 +75,11 @@ def _folder_problem(inbox: Path, e: OSError) -> Problem | None:
 
 def _look_at(scan: Scan, root: Path, path: Path, name: str) -> os.stat_result | None:
     """The file's status if it is a candidate return; otherwise notes why not (or ignores it)."""
-    if path.is_symlink():
+    try:
+        st: os.stat_result | None = os.lstat(path)
+    except OSError:
+        st = None
+    if st is not None and stat.S_ISLNK(st.st_mode):
         try:
             target = path.resolve(strict=True)
         except (OSError, RuntimeError):  # a loop or a dangling link
@@ -88,16 +93,16 @@ def _look_at(scan: Scan, root: Path, path: Path, name: str) -> os.stat_result | 
                 )
             )
             return None
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None
     if path.name.startswith(".") and not path.name.startswith(".~lock"):
         return None  # hidden files (.gitkeep, .DS_Store): not returns, not worth a line
     if is_ignored(name):
         scan.ignored.append((name, ""))
         return None
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    if not path.is_file():
+    if st is None or not stat.S_ISREG(st.st_mode):
         return None
     if not os.access(path, os.R_OK):
         scan.problems.append(
@@ -118,6 +123,7 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
         return scan
     root = inbox.resolve()
     fresh: list[tuple[str, Path, os.stat_result]] = []
+    seen: dict[str, os.stat_result] = {}
 
     def unreadable_folder(e: OSError) -> None:
         problem = _folder_problem(inbox, e)
@@ -126,9 +132,11 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
 
     for dirpath, dirnames, filenames in os.walk(inbox, onerror=unreadable_folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        folder = Path(dirpath)
+        rel = folder.relative_to(inbox).as_posix()
         for fn in sorted(filenames):
-            path = Path(dirpath) / fn
-            name = decode_path(path.relative_to(inbox).as_posix())
+            path = folder / fn
+            name = decode_path(f"{rel}/{fn}")
             st = _look_at(scan, root, path, name)
             if st is None:
                 continue
@@ -136,19 +144,10 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
                 fresh.append((name, path, st))
             else:
                 scan.candidates.append((name, path))
-    if fresh:
-        time.sleep(min(settle, 1.0))
-        for name, path, st in fresh:
-            try:
-                again = path.stat()
-            except OSError:
-                continue
-            if again.st_size != st.st_size or again.st_mtime != st.st_mtime:
-                scan.pending.append(name)
-            else:
-                scan.candidates.append((name, path))
+                seen[name] = st
+    _settle(scan, fresh, settle, seen)
     for name, path in list(scan.candidates):
-        if _incomplete_zip(path):
+        if _incomplete_zip(path, seen.get(name)):
             scan.candidates.remove((name, path))
             scan.pending.append(name)
     for name in scan.pending:
@@ -163,10 +162,32 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
     return scan
 
 
-def _incomplete_zip(path: Path) -> bool:
+def _settle(
+    scan: Scan,
+    fresh: list[tuple[str, Path, os.stat_result]],
+    settle: float,
+    seen: dict[str, os.stat_result],
+) -> None:
+    """Files modified moments ago: candidates if they keep their size and time for a moment."""
+    if not fresh:
+        return
+    time.sleep(min(settle, 1.0))
+    for name, path, st in fresh:
+        try:
+            again = path.stat()
+        except OSError:
+            continue
+        if again.st_size != st.st_size or again.st_mtime != st.st_mtime:
+            scan.pending.append(name)
+        else:
+            scan.candidates.append((name, path))
+            seen[name] = again
+
+
+def _incomplete_zip(path: Path, st: os.stat_result | None = None) -> bool:
     """A zip-based file without its directory yet, modified moments ago: still being copied."""
     try:
-        st = path.stat()
+        st = st or path.stat()
         age = time.time() - st.st_mtime
         if (
             age > RECENT_SECONDS or age < -RECENT_SECONDS

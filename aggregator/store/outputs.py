@@ -27,9 +27,13 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 def code_version() -> str:
     """The toolkit's version and a hash of its source files (a change of code rewrites)."""
     h = hashlib.sha256(__version__.encode())
-    for p in sorted(_PACKAGE.rglob("*.py")):
-        h.update(p.relative_to(_PACKAGE).as_posix().encode())
-        h.update(p.read_bytes())
+    sources = [
+        os.path.join(d, f) for d, _, files in os.walk(_PACKAGE) for f in files if f.endswith(".py")
+    ]
+    for path in sorted(sources):
+        h.update(os.path.relpath(path, _PACKAGE).encode())
+        with open(path, "rb") as f:
+            h.update(f.read())
     return h.hexdigest()
 
 
