@@ -160,10 +160,17 @@ def _read_all(
     todo = [s for s in todo if s.id not in cached]
     if todo:
         files = [(s.stored, s.name) for s in todo]
-        results = read_many(files, ctx, jobs=opts.jobs, progress=progress)
+        texts: dict[int, str] = {}  # the readings as cached, made by the workers
+        results = read_many(files, ctx, jobs=opts.jobs, progress=progress, texts=texts)
         pairs = list(zip(todo, results, strict=True))
         # a worker killed, out of time or memory is the machine's failure: not remembered
-        ledger.save_reads([(s.sha256, s.name, version, r) for s, r in pairs if not is_unsettled(r)])
+        ledger.save_reads(
+            [
+                (s.sha256, s.name, version, texts.get(i) or r)
+                for i, (s, r) in enumerate(pairs)
+                if not is_unsettled(r)
+            ]
+        )
         settled = settled and not any(is_unsettled(r) for _, r in pairs)
         for s, r in pairs:
             cached[s.id] = r

@@ -250,6 +250,8 @@ def main() -> None:
     repeat = int(os.environ.get("BENCH_REPEAT", "3"))
     mixed_n = int(os.environ.get("BENCH_MIXED_N", "1000"))
     print(f"machine: {machine()}; load at start {loadavg()}", flush=True)
+    # byte-compiled as an install is (PYTHONDONTWRITEBYTECODE would make every start compile)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "aggregator")], check=True)
     pure = generate("pure", n)
     province = generate("province", 120)
     print(f"pool (the goal's case): {mix_of(pure)}, one county each, project writer (xlsxwriter)")

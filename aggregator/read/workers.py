@@ -108,7 +108,9 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker(conn: Connection, ctx: Context, memory_mb: int, reader: Reader, parent: int) -> None:
+def _worker(
+    conn: Connection, ctx: Context, memory_mb: int, reader: Reader, parent: int, texts: bool
+) -> None:
     import faulthandler
 
     _die_with_parent(parent)
@@ -121,7 +123,7 @@ def _worker(conn: Connection, ctx: Context, memory_mb: int, reader: Reader, pare
             return
         if batch is None:
             return
-        results = [(idx, _guarded(reader, path, label, ctx)) for idx, path, label in batch]
+        results = [_one(reader, task, ctx, texts) for task in batch]
         try:
             conn.send(results)
         except (OSError, ValueError):
@@ -129,6 +131,14 @@ def _worker(conn: Connection, ctx: Context, memory_mb: int, reader: Reader, pare
 
 
 Task = tuple[int, str, str]  # (index, path, label)
+
+
+def _one(reader: Reader, task: Task, ctx: Context, text: bool) -> tuple[int, ReturnRead, str]:
+    """One file read (in a worker), with its reading as cache text when asked for (made here,
+    off the supervisor's back)."""
+    idx, path, label = task
+    result = _guarded(reader, path, label, ctx)
+    return idx, result, result.cache_text() if text else ""
 
 
 @dataclass
@@ -160,19 +170,24 @@ def read_many(
     progress: Progress | None = None,
     reader: Reader | None = None,
     batch: int | None = None,
+    texts: dict[int, str] | None = None,
 ) -> list[ReturnRead]:
     """Read every (path, label) in supervised workers; ``jobs=0`` reads in this process.
 
     Files go to the workers in batches (``batch`` files, default by the amount of work); when a
     worker dies or overruns, the files of its batches are read again one by one, so that only a
     file read alone can be blamed. ``reader`` replaces the per-file function (tests use it to
-    simulate a reader that dies). Results come back in the order of ``files``.
+    simulate a reader that dies). Results come back in the order of ``files``; ``texts``, when
+    given, receives each settled reading's :meth:`ReturnRead.cache_text` by index.
     """
     reader = reader or _read_file
     if jobs == 0:
         out = []
         for i, (p, label) in enumerate(files):
-            out.append(_guarded(reader, str(p), label, ctx))
+            idx, result, text = _one(reader, (i, str(p), label), ctx, texts is not None)
+            out.append(result)
+            if texts is not None:
+                texts[idx] = text
             if progress:
                 progress(i + 1, len(files), label)
         return out
@@ -181,6 +196,7 @@ def read_many(
     n = max(1, min(jobs or default_jobs(), len(files)))
     tasks = [(i, str(p), label) for i, (p, label) in enumerate(files)]
     pool = _Pool(ctx, reader, n, progress, len(files))
+    pool.texts = texts
     try:
         pool.run(tasks, batch)
     finally:
@@ -201,17 +217,26 @@ class _Pool:
         self, ctx: Context, reader: Reader, n: int, progress: Progress | None, total: int
     ) -> None:
         self.ctx, self.reader, self.progress, self.total = ctx, reader, progress, total
+        self.n = n
         self.limits = ctx.policy.limits
         self.results: dict[int, ReturnRead] = {}
+        self.texts: dict[int, str] | None = None  # filled when the caller wants cache texts
         self.pending: deque[list[Task]] = deque()
-        self.slots = [self._spawn() for _ in range(n)]
+        self.slots: list[_Slot] = []
 
     def _spawn(self) -> _Slot:
         mpc = _context()
         parent, child = mpc.Pipe()
         proc = mpc.Process(
             target=_worker,
-            args=(child, self.ctx, self.limits.read_memory_mb, self.reader, os.getpid()),
+            args=(
+                child,
+                self.ctx,
+                self.limits.read_memory_mb,
+                self.reader,
+                os.getpid(),
+                self.texts is not None,
+            ),
             daemon=True,
         )
         proc.start()
@@ -220,6 +245,7 @@ class _Pool:
 
     def run(self, tasks: list[Task], batch: int | None) -> None:
         """Read every task; results land in ``self.results`` by index."""
+        self.slots = [self._spawn() for _ in range(self.n)]
         todo = deque(tasks)
         while todo or self.pending or any(s.batches for s in self.slots):
             for s in self.slots:
@@ -252,8 +278,10 @@ class _Pool:
                 return s.proc.is_alive() and not self._overran(s)
             s.batches.popleft()
             s.started = time.monotonic()
-            for idx, result in results:
+            for idx, result, text in results:
                 self.results[idx] = result
+                if self.texts is not None:
+                    self.texts[idx] = text
                 if self.progress:
                     self.progress(len(self.results), self.total, result.file)
             return True

@@ -248,20 +248,33 @@ def _take_one(
     now: dt.datetime,
     stats: list[Stat],
 ) -> list[Arrival]:
-    """One inbox file copied (hashed while copying) and, when new, its arrival (and those of
-    the documents inside a container)."""
+    """One inbox file read once (hashed, copied, and looked into when it is a container) and,
+    when new, its arrival (and those of the documents inside a container)."""
     name, path, st = file
-    got = ledger.copy_in(path)
-    if got is None:  # changed while we copied: next run
-        scan.pending.append(name)
-        return []
-    digest, stored = got
+    data: bytes | None = None
+    stored: str | None = None
+    if st.st_size <= limits.max_container_mb * 1024 * 1024:  # kept in memory while taken in
+        data = path.read_bytes()
+        again = path.stat()
+        if (len(data), again.st_size, again.st_mtime_ns) != (st.st_size,) * 2 + (st.st_mtime_ns,):
+            scan.pending.append(name)  # changed while we read it: next run
+            return []
+        digest = hashlib.sha256(data).hexdigest()
+    else:
+        got = ledger.copy_in(path)
+        if got is None:  # changed while we copied: next run
+            scan.pending.append(name)
+            return []
+        digest, stored = got
     stats.append((name, st.st_size, st.st_mtime_ns, st.st_ino, digest))
     if ledger.known(name, digest):
         return []
+    if stored is None and data is not None:
+        stored = ledger.store_bytes(data, digest)
+    assert stored is not None
     at, kind = evidence.inbox_evidence(st, now)
     row = Arrival(name, digest, st.st_size, st.st_mtime, iso(now), stored, iso(at), kind)
-    return [row, *_members(ledger, row, path, limits, (at, kind))]
+    return [row, *_members(ledger, row, data, limits, (at, kind))]
 
 
 def read_container(path: Path, name: str, limits: Limits) -> tuple[str, bytes] | None:
@@ -274,16 +287,17 @@ def read_container(path: Path, name: str, limits: Limits) -> tuple[str, bytes] |
 
 
 def _members(
-    ledger: Ledger, row: Arrival, path: Path, limits: Limits, own: tuple[dt.datetime, str]
+    ledger: Ledger, row: Arrival, data: bytes | None, limits: Limits, own: tuple[dt.datetime, str]
 ) -> list[Arrival]:
-    """When the file is a container: mark its row, and one arrival per document inside (lock
-    files and the like left out; problems are said by every run that unpacks it again)."""
-    found = read_container(path, row.name, limits)
-    if found is None:
+    """When the file (its bytes; None when too large to be a container) is a container: mark
+    its row, and one arrival per document inside (lock files and the like left out; problems
+    are said by every run that unpacks it again)."""
+    kind = container_kind(data, row.name) if data is not None else None
+    if kind is None or data is None:
         return []
-    row.container = found[0]
+    row.container = kind
     out: list[Arrival] = []
-    for m in unpack(row.name, found[1], limits).members:
+    for m in unpack(row.name, data, limits).members:
         if is_ignored(m.name):
             continue
         digest = hashlib.sha256(m.data).hexdigest()

@@ -68,11 +68,6 @@ ADDED_COLUMNS = (
 )
 
 
-def _plain(o: Any) -> Any:
-    """JSON for the dataclasses of a reading (much faster than dataclasses.asdict)."""
-    return o.__dict__
-
-
 @dataclass(frozen=True)
 class Submission:
     """One file as dropped (name and content), when it was first seen and when it arrived."""
@@ -380,15 +375,13 @@ class Ledger:
         except (TypeError, ValueError, KeyError):
             return None
 
-    def save_reads(self, items: list[tuple[str, str, str, ReturnRead]]) -> None:
-        """Cache readings (sha256, name, version, result) in one transaction."""
+    def save_reads(self, items: list[tuple[str, str, str, ReturnRead | str]]) -> None:
+        """Cache readings (sha256, name, version, result or its :meth:`ReturnRead.cache_text`,
+        made by the reader's workers) in one transaction."""
         with self.transaction() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO reads (sha256, name, version, result) VALUES (?,?,?,?)",
-                [
-                    (s, n, v, json.dumps(r, default=_plain, ensure_ascii=False))
-                    for s, n, v, r in items
-                ],
+                [(s, n, v, r if isinstance(r, str) else r.cache_text()) for s, n, v, r in items],
             )
 
     def set_statuses(
