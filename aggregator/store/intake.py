@@ -21,7 +21,7 @@ from aggregator.rulebook.policy import Limits
 from aggregator.store import evidence
 from aggregator.store.containers import container_kind, unpack
 from aggregator.store.ledger import Arrival, Ledger, Submission
-from aggregator.store.names import decode_path
+from aggregator.store.names import decode_name, decode_path
 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 SETTLE_SECONDS = 2.0  # a file modified more recently than this is watched for growth
@@ -37,6 +37,7 @@ class Scan:
     pending: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     new: int = 0  # submissions recorded by the intake that followed
+    stats: dict[str, os.stat_result] = field(default_factory=dict)  # candidates as looked at
 
 
 def is_ignored(name: str) -> bool:
@@ -123,7 +124,7 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
         return scan
     root = inbox.resolve()
     fresh: list[tuple[str, Path, os.stat_result]] = []
-    seen: dict[str, os.stat_result] = {}
+    seen = scan.stats
 
     def unreadable_folder(e: OSError) -> None:
         problem = _folder_problem(inbox, e)
@@ -133,10 +134,10 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
     for dirpath, dirnames, filenames in os.walk(inbox, onerror=unreadable_folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         folder = Path(dirpath)
-        rel = folder.relative_to(inbox).as_posix()
+        prefix = decode_path(folder.relative_to(inbox).as_posix())  # once per folder
         for fn in sorted(filenames):
             path = folder / fn
-            name = decode_path(f"{rel}/{fn}")
+            name = f"{prefix}/{decode_name(fn)}" if prefix else decode_name(fn)
             st = _look_at(scan, root, path, name)
             if st is None:
                 continue
@@ -221,7 +222,7 @@ def take_in(
     # before its "- 副本" and a "（更正）" version after the file it corrects.
     for name, path in sorted(scan.candidates, key=lambda c: (len(c[0]), c[0])):
         try:
-            st = path.stat()
+            st = scan.stats.get(name) or path.stat()
             sig = (st.st_size, st.st_mtime_ns, st.st_ino)
             if known.get(name, (None,))[:3] == sig:
                 continue
