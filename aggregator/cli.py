@@ -16,6 +16,7 @@ from rich.table import Table
 from aggregator import __version__
 from aggregator.period import period_label
 from aggregator.problems import SEVERITY_LABEL, DataFileError
+from aggregator.rulebook import load_context
 from aggregator.rulebook.schema import form_label
 from aggregator.vocab import Form
 
@@ -46,7 +47,6 @@ def templates(
     out: Annotated[Path, typer.Option(help="输出文件夹")] = Path("workbooks/templates"),
 ) -> None:
     """为每个市生成空白的附件4、附件5报表（Excel 版和 Word 版）。"""
-    from aggregator.rulebook import load_context
     from aggregator.write.templates import write_templates
 
     try:
@@ -74,7 +74,6 @@ def check(
 ) -> None:
     """按汇总时完全相同的方式读取报表，列出每个问题（文件、工作表、单元格、说明）。"""
     from aggregator.checking import check_files
-    from aggregator.rulebook import load_context
 
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
@@ -179,18 +178,13 @@ def summary(
     pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 生成 PDF")] = False,
 ) -> None:
     """收取收件箱中的报表，写出全省汇总表（及 JSON）。"""
+    from aggregator.runs import run_summary
+
     opts = _options(period, inbox, state, (now, as_of), jobs, out, json_out)
     opts.lock_wait = wait
     with _run_errors(), _progress() as cb:
-        from aggregator.runs import run_summary
-
         outcome = run_summary(opts, progress=cb)
     _render_digest(outcome)
-    if outcome.unchanged:
-        console.print(
-            "汇总表未重写：自上次汇总以来没有新文件，期次、截止时间、数据文件和程序版本都相同，"
-            "汇总表和 JSON 仍是上次写出的内容。"
-        )
     for notice in outcome.notices:
         err_console.print(f"[yellow]注意：[/]{notice}")
     console.print(
@@ -216,10 +210,10 @@ def status(
     jobs: Annotated[int | None, typer.Option(help="并行读取的进程数")] = None,
 ) -> None:
     """各市报送情况：按时、逾期、未报送，以及催报联系人。"""
+    from aggregator.runs import run_status
+
     opts = _options(period, inbox, state, (now, as_of), jobs)
     with _run_errors():
-        from aggregator.runs import run_status
-
         outcome = run_status(opts)
     f = outcome.facts
     assert f is not None  # status always builds the facts
@@ -324,7 +318,6 @@ class _progress:
 
 def _render_digest(outcome: Outcome) -> None:
     d = outcome.digest
-    assert d is not None
     n = d.statuses
     console.print(
         f"[bold]{outcome.period.label}[/]（截至 {outcome.as_of:%Y-%m-%d %H:%M}）：本次新收 {outcome.new_files} 个文件；共 {d.files} 个，其中采用 {n['accepted']}、拒收 {n['rejected']}、被取代 {n['superseded']}、重复 {n['duplicate']}、忽略 {n['ignored']}。"

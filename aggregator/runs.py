@@ -63,12 +63,22 @@ class Outcome:
     json_path: Path | None
     as_of: dt.datetime
     notices: list[str] = field(default_factory=list)  # for the analyst, beside the digest
-    digest: Digest | None = None  # the facts' digest (as recorded, when ``unchanged``)
+    kept: Digest | None = None  # the digest recorded with the report (when ``unchanged``)
     unchanged: bool = False  # nothing new since the report was written: not written again
 
-    def __post_init__(self) -> None:
-        if self.digest is None and self.facts is not None:
-            self.digest = self.facts.digest
+    @property
+    def digest(self) -> Digest:
+        """The numbers said out loud: of the facts, or as recorded with the unchanged report."""
+        if self.kept is not None:
+            return self.kept
+        assert self.facts is not None
+        return self.facts.digest
+
+
+UNCHANGED = (
+    "汇总表未重写：自上次汇总以来没有新文件，期次、截止时间、数据文件和程序版本都相同，"
+    "汇总表和 JSON 仍是上次写出的内容。"
+)
 
 
 def default_report_name(period: Period) -> str:
@@ -236,15 +246,21 @@ def inputs_key(
     ledger: Ledger, ctx: Context, scan: Scan, run: tuple[Options, dt.datetime, Period], target: Path
 ) -> str:
     """A key of everything a summary is made from: code, data files, every recorded submission
-    (content, arrival evidence), what this look at the inbox found, period, cut-off, outputs."""
+    (content, arrival evidence) and which have a reading kept, what this look at the inbox
+    found, period, cut-off, outputs."""
     opts, as_of, period = run
+    version = _fingerprint(ctx)
     rows = ledger.db.execute(
         "SELECT id, name, sha256, size, first_seen, received_at, received_from, sender,"
         " container FROM submissions ORDER BY id"
     ).fetchall()
+    readings = ledger.db.execute(  # readings forgotten (or not made): read again, rewrite
+        "SELECT sha256, name FROM reads WHERE version=? ORDER BY sha256, name", (version,)
+    ).fetchall()
     return outputs.inputs_key(
         [
-            _fingerprint(ctx),
+            version,
+            readings,
             outputs.files_digest([data_dir("policy")]),
             period.code,
             iso(as_of),
@@ -341,13 +357,14 @@ def _summarise(
     kept = outputs.unchanged(opts.state, key, target, opts.json_out)
     if kept is not None:
         ledger.finish_run(run_id, iso(now()), str(target), scan.new)
-        digest = Digest(**kept)
-        return Outcome(period, None, 0, target, opts.json_out, as_of, [], digest, unchanged=True)
+        said = [UNCHANGED]
+        return Outcome(period, None, 0, target, opts.json_out, as_of, said, Digest(**kept), True)
     _, facts, settled = judge(ledger, ctx, scan, run, progress)
     notice = open_elsewhere(target)
     _write_outputs(target, opts, facts, ctx)
     failpoint("after-report")
-    if settled:
+    if settled:  # keyed as the state now is (its readings kept), as the next run will see it
+        key = inputs_key(ledger, ctx, scan, run, target)
         outputs.remember(opts.state, key, target, opts.json_out, asdict(facts.digest))
     ledger.finish_run(run_id, iso(now()), str(target), scan.new)
     return Outcome(

@@ -14,7 +14,7 @@ from content import a5_sample
 from aggregator.clock import parse_time
 from aggregator.demo.samples import write_a5
 from aggregator.runs import Options, run_status, run_summary
-from aggregator.store.ledger import Ledger
+from aggregator.store import intake
 
 
 def _opts(tmp_path: Path, now: str = "2023-06-09") -> Options:
@@ -53,9 +53,10 @@ def test_a_rerun_with_nothing_new_leaves_the_report_and_hashes_nothing(
         return read_bytes(self)
 
     monkeypatch.setattr(Path, "read_bytes", counting)
-    monkeypatch.setattr(Ledger, "copy_in", lambda *a: pytest.fail("copied again"))
+    monkeypatch.setattr(intake, "copy_in", lambda *a: pytest.fail("copied again"))
     again = run_summary(_opts(tmp_path))
     assert again.unchanged and again.facts is None and again.digest == first.digest
+    assert "汇总表未重写" in again.notices[0]  # the analyst is told
     assert not inbox_reads  # the inbox file's signature is unchanged: not read, not hashed
     assert sha256(first.report) == report
     assert (tmp_path / "out" / "summary.json").read_text() == doc

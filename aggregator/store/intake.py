@@ -20,6 +20,7 @@ from aggregator.read.returns import ReturnRead
 from aggregator.rulebook.policy import Limits
 from aggregator.store import evidence
 from aggregator.store.containers import container_kind, unpack
+from aggregator.store.copies import copy_in
 from aggregator.store.ledger import Arrival, Ledger, Submission
 from aggregator.store.names import decode_name, decode_path
 
@@ -262,7 +263,7 @@ def _take_one(
             return []
         digest = hashlib.sha256(data).hexdigest()
     else:
-        got = ledger.copy_in(path)
+        got = copy_in(ledger, path)
         if got is None:  # changed while we copied: next run
             scan.pending.append(name)
             return []

@@ -218,49 +218,6 @@ class Ledger:
         os.replace(tmp, target)
         return True
 
-    def copy_in(self, source: Path) -> tuple[str, str] | None:
-        """Copy a file under blobs/ while hashing it (its bytes read once): (sha256, path of the
-        copy relative to the state folder), or None when it changed while being copied (still
-        being written: the caller leaves it for the next run). Reading ``source`` may raise
-        OSError; a failure to write the state folder raises :class:`StateError`."""
-        before = source.stat()
-        tmp = self.state / "blobs" / f".incoming-{os.getpid()}.tmp"
-        h = hashlib.sha256()
-        with source.open("rb") as src:
-            try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, "wb") as dst:
-                    for chunk in iter(lambda: src.read(1 << 20), b""):
-                        h.update(chunk)
-                        dst.write(chunk)
-            except OSError as e:
-                tmp.unlink(missing_ok=True)
-                if e.filename is not None and Path(e.filename) == source:
-                    raise
-                raise StateError(state_message(e, self.state)) from e
-        after = source.stat()
-        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
-            tmp.unlink(missing_ok=True)
-            return None
-        sha = h.hexdigest()
-        return sha, self._keep(tmp, sha, after.st_size)
-
-    def _keep(self, tmp: Path, sha256: str, size: int) -> str:
-        """Put a fresh copy in its place (or drop it when the same bytes are already kept)."""
-        row = self.db.execute("SELECT stored FROM blobs WHERE sha256=?", (sha256,)).fetchone()
-        rel = str(row[0]) if row else f"blobs/{sha256[:2]}/{sha256}"
-        target = self.state / rel
-        try:
-            if row and target.is_file() and target.stat().st_size == size:
-                tmp.unlink()
-                return rel
-            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.replace(tmp, target)
-        except OSError as e:
-            tmp.unlink(missing_ok=True)
-            raise StateError(state_message(e, self.state)) from e
-        return rel
-
     def inbox_stats(self) -> dict[str, tuple[int, int, int, str]]:
         """Name → (size, mtime_ns, inode, sha256) of inbox files as last taken in: a file whose
         signature is unchanged is not hashed again."""
