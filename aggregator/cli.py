@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -17,7 +17,6 @@ from aggregator.privacy import scrub
 from aggregator.problems import DataFileError
 from aggregator.rulebook import load_context
 from aggregator.rulebook.schema import form_label
-from aggregator.runs import Options, UsageError, check_files, run_status, run_summary
 from aggregator.terminal import (
     SEVERITY,
     applications_table,
@@ -28,6 +27,9 @@ from aggregator.terminal import (
     render_digest,
 )
 from aggregator.vocab import Form
+
+if TYPE_CHECKING:  # the library is loaded by the commands that use it (--help loads none)
+    from aggregator.runs import Options
 
 app = typer.Typer(
     add_completion=False,
@@ -73,6 +75,8 @@ def check(
     jobs: Annotated[int | None, typer.Option(help="并行读取的进程数")] = None,
 ) -> None:
     """按汇总时完全相同的方式读取报表，列出每个问题（文件、工作表、单元格、说明）。"""
+    from aggregator.checking import check_files
+
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         err_console.print(f"找不到文件：{'、'.join(missing)}")
@@ -109,6 +113,7 @@ def _options(
 ) -> Options:
     """Options of a run; ``clock`` is (``--now``, ``--as-of``) as typed."""
     from aggregator.clock import parse_time
+    from aggregator.runs import Options
 
     try:
         run_now, as_of = (parse_time(t) if t else None for t in clock)
@@ -154,6 +159,8 @@ def summary(
     ] = False,
 ) -> None:
     """收取收件箱中的报表，写出全省汇总表（及 JSON）和各市的问题反馈文件夹。"""
+    from aggregator.runs import run_summary
+
     opts = _options(period, inbox, state, (now, as_of), jobs, out, json_out)
     opts.lock_wait = wait
     opts.feedback, opts.no_feedback = feedback, no_feedback
@@ -189,10 +196,13 @@ def status(
     jobs: Annotated[int | None, typer.Option(help="并行读取的进程数")] = None,
 ) -> None:
     """各市报送情况：按时、逾期、未报送，以及催报联系人。"""
+    from aggregator.runs import run_status
+
     opts = _options(period, inbox, state, (now, as_of), jobs)
     with _run_errors():
         outcome = run_status(opts)
     f = outcome.facts
+    assert f is not None  # status always builds the facts
     t = Table(
         title=f"{outcome.period.label}报送情况（截至 {outcome.as_of:%Y-%m-%d %H:%M}）",
         header_style="bold",
@@ -251,6 +261,7 @@ def intake(
 def _run_errors() -> Iterator[None]:
     """Exit codes and messages of a run: 2 for usage, 1 for what stops it (lock, data files,
     a report that cannot be written, in which case the previous report is untouched)."""
+    from aggregator.runs import UsageError
     from aggregator.store.lock import LockBusy
     from aggregator.store.state import StateError
 

@@ -1,59 +1,38 @@
-"""``summary`` and ``status``: take in the inbox, decide what counts, build the facts, write."""
+"""``summary``, ``status`` and ``intake``: one library call per command (the taking in and
+judging is in :mod:`aggregator.gather`; the options in :mod:`aggregator.runopts`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import sqlite3
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aggregator.clock import iso, now
 from aggregator.faults import failpoint
-from aggregator.judge.decide import Entry, decide
-from aggregator.judge.facts import Facts, build_facts
+from aggregator.gather import collect, context_for, inputs_key, intake_into, judge
+from aggregator.judge.digest import Digest
 from aggregator.period import Period
-from aggregator.privacy import load_salt, scrub, scrub_obj
-from aggregator.problems import Problem, warning
-from aggregator.read.appread import APP_READER_VERSION
-from aggregator.read.reader import READER_VERSION, Context, reject
-from aggregator.read.returns import ReturnRead
-from aggregator.read.workers import Progress, is_unsettled, read_many
+from aggregator.privacy import scrub_obj
+from aggregator.read.reader import Context
+from aggregator.read.workers import Progress
 from aggregator.rulebook import load_context, resolve_period
-from aggregator.rulebook.datafiles import data_dir
-from aggregator.rulebook.policy import Limits
-from aggregator.store import evidence
+from aggregator.runopts import Options, UsageError, clocks, feedback_folder
+from aggregator.store import outputs
 from aggregator.store.atomic import atomic_paths, remove_stale
-from aggregator.store.intake import Scan, container_read, scan_inbox, take_in
-from aggregator.store.ledger import Ledger, Submission
+from aggregator.store.intake import Scan
+from aggregator.store.ledger import Ledger
 from aggregator.store.lock import run_lock
-from aggregator.store.names import display_label
 from aggregator.store.state import StateError, state_message
-from aggregator.write.annotate import distinct_labels, write_annotated
-from aggregator.write.feedback import FeedbackResult, send_back
+
+if TYPE_CHECKING:  # the judge (pandas) and the writers are loaded only by the runs that use them
+    from aggregator.judge.facts import Facts
+    from aggregator.write.feedback import FeedbackResult
 
 
-class UsageError(Exception):
-    """The options do not make sense (exit code 2)."""
-
-
-@dataclass
-class Options:
-    """What a summary or status run works on."""
-
-    period: str
-    inbox: Path
-    state: Path
-    as_of: dt.datetime | None = None  # the report's cut-off (default: ``now``)
-    now: dt.datetime | None = None  # the run's clock (default: the system clock)
-    out: Path | None = None
-    json_out: Path | None = None
-    jobs: int | None = None
-    lock_wait: float = 10.0
-    feedback: Path | None = None  # the feedback folder (default: 反馈 beside the report)
-    no_feedback: bool = False
+__all__ = ["Options", "Outcome", "UsageError", "clocks", "run_intake", "run_status", "run_summary"]
 
 
 @dataclass
@@ -61,13 +40,29 @@ class Outcome:
     """What a run did."""
 
     period: Period
-    facts: Facts
+    facts: Facts | None  # None when the report was left as it was (``unchanged``)
     new_files: int
     report: Path | None
     json_path: Path | None
     as_of: dt.datetime
     notices: list[str] = field(default_factory=list)  # for the analyst, beside the digest
+    kept: Digest | None = None  # the digest recorded with the report (when ``unchanged``)
+    unchanged: bool = False  # nothing new since the report was written: not written again
     feedback: FeedbackResult | None = None  # the feedback folder written for the cities
+
+    @property
+    def digest(self) -> Digest:
+        """The numbers said out loud: of the facts, or as recorded with the unchanged report."""
+        if self.kept is not None:
+            return self.kept
+        assert self.facts is not None
+        return self.facts.digest
+
+
+UNCHANGED = (
+    "汇总表未重写：自上次汇总以来没有新文件，期次、截止时间、数据文件和程序版本都相同，"
+    "汇总表和 JSON 仍是上次写出的内容。"
+)
 
 
 def default_report_name(period: Period) -> str:
@@ -75,144 +70,11 @@ def default_report_name(period: Period) -> str:
     return f"{period.code}_专家服务活动成果汇总表.xlsx"
 
 
-def clocks(opts: Options) -> tuple[dt.datetime, dt.datetime]:
-    """The run's clock and the report's cut-off (``--as-of`` defaults to ``--now``)."""
-    run_now = opts.now or now()
-    return run_now, opts.as_of or run_now
-
-
 def _period(text: str, as_of: dt.datetime) -> Period:
     try:
         return resolve_period(text, as_of)
     except ValueError as e:
         raise UsageError(str(e)) from None
-
-
-def _fingerprint(ctx: Context) -> str:
-    """Reader version plus the data files reading depends on: a change re-reads everything."""
-    h = hashlib.sha256(READER_VERSION.encode())
-    h.update(APP_READER_VERSION.encode())  # Attachments 1–3 reading
-    for folder in ("reference", "schemas"):
-        for p in sorted(data_dir(folder).glob("*")):
-            h.update(p.name.encode())
-            h.update(p.read_bytes())
-    h.update(str(ctx.policy.year).encode())
-    h.update(hashlib.sha256(ctx.salt).digest())  # A3 identity digests depend on the salt
-    h.update(repr(sorted(ctx.policy.max_figures.items())).encode())
-    return h.hexdigest()[:16]
-
-
-def _copies_at_hand(
-    ledger: Ledger, subs: list[Submission], inbox: Path, problems: list[Problem]
-) -> dict[int, ReturnRead]:
-    """Check the stored copy of each submission to be read against its sha256; put back a
-    missing or damaged one from the inbox (with a warning). Those that cannot be put back get a
-    rejection for this run only (never cached): the file is not judged on a broken copy."""
-    unreadable: dict[int, ReturnRead] = {}
-    for s in subs:
-        if ledger.copy_is_sound(s):
-            continue
-        if ledger.restore_copy(s, inbox / s.name):
-            problems.append(
-                warning(
-                    "stored-copy-restored",
-                    f"“{s.name}”在台账文件夹中保存的副本缺失或已损坏，已从收件箱中的原文件恢复。",
-                    file=s.name,
-                )
-            )
-            continue
-        unreadable[s.id] = reject(
-            ReturnRead(file=s.name),
-            "stored-copy-missing",
-            f"“{s.name}”在台账文件夹中保存的副本缺失或已损坏，收件箱中也已没有同样内容的原文件，"
-            "本次无法读取（不作为对该文件的结论）。请把原文件放回收件箱后重新运行。",
-        )
-    return unreadable
-
-
-def _inside(name: str, containers: set[str]) -> bool:
-    """Whether a label ``a.zip/b.zip`` lies inside one of the containers named."""
-    parts = name.split("/")
-    return any("/".join(parts[:n]) in containers for n in range(1, len(parts)))
-
-
-def _read_all(
-    ledger: Ledger,
-    ctx: Context,
-    as_of: dt.datetime,
-    opts: Options,
-    scan: Scan,
-    progress: Progress | None,
-) -> list[tuple[Submission, ReturnRead]]:
-    """Every submission received by ``as_of`` with its reading (cached, else read now);
-    containers are unpacked again for their problems, never read as a form."""
-    subs = ledger.submissions(until=iso(as_of))
-    version = _fingerprint(ctx)
-    cached: dict[int, ReturnRead] = {}
-    todo = []
-    outer = {s.name for s in subs if s.container}
-    for s in subs:
-        if s.container and _inside(s.name, outer):
-            # a nested container: the outermost one's unpacking already says its problems
-            cached[s.id] = ReturnRead(file=s.name, kind=s.container)
-            continue
-        if s.container:
-            cached[s.id], lock_files = container_read(s, ctx.policy.limits)
-            scan.ignored += [(n, "") for n in lock_files]
-            continue
-        r = ledger.cached_read(s.sha256, s.name, version)
-        if r is None:
-            todo.append(s)
-        else:
-            cached[s.id] = r
-    cached.update(_copies_at_hand(ledger, todo, opts.inbox, scan.problems))
-    todo = [s for s in todo if s.id not in cached]
-    if todo:
-        files = [(s.stored, s.name) for s in todo]
-        results = read_many(files, ctx, jobs=opts.jobs, progress=progress)
-        pairs = list(zip(todo, results, strict=True))
-        # a worker killed, out of time or memory is the machine's failure: not remembered
-        ledger.save_reads([(s.sha256, s.name, version, r) for s, r in pairs if not is_unsettled(r)])
-        for s, r in pairs:
-            cached[s.id] = r
-    return [(s, cached[s.id]) for s in subs]
-
-
-def intake_into(ledger: Ledger, opts: Options, limits: Limits, *, quick: bool = False) -> Scan:
-    """Take in what is new in the inbox (at the run's clock) and apply the analyst's
-    registrations; the scan carries the count in ``new`` and every problem met."""
-    run_now, _ = clocks(opts)
-    if not opts.inbox.is_dir():
-        raise UsageError(f"收件箱文件夹不存在：{opts.inbox}")
-    scan = scan_inbox(opts.inbox)
-    scan.new = take_in(ledger, scan, run_now, limits, quick=quick)
-    paths = evidence.receipt_files(opts.state, opts.inbox)
-    if paths:
-        regs, problems = evidence.load_registrations(paths, run_now)
-        scan.problems += problems + evidence.apply_registrations(ledger, regs)
-    return scan
-
-
-def collect(
-    opts: Options,
-    ledger: Ledger,
-    as_of: dt.datetime,
-    period: Period,
-    progress: Progress | None = None,
-) -> tuple[Context, list[Entry], Facts, int]:
-    """Take in the inbox and build the facts of a resolved period (shared by summary and status)."""
-    ctx = replace(load_context(year=period.year), salt=load_salt(opts.state))
-    scan = intake_into(ledger, opts, ctx.policy.limits)
-    failpoint("after-intake")
-    pairs = _read_all(ledger, ctx, as_of, opts, scan, progress)
-    failpoint("after-reads")
-    entries = decide(pairs, ctx.policy)
-    ignored = [(n, "") for n, _ in scan.ignored]
-    facts = build_facts(entries, ctx, period, as_of, scan.problems, ignored)
-    ledger.set_statuses(
-        [(e.sub.id, e.read.form, e.read.city, e.read.period, e.status, e.reason) for e in entries]
-    )
-    return ctx, entries, facts, scan.new
 
 
 def _report_target(opts: Options, period: Period) -> Path:
@@ -266,42 +128,61 @@ def _write_outputs(target: Path, opts: Options, facts: Facts, ctx: Context) -> N
 
 
 def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:
-    """Take in the inbox and write the provincial summary workbook (and JSON) atomically."""
+    """Take in the inbox and write the provincial summary workbook (and JSON) atomically; when
+    nothing is new since the last summary of the same period and cut-off (same code and data
+    files, the report and JSON still as written), leave them as they are."""
     run_now, as_of = clocks(opts)
     period = _period(opts.period, as_of)
     target = _report_target(opts, period)
-    feedback = _feedback_folder(opts, target)
+    feedback_folder(opts, target)  # a usage error before anything is taken in
     with run_lock(opts.state, wait=opts.lock_wait):
         ledger = Ledger(opts.state)
         try:
-            run_id = ledger.start_run(iso(run_now), iso(as_of), period.code)
-            ctx, entries, facts, new = collect(opts, ledger, as_of, period, progress)
-            notice = open_elsewhere(target)
-            notices = [notice] if notice else []
-            _write_outputs(target, opts, facts, ctx)
-            failpoint("after-report")
-            sent_back, why = send_back(entries, facts, ctx, feedback)
-            notices += [why] if why else []
-            ledger.finish_run(run_id, iso(now()), str(target), new)
+            return _summarise(ledger, (opts, as_of, period), run_now, target, progress)
         except sqlite3.Error as e:
             raise StateError(state_message(e, opts.state)) from e
         finally:
             ledger.close()
-    return Outcome(period, facts, new, target, opts.json_out, as_of, notices, sent_back)
 
 
-def _feedback_folder(opts: Options, target: Path) -> Path | None:
-    """Where the feedback for the cities goes (None when turned off); never in the inbox."""
-    from aggregator.write.feedback import default_feedback_dir
+def _summarise(
+    ledger: Ledger,
+    run: tuple[Options, dt.datetime, Period],
+    run_now: dt.datetime,
+    target: Path,
+    progress: Progress | None,
+) -> Outcome:
+    """One summary under the lock: take in, then write the report, the JSON and the feedback
+    folder, or leave them as written when nothing they are made from has changed."""
+    from aggregator.write.feedback import send_back
 
-    if opts.no_feedback:
-        return None
-    folder = opts.feedback or default_feedback_dir(target)
-    if folder.resolve().is_relative_to(opts.inbox.resolve()):
-        raise UsageError(
-            f"反馈文件夹 {folder} 在收件箱 {opts.inbox} 里面：下次汇总会把它当作报表读取。请换一个文件夹。"
-        )
-    return folder
+    opts, as_of, period = run
+    run_id = ledger.start_run(iso(run_now), iso(as_of), period.code)
+    ctx = context_for(opts, period)
+    scan = intake_into(ledger, opts, ctx.policy.limits)
+    failpoint("after-intake")
+    key = inputs_key(ledger, ctx, scan, run, target)
+    kept = outputs.unchanged(opts.state, key, target, opts.json_out)
+    if kept is not None:
+        ledger.finish_run(run_id, iso(now()), str(target), scan.new)
+        said = [UNCHANGED]
+        return Outcome(period, None, 0, target, opts.json_out, as_of, said, Digest(**kept), True)
+    entries, facts, settled = judge(ledger, ctx, scan, run, progress)
+    notice = open_elsewhere(target)
+    notices = [notice] if notice else []
+    _write_outputs(target, opts, facts, ctx)
+    failpoint("after-report")
+    sent_back, why = send_back(entries, facts, ctx, feedback_folder(opts, target))
+    notices += [why] if why else []
+    if (
+        settled and not why
+    ):  # keyed as the state now is (its readings kept), as the next run sees it
+        key = inputs_key(ledger, ctx, scan, run, target)
+        outputs.remember(opts.state, key, target, opts.json_out, asdict(facts.digest))
+    ledger.finish_run(run_id, iso(now()), str(target), scan.new)
+    return Outcome(
+        period, facts, scan.new, target, opts.json_out, as_of, notices, feedback=sent_back
+    )
 
 
 def run_status(opts: Options, progress: Progress | None = None) -> Outcome:
@@ -330,72 +211,3 @@ def run_intake(opts: Options) -> Scan:
             raise StateError(state_message(e, opts.state)) from e
         finally:
             ledger.close()
-
-
-@dataclass
-class CheckReport:
-    """The results of checking some files, and where annotated copies went."""
-
-    results: list[ReturnRead]
-    annotated: dict[str, Path] = field(default_factory=dict)
-
-    @property
-    def has_errors(self) -> bool:
-        """Whether any file has an error (rejected or not)."""
-        return any(r.errors for r in self.results)
-
-    def to_json(self) -> list[dict[str, Any]]:
-        """Machine-readable form of the report (personal numbers masked)."""
-        out: list[dict[str, Any]] = []
-        for r in self.results:
-            out.append(
-                {
-                    "file": r.file,
-                    "kind": r.kind,
-                    "form": r.form,
-                    "city": r.city,
-                    "sender_county": r.sender_county,
-                    "period": r.period,
-                    "rejected": r.rejected,
-                    "rows_read": sum(s.rows_read for s in r.sheets),
-                    "sheets": [
-                        {
-                            "name": s.name,
-                            "status": s.status,
-                            "form": s.form,
-                            "header_cell": s.header_cell,
-                            "rows_read": s.rows_read,
-                        }
-                        for s in r.sheets
-                    ],
-                    "contact_person": r.contact_person,
-                    "contact_phone": r.contact_phone,
-                    "annotated": str(self.annotated[r.file]) if r.file in self.annotated else None,
-                    "issues": [p.to_json() for p in r.problems],
-                    "applications": r.applications,
-                }
-            )
-        return list(scrub_obj(out))
-
-
-def check_files(
-    paths: list[Path],
-    ctx: Context,
-    *,
-    annotate_dir: Path | None = None,
-    jobs: int | None = None,
-    progress: Progress | None = None,
-) -> CheckReport:
-    """Read each file as the summary would; optionally write annotated copies (one per file:
-    files of the same name from different folders get their folders in the copy's name)."""
-    files = [(p, display_label(p)) for p in paths]
-    results = read_many(files, ctx, jobs=jobs, progress=progress)
-    report = CheckReport(results)
-    if annotate_dir is not None:
-        names = distinct_labels([p for p, _ in files])
-        for (p, _), r, name in zip(files, results, names, strict=True):
-            # the copy is named after the file: an identity number in that name is masked too
-            target = write_annotated(p, replace(r, file=scrub(name)), annotate_dir)
-            if target:
-                report.annotated[r.file] = target
-    return report

@@ -93,7 +93,7 @@ class progress:
 
 def render_digest(outcome: Outcome) -> None:
     """The counts a run ends with: files, counties reported, problems, quotas missed."""
-    d = outcome.facts.digest
+    d = outcome.digest
     n = d.statuses
     console.print(
         f"[bold]{outcome.period.label}[/]（截至 {outcome.as_of:%Y-%m-%d %H:%M}）：本次新收 {outcome.new_files} 个文件；共 {d.files} 个，其中采用 {n['accepted']}、拒收 {n['rejected']}、被取代 {n['superseded']}、重复 {n['duplicate']}、忽略 {n['ignored']}。"

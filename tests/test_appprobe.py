@@ -19,7 +19,7 @@ import pytest
 from appfiles import docx_forms, xlsx_forms
 from test_applications import ID2, expert, project
 
-from aggregator import runs
+from aggregator import gather
 from aggregator.demo.samples import A4Sample, write_a4
 from aggregator.judge.applications import title_ok
 from aggregator.read.appmodels import from_json
@@ -237,9 +237,9 @@ def test_check_boxes_inline_and_in_cells_of_their_own(tmp_path: Path, ctx: Conte
 def test_a_new_way_of_reading_applications_reads_cached_files_again(
     ctx: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = runs._fingerprint(ctx)
-    monkeypatch.setattr(runs, "APP_READER_VERSION", "test")
-    assert runs._fingerprint(ctx) != before
+    before = gather.fingerprint(ctx)
+    monkeypatch.setattr(gather, "APP_READER_VERSION", "test")
+    assert gather.fingerprint(ctx) != before
 
 
 def test_a_form_without_a_city_takes_the_city_of_the_file(tmp_path: Path, ctx: Context) -> None:

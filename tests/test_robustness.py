@@ -206,6 +206,8 @@ def test_unwritable_output_keeps_the_previous_report(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("aggregator.write.report.write_report", full_disk)
+    # a later cut-off: the report must be written again (the same one would be left as it is)
+    args = summary_args(tmp_path / "inbox", tmp_path / "state", tmp_path / "out", now="2023-06-10")
     result = runner.invoke(app, args)
     assert (
         result.exit_code == 1

@@ -237,9 +237,9 @@ def test_h1_workbook_says_the_same_as_the_json(province: dict[str, Any]) -> None
     assert not any(r[6] and str(r[7]).startswith(f"{r[6]}：") for r in issues)
 
     changes = _sheet_rows(wb["更正记录"])[3:]
-    assert [r[1:5] for r in changes] == [
-        ["海曙区", "本地区已完成服务团数量", pv.h1_value("海曙区", "teams_completed"), 99]
-    ]
+    old = pv.h1_value("海曙区", "teams_completed")
+    assert [r[1:3] for r in changes] == [["海曙区", f"本地区已完成服务团数量：{old} → 99"]]
+    assert len(changes[0]) == 5  # one row per county and file, the changed figures in it
 
     about = " ".join(str(c) for r in _sheet_rows(wb["说明"]) for c in r)
     assert not any(s["sha256"] in about for s in d["submissions"])

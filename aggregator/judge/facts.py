@@ -21,6 +21,7 @@ from aggregator.judge.applications import (
 )
 from aggregator.judge.appstatus import AppReturnRow, application_returns, with_applications
 from aggregator.judge.decide import Change, Entry
+from aggregator.judge.digest import Digest
 from aggregator.judge.merge import CityFacts, CityOwnRow, CountyFacts, PlannedActivity
 from aggregator.judge.quotas import CountyActivities, DemoTeam, JointActivities, QuotaRow
 from aggregator.judge.reporting import ChaseRow, InputFile, ReturnRow
@@ -29,24 +30,6 @@ from aggregator.privacy import scrub_obj
 from aggregator.problems import Problem, warning
 from aggregator.rulebook import Context
 from aggregator.vocab import ACTIVITIES_DONE, EXPERT_VISITS, Form, Status
-
-
-@dataclass
-class Digest:
-    """The few numbers a run's caller says out loud (the CLI renders these, never recounts)."""
-
-    statuses: dict[str, int]
-    files: int
-    counties_reported: int
-    counties_expected: int
-    teams: int
-    expert_visits: int
-    errors: int
-    warnings: int
-    counties_short: int
-    joint_short: int
-    cities_without_demo_team: int
-    cities_short_of_experts: int = 0
 
 
 @dataclass

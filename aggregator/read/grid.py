@@ -39,9 +39,13 @@ class SheetGrid:
         return ""
 
 
-def read_grids(path: Path, sniffed: Sniff, label: str) -> tuple[list[SheetGrid], list[Problem]]:
-    """Every sheet of a spreadsheet file, with problems about formulas."""
-    data = path.read_bytes()
+def read_grids(
+    path: Path, sniffed: Sniff, label: str, data: bytes | None = None
+) -> tuple[list[SheetGrid], list[Problem]]:
+    """Every sheet of a spreadsheet file, with problems about formulas (``data``: the file's
+    bytes when the caller has already read them)."""
+    if data is None:
+        data = path.read_bytes()
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
@@ -173,73 +177,88 @@ def evaluate(
     """Value of a simple formula (``SUM`` of ranges and cells, ``+`` of terms), or None."""
     if depth > 20:
         return None
-    expr = text.strip().lstrip("=").replace(" ", "").upper()
-    if not expr:
+    terms = _parsed(text)
+    if not terms:
         return None
     total = 0.0
-    for term in _split_top(expr, "+"):
-        v = _term(term, grid, formulas, memo, depth)
+    for term in terms:
+        if term[0] == "sum":
+            v: float | None = 0.0
+            for arg in term[1]:
+                a = _arg(arg, grid, formulas, memo, depth)
+                if a is None:
+                    v = None
+                    break
+                v += a  # type: ignore[operator]
+        else:
+            v = _arg(term, grid, formulas, memo, depth)
         if v is None:
             return None
         total += v
     return total
 
 
-def _term(
-    term: str, grid: SheetGrid, formulas: dict[str, str], memo: dict[str, float | None], depth: int
-) -> float | None:
-    if term.startswith("SUM(") and term.endswith(")"):
-        total = 0.0
-        for arg in _split_top(term[4:-1], ","):
-            v = _arg(arg, grid, formulas, memo, depth)
-            if v is None:
-                return None
-            total += v
-        return total
-    return _arg(term, grid, formulas, memo, depth, single=True)
+Arg = tuple[Any, ...]  # ("num", x) | ("ref", letters, row) | ("range", c1, c2, r1, r2) | ("none",)
+_PARSED: dict[str, list[Arg]] = {}
 
 
-def _arg(
-    arg: str,
-    grid: SheetGrid,
-    formulas: dict[str, str],
-    memo: dict[str, float | None],
-    depth: int,
-    single: bool = False,
-) -> float | None:
+def _parsed(text: str) -> list[Arg]:
+    """A formula's terms (``("sum", [args])`` or an argument), parsed once per text: the same
+    SUM formulas recur in every return of a template."""
+    got = _PARSED.get(text)
+    if got is None:
+        expr = text.strip().lstrip("=").replace(" ", "").upper()
+        got = []
+        if expr:
+            for term in _split_top(expr, "+"):
+                if term.startswith("SUM(") and term.endswith(")"):
+                    got.append(("sum", [_parse_arg(a, False) for a in _split_top(term[4:-1], ",")]))
+                else:
+                    got.append(_parse_arg(term, True))
+        if len(_PARSED) < 50_000:
+            _PARSED[text] = got
+    return got
+
+
+def _parse_arg(arg: str, single: bool) -> Arg:
     try:
-        return float(arg)
+        return ("num", float(arg))
     except ValueError:
         pass
     m = _REF.match(arg)
     if m:
-        return _cell_value(
-            m.group(1), int(m.group(2)), grid, formulas, memo, depth, blank_zero=True
-        )
+        return ("ref", m.group(1), int(m.group(2)))
     m = _RANGE.match(arg)
     if m and not single:
         c1, c2 = sorted((col_number(m.group(1)), col_number(m.group(3))))
         r1, r2 = sorted((int(m.group(2)), int(m.group(4))))
-        if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
-            return None
-        total = 0.0
-        for r in range(r1, r2 + 1):
-            for c in range(c1, c2 + 1):
-                v = _cell_value(
-                    col_letter(c - 1),
-                    r,
-                    grid,
-                    formulas,
-                    memo,
-                    depth,
-                    blank_zero=True,
-                    text_zero=True,
-                )
-                if v is None:
-                    return None
-                total += v
-        return total
-    return None
+        return ("range", c1, c2, r1, r2)
+    return ("none",)
+
+
+def _arg(
+    arg: Arg, grid: SheetGrid, formulas: dict[str, str], memo: dict[str, float | None], depth: int
+) -> float | None:
+    kind = arg[0]
+    if kind == "num":
+        return float(arg[1])
+    if kind == "ref":
+        return _cell_value(arg[1], arg[2], grid, formulas, memo, depth, blank_zero=True)
+    if kind != "range":
+        return None
+    _, c1, c2, r1, r2 = arg
+    if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
+        return None
+    total = 0.0
+    for r in range(r1, r2 + 1):
+        for c in range(c1, c2 + 1):
+            v = _cell_value(
+                col_letter(c - 1), r, grid, formulas, memo, depth, blank_zero=True, text_zero=True
+            )
+            if v is None:
+                return None
+            total += v
+    return total
 
 
 def _cell_value(

@@ -115,29 +115,46 @@ def _assign(texts: list[str], schema: FormSchema) -> tuple[dict[str, int], list[
 
 
 def _header_texts(normed: list[list[str]], r: int, height: int) -> list[str]:
-    out = []
-    for c in range(len(normed[r])):
-        parts: list[str] = []
-        for rr in range(r, min(r + height, len(normed))):
-            t = normed[rr][c]
-            if t and (not parts or parts[-1] != t):
-                parts.append(t)
-        out.append("".join(parts))
-    return out
+    """Each column's header text: one row, or two rows joined (a repeated text once)."""
+    top = normed[r]
+    if height == 1 or r + 1 >= len(normed):
+        return list(top)
+    return [a + b if b and b != a else (a or b) for a, b in zip(top, normed[r + 1], strict=False)]
+
+
+_NORMED: dict[Any, str] = {}
+
+
+def _norm_text(v: Any) -> str:
+    """norm() of a cell, memoised for text and numbers (headers, titles and small counts recur
+    in every return); a number's key holds its type, as 1, 1.0 and True read differently."""
+    if v in ("", None):
+        return ""
+    t = type(v)
+    if t is str:
+        key: Any = v
+    elif (t is int or t is float) and v == v:
+        key = (t, v)
+    else:
+        return norm(v)
+    got = _NORMED.get(key)
+    if got is None:
+        got = norm(v)
+        if len(_NORMED) < 200_000:
+            _NORMED[key] = got
+    return got
 
 
 def _normed_top(grid: SheetGrid, nrows: int, width: int) -> list[list[str]]:
     """The first rows' cells normalised once, merged cells showing their value everywhere."""
-    merged = merged_view(grid, range(0, nrows))
+    merged = merged_view(grid, range(0, nrows)) if grid.merged else {}
     out = []
     for r in range(nrows):
-        row = []
-        for c in range(width):
-            v = grid.cell(r, c)
-            if v in ("", None):
-                v = merged.get((r, c), "")
-            row.append(norm(v) if v not in ("", None) else "")
-        out.append(row)
+        row = grid.rows[r] if r < len(grid.rows) else []
+        vals = [row[c] if c < len(row) else "" for c in range(width)]
+        if merged:
+            vals = [merged.get((r, c), "") if v in ("", None) else v for c, v in enumerate(vals)]
+        out.append([_norm_text(v) for v in vals])
     return out
 
 
@@ -148,6 +165,26 @@ def _enough(form: str, keys: dict[str, int], schema: FormSchema) -> bool:
     return "activity_name" in keys and len(keys) >= 3
 
 
+Candidate = tuple[str, dict[str, int], list[tuple[str, str]]]  # form, keys, fuzzy
+_CANDIDATES: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Candidate]] = {}
+
+
+def _candidates(texts: list[str], schemas: dict[str, FormSchema]) -> list[Candidate]:
+    """The forms whose header these texts could be, with the columns they give: remembered by
+    the header texts (the same template's header recurs in almost every return)."""
+    key = (tuple(schemas), tuple(texts))
+    got = _CANDIDATES.get(key)
+    if got is None:
+        got = []
+        for form, schema in schemas.items():
+            keys, fuzzy = _assign(texts, schema)
+            if _enough(form, keys, schema):
+                got.append((form, keys, fuzzy))
+        if len(_CANDIDATES) < 50_000:
+            _CANDIDATES[key] = got
+    return got
+
+
 def find_layout(grid: SheetGrid, schemas: dict[str, FormSchema]) -> Layout | None:
     """The most convincing header in the first rows of a sheet, or None if no form is there."""
     nrows = min(len(grid.rows), HEADER_SCAN_ROWS)
@@ -156,7 +193,7 @@ def find_layout(grid: SheetGrid, schemas: dict[str, FormSchema]) -> Layout | Non
         return None
     normed = _normed_top(grid, min(len(grid.rows), nrows + 1), width)
     full = {form: len(schema.columns) for form, schema in schemas.items()}
-    best: tuple[tuple[int, int, int], Layout] | None = None
+    best: tuple[tuple[int, int, int], int, int, list[str], Candidate] | None = None
     for r in range(nrows):
         if sum(1 for t in normed[r] if t) < 2:
             continue
@@ -164,25 +201,26 @@ def find_layout(grid: SheetGrid, schemas: dict[str, FormSchema]) -> Layout | Non
             texts = _header_texts(normed, r, height)
             if sum(1 for t in texts if t) < 3:
                 continue
-            for form, schema in schemas.items():
-                keys, fuzzy = _assign(texts, schema)
-                if not _enough(form, keys, schema):
-                    continue
-                exact = len(keys) - len(fuzzy)
-                rank = (len(keys), exact, -height)
+            for cand in _candidates(texts, schemas):
+                rank = (len(cand[1]), len(cand[1]) - len(cand[2]), -height)
                 if best is None or rank > best[0]:
-                    extra = [
-                        (c, clean(grid.cell(r, c)) or t)
-                        for c, t in enumerate(texts)
-                        if t and c not in keys.values()
-                    ]
-                    missing = [
-                        col for col in schema.columns if col.required and col.key not in keys
-                    ]
-                    best = (rank, Layout(form, r, height, keys, extra, missing, fuzzy))
-        if best is not None and best[0][1] >= full[best[1].form] - 1 and best[1].header_row < r:
+                    best = (rank, r, height, texts, cand)
+        if best is not None and best[0][1] >= full[best[4][0]] - 1 and best[1] < r:
             break  # a complete header was found above: nothing further down can beat it
-    return best[1] if best else None
+    return _layout(grid, schemas, best[1:]) if best else None
+
+
+def _layout(
+    grid: SheetGrid,
+    schemas: dict[str, FormSchema],
+    found: tuple[int, int, list[str], Candidate],
+) -> Layout:
+    """The Layout of the header found at a row, with its unmatched and missing columns."""
+    r, height, texts, (form, keys, fuzzy) = found
+    used = set(keys.values())
+    extra = [(c, clean(grid.cell(r, c)) or t) for c, t in enumerate(texts) if t and c not in used]
+    missing = [col for col in schemas[form].columns if col.required and col.key not in keys]
+    return Layout(form, r, height, dict(keys), extra, missing, list(fuzzy))
 
 
 def is_footer(row: list[Any]) -> bool:

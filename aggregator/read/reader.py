@@ -15,15 +15,15 @@ from aggregator.read.grid import SheetGrid, UnreadableFile, read_grids
 from aggregator.read.layout import Layout, Meta, find_layout, is_footer, read_meta, row_is_empty
 from aggregator.read.returns import ReturnRead, SheetNote
 from aggregator.read.rows import city_row_as_total, read_a4, read_a5
-from aggregator.read.sniff import SPREADSHEET_KINDS, WORD_KINDS, sniff
+from aggregator.read.sniff import SPREADSHEET_KINDS, WORD_KINDS, Sniff, sniff, sniff_zip_file
 from aggregator.read.subtotals import check_subtotals
 from aggregator.read.values import parse_when
-from aggregator.read.wordgrid import word_grids
 from aggregator.rulebook import Context
+from aggregator.rulebook.policy import Limits
 from aggregator.rulebook.schema import FormSchema
 from aggregator.textnorm import norm
 
-READER_VERSION = "4"  # 2: no refusal for an unknown period; 3: Word returns read; 4: A1–A3
+READER_VERSION = "5"  # 2: no refusal for an unknown period; 3: Word returns read; 4: A1–A3; 5: open errors named, exact big numbers
 
 
 def reject(out: ReturnRead, code: str, message: str, **where: Any) -> ReturnRead:
@@ -46,11 +46,13 @@ def read_return(path: Path, label: str, ctx: Context) -> ReturnRead:
 
 def _read_return(path: Path, label: str, ctx: Context) -> ReturnRead:
     out = ReturnRead(file=label)
-    sn = sniff(path, ctx.policy.limits)
+    data, sn = sniff_once(path, ctx.policy.limits)
     out.kind = sn.kind
     if sn.problem:
         return reject(out, f"file-{sn.problem}", f"{PurePosixPath(label).name}：{sn.message}")
     if sn.kind in WORD_KINDS:  # Word tables become grids; everything after is shared
+        from aggregator.read.wordgrid import word_grids  # python-docx: only for Word returns
+
         try:
             word = word_grids(path, sn.kind, ctx.policy.limits)
         except UnreadableFile as e:
@@ -66,7 +68,7 @@ def _read_return(path: Path, label: str, ctx: Context) -> ReturnRead:
             "文件含有宏（VBA）。宏不会被运行，也不会被复制到汇总表中；请尽量报送不含宏的 .xlsx 文件。",
         )
     try:
-        grids, problems = read_grids(path, sn, label)
+        grids, problems = read_grids(path, sn, label, data)
     except UnreadableFile as e:
         return reject(out, "file-unreadable", f"{PurePosixPath(label).name}：{e}")
     out.problems.extend(problems)
@@ -74,27 +76,20 @@ def _read_return(path: Path, label: str, ctx: Context) -> ReturnRead:
     return out
 
 
+def sniff_once(path: Path, limits: Limits) -> tuple[bytes | None, Sniff]:
+    """The safety pass, reading a file of a plausible size once: a zip-based file's bytes serve
+    both the safety pass and python-calamine (returned for it; None when not read)."""
+    size = path.stat().st_size
+    if not 0 < size <= limits.max_file_mb * 1e6:
+        return None, sniff(path, limits)  # empty or too large: said without reading it
+    data = path.read_bytes()
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return data, sniff_zip_file(path, data, limits)
+    return data, sniff(path, limits)
+
+
 def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Context) -> None:
-    found: list[tuple[SheetGrid, Layout]] = []
-    for g in grids:
-        if not g.visible:
-            if any(not row_is_empty(r) for r in g.rows[:50]):
-                out.sheets.append(SheetNote(g.name, "hidden"))
-                out.add(
-                    "warning",
-                    "sheet-hidden",
-                    f"工作表“{g.name}”是隐藏的，未读取。如其中有要报送的数据，请取消隐藏后重新报送。",
-                    sheet=g.name,
-                )
-            continue
-        if not g.rows or all(row_is_empty(r) for r in g.rows):
-            out.sheets.append(SheetNote(g.name, "empty"))
-            continue
-        layout = find_layout(g, ctx.schemas)
-        if layout is None:
-            out.sheets.append(SheetNote(g.name, "no-form"))
-            continue
-        found.append((g, layout))
+    found = _forms_found(out, grids, ctx)
     if not found and read_application_forms(out, grids, label, ctx):
         return  # Attachments 1–3: label/value forms, not a table
     if not found:
@@ -119,7 +114,52 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
                 f"工作表“{s.name}”中没有找到报表表头，未读取。",
                 sheet=s.name,
             )
-    metas: list[Meta] = []
+    readable = _of_main_form(out, found, main, ctx)
+    meta = _merge_meta([read_meta(g, layout, end) for g, layout, end in readable])
+    out.title = meta.title
+    out.contact_person, out.contact_phone = meta.contact_parts()
+    _who(out, meta, label, ctx)
+    _when(out, meta, label, ctx)
+    for g, layout, end in readable:
+        with cell_labels(getattr(g, "label", None)):  # Word tables name cells 表1 第3行第5列
+            _read_rows(out, g, layout, end, main, ctx)
+    if main == "A5":
+        city_row_as_total(out)
+        check_subtotals(out, ctx)
+    _conclude(out, main, ctx)
+
+
+def _forms_found(
+    out: ReturnRead, grids: list[SheetGrid], ctx: Context
+) -> list[tuple[SheetGrid, Layout]]:
+    """The visible sheets holding a form, with its layout; other sheets noted."""
+    found: list[tuple[SheetGrid, Layout]] = []
+    for g in grids:
+        if not g.visible:
+            if any(not row_is_empty(r) for r in g.rows[:50]):
+                out.sheets.append(SheetNote(g.name, "hidden"))
+                out.add(
+                    "warning",
+                    "sheet-hidden",
+                    f"工作表“{g.name}”是隐藏的，未读取。如其中有要报送的数据，请取消隐藏后重新报送。",
+                    sheet=g.name,
+                )
+            continue
+        if not g.rows or all(row_is_empty(r) for r in g.rows):
+            out.sheets.append(SheetNote(g.name, "empty"))
+            continue
+        layout = find_layout(g, ctx.schemas)
+        if layout is None:
+            out.sheets.append(SheetNote(g.name, "no-form"))
+            continue
+        found.append((g, layout))
+    return found
+
+
+def _of_main_form(
+    out: ReturnRead, found: list[tuple[SheetGrid, Layout]], main: str, ctx: Context
+) -> list[tuple[SheetGrid, Layout, int]]:
+    """The sheets of the file's main form with where their data ends; the others noted."""
     readable: list[tuple[SheetGrid, Layout, int]] = []
     for g, layout in found:
         if layout.form != main:
@@ -132,20 +172,12 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
                 sheet=g.name,
             )
             continue
-        end = _data_end(g, layout)
-        metas.append(read_meta(g, layout, end))
-        readable.append((g, layout, end))
-    meta = _merge_meta(metas)
-    out.title = meta.title
-    out.contact_person, out.contact_phone = meta.contact_parts()
-    _who(out, meta, label, ctx)
-    _when(out, meta, label, ctx)
-    for g, layout, end in readable:
-        with cell_labels(getattr(g, "label", None)):  # Word tables name cells 表1 第3行第5列
-            _read_rows(out, g, layout, end, main, ctx)
-    if main == "A5":
-        city_row_as_total(out)
-        check_subtotals(out, ctx)
+        readable.append((g, layout, _data_end(g, layout)))
+    return readable
+
+
+def _conclude(out: ReturnRead, main: str, ctx: Context) -> None:
+    """The city from the rows when no line named it; what is missing, said or refused."""
     if out.city is None:
         cities = {f.city for f in out.figures if f.city} | {
             a.city for a in out.activities if a.city

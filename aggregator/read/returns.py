@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -123,6 +124,10 @@ class ReturnRead:
         ]
         return list(dict.fromkeys(out))
 
+    def cache_text(self) -> str:
+        """The reading as JSON text, as the ledger caches it (:meth:`from_dict` reads it back)."""
+        return json.dumps(self, default=_plain, ensure_ascii=False)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (for the ledger cache)."""
         return asdict(self)
@@ -138,3 +143,8 @@ class ReturnRead:
         d["activities"] = [Activity(**s) for s in d.get("activities", [])]
         d["problems"] = [Problem(**p) for p in d.get("problems", [])]
         return cls(**d)
+
+
+def _plain(o: Any) -> Any:
+    """JSON for the dataclasses of a reading (much faster than dataclasses.asdict)."""
+    return o.__dict__

@@ -6,6 +6,7 @@ nothing here can be made to allocate without bound.
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 import zlib
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from aggregator.cells import col_number
 from aggregator.read import sealed
+from aggregator.read.xlsxparts import sheet_paths, unescape_xml
 from aggregator.rulebook.policy import Limits
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -183,55 +185,34 @@ def _ole_kind(names: set[str], path: Path) -> Sniff:
     return Sniff("unknown", "unknown", WRONG_KIND["unknown"])
 
 
-_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
-_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})(\d+)\"")
-_DIM = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?ref=\"([A-Z]{0,3})(\d*):?([A-Z]{0,3})(\d*)\"")
+# One pass finds every row and cell reference of a worksheet part (its extent).
+_REFS = re.compile(rb"<(?:\w+:)?(row|c)\b[^>]*?\br=\"([A-Z]{0,3})(\d+)\"")
 _FCELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _F = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
 _V = re.compile(rb"<(?:\w+:)?v\b[^>]*?>(.*?)</(?:\w+:)?v>", re.S)
 _R = re.compile(rb"\br=\"([A-Z]{1,3}\d+)\"")
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError)
 
 
-def _sniff_zip(path: Path, limits: Limits) -> Sniff:
+def sniff_zip_file(path: Path, data: bytes, limits: Limits) -> Sniff:
+    """The zip branch of :func:`sniff` on a file's bytes already read, an encrypted
+    OpenDocument file included."""
+    return _encrypted_ods(path, sniff_zip(data, limits))
+
+
+def sniff_zip(source: Path | bytes, limits: Limits) -> Sniff:
+    """The zip branch of :func:`sniff` on a file or on its bytes already read (the reader reads
+    a file once and hands the same bytes to python-calamine)."""
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
     except (zipfile.BadZipFile, OSError, ValueError):
         return Sniff("truncated", "truncated", WRONG_KIND["truncated"])
     with zf:
-        raw_names = zf.namelist()
-        names = {n.replace("\\", "/") for n in raw_names}
-        ctypes = _read_small(zf, "[Content_Types].xml")
-        if any(n.endswith("workbook.bin") for n in names):
-            kind = "xlsb"
-        elif any(n.endswith("workbook.xml") for n in names) or b"spreadsheetml" in ctypes:
-            kind = "xlsx"
-        elif "content.xml" in names and ("mimetype" in names or "META-INF/manifest.xml" in names):
-            kind = "ods"
-        elif "word/document.xml" in names:
-            kind = "docx"
-        elif "ppt/presentation.xml" in names:
-            return Sniff("pptx", "pptx", WRONG_KIND["pptx"])
-        else:
-            return Sniff("zip", "zip", WRONG_KIND["zip"])
-        out = Sniff(kind)
-        out.has_macros = any(n.lower().endswith("vbaproject.bin") for n in names)
-        if out.has_macros:
-            out.kind = "xlsm" if kind == "xlsx" else kind
-        declared = sum(i.file_size for i in zf.infolist())
-        compressed = sum(i.compress_size for i in zf.infolist()) or 1
-        if (
-            declared > limits.max_uncompressed_mb * 1e6
-            or declared / compressed > limits.max_compression_ratio
-            and declared > 10e6
-        ):
-            out.problem, out.message = (
-                "zip-bomb",
-                f"文件解压后过大（声明 {declared / 1e6:.0f} MB），疑似异常文件，未读取。",
-            )
+        out = _zip_kind(zf)
+        if out.problem or _declared_too_big(out, zf, limits):
             return out
         budget = int(limits.max_uncompressed_mb * 1e6)
-        parts = [n for n in raw_names if _is_sheet_part(n.replace("\\", "/"))]
-        for part in parts:
+        for part in (n for n in zf.namelist() if _is_sheet_part(n.replace("\\", "/"))):
             try:
                 data, budget = _inflate(zf, part, budget)
             except _TooBig:
@@ -240,28 +221,72 @@ def _sniff_zip(path: Path, limits: Limits) -> Sniff:
                     "文件解压后实际内容过大，疑似异常文件，未读取。",
                 )
                 return out
-            except (
-                zipfile.BadZipFile,
-                zlib.error,
-                OSError,
-                EOFError,
-                NotImplementedError,
-                RuntimeError,
-            ):
+            except _UNREADABLE:
                 out.problem, out.message = "truncated", WRONG_KIND["truncated"]
                 return out
-            if part == "content.xml":
-                continue
-            rows, cols = _extent(data)
-            if rows > limits.max_sheet_rows or cols > limits.max_sheet_cols:
-                out.problem = "sheet-too-large"
-                out.message = f"工作表范围过大（{rows} 行 × {cols} 列，上限 {limits.max_sheet_rows} 行 × {limits.max_sheet_cols} 列），不像是一份报表，未读取。请删除多余的行列后重新报送。"
+            if part != "content.xml" and _part_problem(out, part, data, limits):
                 return out
-            if b"<f" in data or b":f" in data:
-                out.formulas[part] = _formulas(data)
-        if out.formulas and kind in ("xlsx", "xlsm"):
-            out.sheet_paths = _sheet_paths(zf)  # only needed to place formulas
+        if out.formulas and out.kind in ("xlsx", "xlsm"):
+            out.sheet_paths = sheet_paths(zf)  # only needed to place formulas
         return out
+
+
+def _sniff_zip(path: Path, limits: Limits) -> Sniff:
+    return sniff_zip(path, limits)
+
+
+def _zip_kind(zf: zipfile.ZipFile) -> Sniff:
+    """What a zip holds by its member names (a problem set when it is not a document)."""
+    names = {n.replace("\\", "/") for n in zf.namelist()}
+    if any(n.endswith("workbook.bin") for n in names):
+        kind = "xlsb"
+    elif any(n.endswith("workbook.xml") for n in names) or b"spreadsheetml" in _read_small(
+        zf, "[Content_Types].xml"
+    ):
+        kind = "xlsx"
+    elif "content.xml" in names and ("mimetype" in names or "META-INF/manifest.xml" in names):
+        kind = "ods"
+    elif "word/document.xml" in names:
+        kind = "docx"
+    elif "ppt/presentation.xml" in names:
+        return Sniff("pptx", "pptx", WRONG_KIND["pptx"])
+    else:
+        return Sniff("zip", "zip", WRONG_KIND["zip"])
+    out = Sniff(kind)
+    out.has_macros = any(n.lower().endswith("vbaproject.bin") for n in names)
+    if out.has_macros:
+        out.kind = "xlsm" if kind == "xlsx" else kind
+    return out
+
+
+def _declared_too_big(out: Sniff, zf: zipfile.ZipFile, limits: Limits) -> bool:
+    """Whether the sizes the zip declares are beyond the limits (the problem set on ``out``)."""
+    infos = zf.infolist()
+    declared = sum(i.file_size for i in infos)
+    compressed = sum(i.compress_size for i in infos) or 1
+    if (
+        declared > limits.max_uncompressed_mb * 1e6
+        or declared / compressed > limits.max_compression_ratio
+        and declared > 10e6
+    ):
+        out.problem, out.message = (
+            "zip-bomb",
+            f"文件解压后过大（声明 {declared / 1e6:.0f} MB），疑似异常文件，未读取。",
+        )
+        return True
+    return False
+
+
+def _part_problem(out: Sniff, part: str, data: bytes, limits: Limits) -> bool:
+    """Check one worksheet part's extent (the problem set on ``out``) and note its formulas."""
+    rows, cols = _extent(data)
+    if rows > limits.max_sheet_rows or cols > limits.max_sheet_cols:
+        out.problem = "sheet-too-large"
+        out.message = f"工作表范围过大（{rows} 行 × {cols} 列，上限 {limits.max_sheet_rows} 行 × {limits.max_sheet_cols} 列），不像是一份报表，未读取。请删除多余的行列后重新报送。"
+        return True
+    if b"<f" in data or b":f" in data:
+        out.formulas[part] = _formulas(data)
+    return False
 
 
 def _is_sheet_part(n: str) -> bool:
@@ -298,18 +323,11 @@ def _inflate(zf: zipfile.ZipFile, name: str, budget: int) -> tuple[bytes, int]:
 
 
 def _extent(data: bytes) -> tuple[int, int]:
-    """The largest row number and column number any cell of a worksheet part claims."""
-    rows = max((int(m) for m in _ROW.findall(data)), default=0)
-    cols = 0
-    last = 0
-    for letters, r in _CELL.findall(data):
-        cols = max(cols, col_number(letters))
-        last = max(last, int(r))
-    m = _DIM.search(data)
-    if m and m.group(3) and m.group(4):
-        # A dimension claiming the whole sheet is harmless only if no cell is out there.
-        pass
-    return max(rows, last), cols
+    """The largest row number and column number any row or cell of a worksheet part claims."""
+    refs = _REFS.findall(data)
+    rows = max((int(r) for tag, letters, r in refs if (tag == b"c") == bool(letters)), default=0)
+    letters = {x for tag, x, _ in refs if x and tag == b"c"}
+    return rows, max(map(col_number, letters), default=0)
 
 
 def _formulas(data: bytes) -> list[tuple[str, str, bool]]:
@@ -327,51 +345,5 @@ def _formulas(data: bytes) -> list[tuple[str, str, bool]]:
             continue
         text = (fm.group(1) or b"").decode("utf-8", "replace")
         vm = _V.search(body)
-        out.append((ref.group(1).decode(), _unescape(text), bool(vm and vm.group(1).strip())))
-    return out
-
-
-def _unescape(s: str) -> str:
-    return (
-        s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
-
-
-def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → worksheet part, from workbook.xml and its relationships."""
-    try:
-        wb = zf.read("xl/workbook.xml")
-        rels = zf.read("xl/_rels/workbook.xml.rels")
-    except (KeyError, zipfile.BadZipFile, zlib.error, OSError):
-        return {}
-    targets = {
-        m.group(1).decode(): m.group(2).decode()
-        for m in re.finditer(
-            rb"<Relationship\b[^>]*?Id=\"([^\"]+)\"[^>]*?Target=\"([^\"]+)\"", rels
-        )
-    }
-    targets.update(
-        {
-            m.group(2).decode(): m.group(1).decode()
-            for m in re.finditer(
-                rb"<Relationship\b[^>]*?Target=\"([^\"]+)\"[^>]*?Id=\"([^\"]+)\"", rels
-            )
-        }
-    )
-    out: dict[str, str] = {}
-    for m in re.finditer(rb"<(?:\w+:)?sheet\b([^>]*)/?>", wb):
-        attrs = m.group(1)
-        name = re.search(rb"name=\"([^\"]*)\"", attrs)
-        rid = re.search(rb"r:id=\"([^\"]*)\"", attrs) or re.search(rb"\bid=\"([^\"]*)\"", attrs)
-        if not name or not rid:
-            continue
-        target = targets.get(rid.group(1).decode(), "")
-        target = target.lstrip("/")
-        if not target.startswith("xl/"):
-            target = "xl/" + target
-        out[_unescape(name.group(1).decode("utf-8", "replace"))] = target
+        out.append((ref.group(1).decode(), unescape_xml(text), bool(vm and vm.group(1).strip())))
     return out

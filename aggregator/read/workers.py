@@ -1,9 +1,11 @@
 """Read files in supervised worker processes: a memory cap, a time limit, and survival of a
 reader that aborts the whole process (python-calamine does on some hostile files).
 
-Workers are long-lived (one per core) and take one file at a time; when one dies or overruns,
-that file is rejected with a clear reason, a fresh worker takes its place and the run goes on.
-Results come back in the order of the tasks, identical to a single-process run.
+Workers are long-lived (one per core) and take files in batches; when one dies or overruns, the
+files of its batches are read again one at a time, and a file that kills or stalls a worker on
+its own is rejected with a clear reason (for this run only); a fresh worker takes the place of
+the lost one and the run goes on. Results come back in the order of the tasks, identical to a
+single-process run.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
@@ -84,9 +86,6 @@ def _guarded(reader: Reader, path: str, label: str, ctx: Context) -> ReturnRead:
 def _die_with_parent(parent: int) -> None:
     """Make this worker end when the run that started it does, however that run ends: the
     kernel's parent-death signal on Linux, else a thread watching the parent's id."""
-    from aggregator.store.lock import forget_inherited
-
-    forget_inherited()  # the run's lock is the run's, never a worker's
     try:
         import ctypes
 
@@ -106,7 +105,9 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker(conn: Connection, ctx: Context, memory_mb: int, reader: Reader, parent: int) -> None:
+def _worker(
+    conn: Connection, ctx: Context, memory_mb: int, reader: Reader, parent: int, texts: bool
+) -> None:
     import faulthandler
 
     _die_with_parent(parent)
@@ -114,25 +115,38 @@ def _worker(conn: Connection, ctx: Context, memory_mb: int, reader: Reader, pare
     _limit_memory(memory_mb)
     while True:
         try:
-            msg = conn.recv()
+            batch = conn.recv()
         except (EOFError, OSError):
             return
-        if msg is None:
+        if batch is None:
             return
-        idx, path, label = msg
-        result = _guarded(reader, path, label, ctx)
+        results = [_one(reader, task, ctx, texts) for task in batch]
         try:
-            conn.send((idx, result))
+            conn.send(results)
         except (OSError, ValueError):
             return
 
 
+Task = tuple[int, str, str]  # (index, path, label)
+
+
+def _one(reader: Reader, task: Task, ctx: Context, text: bool) -> tuple[int, ReturnRead, str]:
+    """One file read (in a worker), with its reading as cache text when asked for (made here,
+    off the supervisor's back)."""
+    idx, path, label = task
+    result = _guarded(reader, path, label, ctx)
+    return idx, result, result.cache_text() if text else ""
+
+
 @dataclass
 class _Slot:
+    """One worker and the batches sent to it, oldest first (at most two: one being read, one
+    waiting, so the worker never idles while the supervisor takes a result in)."""
+
     proc: Any
     conn: Connection
-    task: tuple[int, str, str] | None = None
-    started: float = 0.0
+    batches: deque[list[Task]] = field(default_factory=deque)
+    started: float = 0.0  # when the oldest batch began to be read
 
 
 def _context() -> Any:
@@ -152,101 +166,169 @@ def read_many(
     jobs: int | None = None,
     progress: Progress | None = None,
     reader: Reader | None = None,
+    batch: int | None = None,
+    texts: dict[int, str] | None = None,
 ) -> list[ReturnRead]:
     """Read every (path, label) in supervised workers; ``jobs=0`` reads in this process.
 
-    ``reader`` replaces the per-file function (tests use it to simulate a reader that dies).
+    Files go to the workers in batches (``batch`` files, default by the amount of work); when a
+    worker dies or overruns, the files of its batches are read again one by one, so that only a
+    file read alone can be blamed. ``reader`` replaces the per-file function (tests use it to
+    simulate a reader that dies). Results come back in the order of ``files``; ``texts``, when
+    given, receives each settled reading's :meth:`ReturnRead.cache_text` by index.
     """
     reader = reader or _read_file
-    limits = ctx.policy.limits
     if jobs == 0:
         out = []
         for i, (p, label) in enumerate(files):
-            out.append(_guarded(reader, str(p), label, ctx))
+            idx, result, text = _one(reader, (i, str(p), label), ctx, texts is not None)
+            out.append(result)
+            if texts is not None:
+                texts[idx] = text
             if progress:
                 progress(i + 1, len(files), label)
         return out
-    n = max(1, min(jobs or default_jobs(), len(files)))
     if not files:
         return []
-    mpc = _context()
+    n = max(1, min(jobs or default_jobs(), len(files)))
+    tasks = [(i, str(p), label) for i, (p, label) in enumerate(files)]
+    pool = _Pool(ctx, reader, n, progress, len(files))
+    pool.texts = texts
+    try:
+        pool.run(tasks, batch)
+    finally:
+        pool.close()
+    return [pool.results[i] for i in range(len(files))]
 
-    def spawn() -> _Slot:
+
+def batch_size(remaining: int, workers: int) -> int:
+    """Files per message: a few dozen on a large run, one on a small one (so that the last
+    batches still spread over every worker)."""
+    return max(1, min(32, remaining // (workers * 8)))
+
+
+class _Pool:
+    """Long-lived supervised workers, fed batches of files."""
+
+    def __init__(
+        self, ctx: Context, reader: Reader, n: int, progress: Progress | None, total: int
+    ) -> None:
+        self.ctx, self.reader, self.progress, self.total = ctx, reader, progress, total
+        self.n = n
+        self.limits = ctx.policy.limits
+        self.results: dict[int, ReturnRead] = {}
+        self.texts: dict[int, str] | None = None  # filled when the caller wants cache texts
+        self.pending: deque[list[Task]] = deque()
+        self.slots: list[_Slot] = []
+
+    def _spawn(self) -> _Slot:
+        mpc = _context()
         parent, child = mpc.Pipe()
         proc = mpc.Process(
             target=_worker,
-            args=(child, ctx, limits.read_memory_mb, reader, os.getpid()),
+            args=(
+                child,
+                self.ctx,
+                self.limits.read_memory_mb,
+                self.reader,
+                os.getpid(),
+                self.texts is not None,
+            ),
             daemon=True,
         )
         proc.start()
         child.close()
         return _Slot(proc, parent)
 
-    slots = [spawn() for _ in range(n)]
-    pending = deque((i, str(p), label) for i, (p, label) in enumerate(files))
-    results: dict[int, ReturnRead] = {}
-    done = 0
-
-    def finish(slot: _Slot, result: ReturnRead) -> None:
-        nonlocal done
-        assert slot.task is not None
-        results[slot.task[0]] = result
-        done += 1
-        if progress:
-            progress(done, len(files), slot.task[2])
-        slot.task = None
-
-    def replace(slot: _Slot) -> _Slot:
-        try:
-            slot.proc.kill()
-            slot.proc.join(1)
-        except Exception:
-            pass
-        slot.conn.close()
-        return spawn()
-
-    try:
-        while pending or any(s.task for s in slots):
-            for s in slots:
-                if s.task is None and pending:
-                    s.task = pending.popleft()
-                    s.started = time.monotonic()
-                    s.conn.send(s.task)
+    def run(self, tasks: list[Task], batch: int | None) -> None:
+        """Read every task; results land in ``self.results`` by index."""
+        self.slots = [self._spawn() for _ in range(self.n)]
+        todo = deque(tasks)
+        while todo or self.pending or any(s.batches for s in self.slots):
+            for s in self.slots:
+                while len(s.batches) < 2 and (self.pending or todo):
+                    if self.pending:
+                        b = self.pending.popleft()
+                    else:
+                        size = batch or batch_size(len(todo), len(self.slots))
+                        b = [todo.popleft() for _ in range(min(size, len(todo)))]
+                    self._send(s, b)
             failpoint("while-reading")
-            busy = [s for s in slots if s.task]
+            busy = [s for s in self.slots if s.batches]
             ready = wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout=0.2)
-            for i, s in enumerate(slots):
-                if s.task is None:
-                    continue
-                if s.conn in ready or s.conn.poll():
-                    try:
-                        idx, result = s.conn.recv()
-                        finish(s, result)
-                        continue
-                    except (EOFError, OSError):
-                        pass
-                if not s.proc.is_alive():
-                    code, why = (
-                        "file-reader-crashed",
-                        f"读取此文件时读取程序异常退出（退出码 {s.proc.exitcode}），疑似异常或损坏的文件（例如声明了超大的表格范围）。未读取，请用 Excel 另存为 .xlsx 后重新报送。",
-                    )
-                elif time.monotonic() - s.started > limits.read_timeout_seconds:
-                    code, why = (
-                        "file-timeout",
-                        f"读取此文件超过 {limits.read_timeout_seconds:.0f} 秒仍未完成，疑似异常文件，未读取。请检查后重新报送。",
-                    )
-                else:
-                    continue
-                finish(s, reject(ReturnRead(file=s.task[2]), code, why))
-                slots[i] = replace(s)
-    finally:
-        for s in slots:
+            for i, s in enumerate(self.slots):
+                if s.batches and not self._collect(s, ready):
+                    self.slots[i] = self._fail(s)
+
+    def _send(self, s: _Slot, b: list[Task]) -> None:
+        if not s.batches:
+            s.started = time.monotonic()
+        s.batches.append(b)
+        s.conn.send(b)
+
+    def _collect(self, s: _Slot, ready: list[Any]) -> bool:
+        """Take in a finished batch if there is one; False when the worker died or overran."""
+        if s.conn in ready or s.conn.poll():
+            try:
+                results = s.conn.recv()
+            except (EOFError, OSError):
+                return s.proc.is_alive() and not self._overran(s)
+            s.batches.popleft()
+            s.started = time.monotonic()
+            for idx, result, text in results:
+                self.results[idx] = result
+                if self.texts is not None:
+                    self.texts[idx] = text
+                if self.progress:
+                    self.progress(len(self.results), self.total, result.file)
+            return True
+        return s.proc.is_alive() and not self._overran(s)
+
+    def _overran(self, s: _Slot) -> bool:
+        return time.monotonic() - s.started > self.limits.read_timeout_seconds
+
+    def _fail(self, s: _Slot) -> _Slot:
+        """A worker died or overran: a file read alone is rejected (for this run only: the
+        machine's failure, never the file's verdict); files of a batch are read again alone."""
+        alive = s.proc.is_alive()
+        first = s.batches.popleft()
+        if len(first) == 1:
+            idx, _, label = first[0]
+            self.results[idx] = reject(ReturnRead(file=label), *self._why(s, alive))
+            if self.progress:
+                self.progress(len(self.results), self.total, label)
+        else:
+            self.pending.extend([t] for t in first)
+        for b in s.batches:  # sent but not begun: read again as they were
+            self.pending.append(b)
+        s.batches.clear()
+        _stop(s)
+        return self._spawn()
+
+    def _why(self, s: _Slot, alive: bool) -> tuple[str, str]:
+        if not alive:
+            return (
+                "file-reader-crashed",
+                f"读取此文件时读取程序异常退出（退出码 {s.proc.exitcode}），疑似异常或损坏的文件（例如声明了超大的表格范围）。未读取，请用 Excel 另存为 .xlsx 后重新报送。",
+            )
+        return (
+            "file-timeout",
+            f"读取此文件超过 {self.limits.read_timeout_seconds:.0f} 秒仍未完成，疑似异常文件，未读取。请检查后重新报送。",
+        )
+
+    def close(self) -> None:
+        """Ask every worker to stop, then make sure it has."""
+        for s in self.slots:
             with contextlib.suppress(OSError, ValueError):
                 s.conn.send(None)
-        for s in slots:
+        for s in self.slots:
             s.proc.join(0.5)
-            if s.proc.is_alive():
-                s.proc.kill()
-                s.proc.join(1)
-            s.conn.close()
-    return [results[i] for i in range(len(files))]
+            _stop(s)
+
+
+def _stop(s: _Slot) -> None:
+    with contextlib.suppress(Exception):
+        if s.proc.is_alive():
+            s.proc.kill()
+        s.proc.join(1)
+    s.conn.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import stat
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -19,8 +20,9 @@ from aggregator.read.returns import ReturnRead
 from aggregator.rulebook.policy import Limits
 from aggregator.store import evidence
 from aggregator.store.containers import container_kind, unpack
+from aggregator.store.copies import copy_in
 from aggregator.store.ledger import Arrival, Ledger, Submission
-from aggregator.store.names import decode_path
+from aggregator.store.names import decode_name, decode_path
 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 SETTLE_SECONDS = 2.0  # a file modified more recently than this is watched for growth
@@ -36,6 +38,7 @@ class Scan:
     pending: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     new: int = 0  # submissions recorded by the intake that followed
+    stats: dict[str, os.stat_result] = field(default_factory=dict)  # candidates as looked at
 
 
 def is_ignored(name: str) -> bool:
@@ -74,7 +77,11 @@ def _folder_problem(inbox: Path, e: OSError) -> Problem | None:
 
 def _look_at(scan: Scan, root: Path, path: Path, name: str) -> os.stat_result | None:
     """The file's status if it is a candidate return; otherwise notes why not (or ignores it)."""
-    if path.is_symlink():
+    try:
+        st: os.stat_result | None = os.lstat(path)
+    except OSError:
+        st = None
+    if st is not None and stat.S_ISLNK(st.st_mode):
         try:
             target = path.resolve(strict=True)
         except (OSError, RuntimeError):  # a loop or a dangling link
@@ -88,16 +95,16 @@ def _look_at(scan: Scan, root: Path, path: Path, name: str) -> os.stat_result | 
                 )
             )
             return None
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None
     if path.name.startswith(".") and not path.name.startswith(".~lock"):
         return None  # hidden files (.gitkeep, .DS_Store): not returns, not worth a line
     if is_ignored(name):
         scan.ignored.append((name, ""))
         return None
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    if not path.is_file():
+    if st is None or not stat.S_ISREG(st.st_mode):
         return None
     if not os.access(path, os.R_OK):
         scan.problems.append(
@@ -118,6 +125,7 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
         return scan
     root = inbox.resolve()
     fresh: list[tuple[str, Path, os.stat_result]] = []
+    seen = scan.stats
 
     def unreadable_folder(e: OSError) -> None:
         problem = _folder_problem(inbox, e)
@@ -126,9 +134,11 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
 
     for dirpath, dirnames, filenames in os.walk(inbox, onerror=unreadable_folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        folder = Path(dirpath)
+        prefix = decode_path(folder.relative_to(inbox).as_posix())  # once per folder
         for fn in sorted(filenames):
-            path = Path(dirpath) / fn
-            name = decode_path(path.relative_to(inbox).as_posix())
+            path = folder / fn
+            name = f"{prefix}/{decode_name(fn)}" if prefix else decode_name(fn)
             st = _look_at(scan, root, path, name)
             if st is None:
                 continue
@@ -136,19 +146,10 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
                 fresh.append((name, path, st))
             else:
                 scan.candidates.append((name, path))
-    if fresh:
-        time.sleep(min(settle, 1.0))
-        for name, path, st in fresh:
-            try:
-                again = path.stat()
-            except OSError:
-                continue
-            if again.st_size != st.st_size or again.st_mtime != st.st_mtime:
-                scan.pending.append(name)
-            else:
-                scan.candidates.append((name, path))
+                seen[name] = st
+    _settle(scan, fresh, settle, seen)
     for name, path in list(scan.candidates):
-        if _incomplete_zip(path):
+        if _incomplete_zip(path, seen.get(name)):
             scan.candidates.remove((name, path))
             scan.pending.append(name)
     for name in scan.pending:
@@ -163,10 +164,32 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
     return scan
 
 
-def _incomplete_zip(path: Path) -> bool:
+def _settle(
+    scan: Scan,
+    fresh: list[tuple[str, Path, os.stat_result]],
+    settle: float,
+    seen: dict[str, os.stat_result],
+) -> None:
+    """Files modified moments ago: candidates if they keep their size and time for a moment."""
+    if not fresh:
+        return
+    time.sleep(min(settle, 1.0))
+    for name, path, st in fresh:
+        try:
+            again = path.stat()
+        except OSError:
+            continue
+        if again.st_size != st.st_size or again.st_mtime != st.st_mtime:
+            scan.pending.append(name)
+        else:
+            scan.candidates.append((name, path))
+            seen[name] = again
+
+
+def _incomplete_zip(path: Path, st: os.stat_result | None = None) -> bool:
     """A zip-based file without its directory yet, modified moments ago: still being copied."""
     try:
-        st = path.stat()
+        st = st or path.stat()
         age = time.time() - st.st_mtime
         if (
             age > RECENT_SECONDS or age < -RECENT_SECONDS
@@ -181,32 +204,32 @@ def _incomplete_zip(path: Path) -> bool:
         return True
 
 
+Stat = tuple[str, int, int, int, str]  # name, size, mtime_ns, inode, sha256
+
+
 def take_in(
     ledger: Ledger, scan: Scan, now: dt.datetime, limits: Limits, *, quick: bool = False
 ) -> int:
     """Record every new file (name and content) with a copy of its bytes and the evidence of its
     arrival; a container is recorded as such and each document in it as a submission of its
-    own. ``quick`` skips files whose name, size and time are already recorded. Returns how many
-    submissions were recorded."""
+    own. A file whose size, modification time and inode are those recorded when it was last
+    taken in is not read again; ``quick`` also skips files whose name, size and time are
+    recorded (ledgers from before signatures were kept). Returns how many submissions were
+    recorded."""
     rows: list[Arrival] = []
+    stats: list[Stat] = []
+    known = ledger.inbox_stats()
     # Files arriving together are ordered shortest name first, so that an original counts
     # before its "- 副本" and a "（更正）" version after the file it corrects.
     for name, path in sorted(scan.candidates, key=lambda c: (len(c[0]), c[0])):
         try:
-            st = path.stat()
+            st = scan.stats.get(name) or path.stat()
+            sig = (st.st_size, st.st_mtime_ns, st.st_ino)
+            if known.get(name, (None,))[:3] == sig:
+                continue
             if quick and ledger.known_stat(name, st.st_size, st.st_mtime):
                 continue
-            digest = sha256_of(path)
-            if ledger.known(name, digest):
-                continue
-            stored = ledger.store_copy(path, digest)
-            if stored is None:  # changed while we copied: next run
-                scan.pending.append(name)
-                continue
-            at, kind = evidence.inbox_evidence(st, now)
-            row = Arrival(name, digest, st.st_size, st.st_mtime, iso(now), stored, iso(at), kind)
-            rows.append(row)
-            rows += _members(ledger, row, path, limits, (at, kind))
+            rows += _take_one(ledger, scan, (name, path, st), limits, now, stats)
         except OSError as e:
             scan.problems.append(
                 warning(
@@ -215,8 +238,45 @@ def take_in(
                     file=name,
                 )
             )
-    ledger.record_many(rows)
+    ledger.record_many(rows, stats)
     return len(rows)
+
+
+def _take_one(
+    ledger: Ledger,
+    scan: Scan,
+    file: tuple[str, Path, os.stat_result],
+    limits: Limits,
+    now: dt.datetime,
+    stats: list[Stat],
+) -> list[Arrival]:
+    """One inbox file read once (hashed, copied, and looked into when it is a container) and,
+    when new, its arrival (and those of the documents inside a container)."""
+    name, path, st = file
+    data: bytes | None = None
+    stored: str | None = None
+    if st.st_size <= limits.max_container_mb * 1024 * 1024:  # kept in memory while taken in
+        data = path.read_bytes()
+        again = path.stat()
+        if (len(data), again.st_size, again.st_mtime_ns) != (st.st_size,) * 2 + (st.st_mtime_ns,):
+            scan.pending.append(name)  # changed while we read it: next run
+            return []
+        digest = hashlib.sha256(data).hexdigest()
+    else:
+        got = copy_in(ledger, path)
+        if got is None:  # changed while we copied: next run
+            scan.pending.append(name)
+            return []
+        digest, stored = got
+    stats.append((name, st.st_size, st.st_mtime_ns, st.st_ino, digest))
+    if ledger.known(name, digest):
+        return []
+    if stored is None and data is not None:
+        stored = ledger.store_bytes(data, digest)
+    assert stored is not None
+    at, kind = evidence.inbox_evidence(st, now)
+    row = Arrival(name, digest, st.st_size, st.st_mtime, iso(now), stored, iso(at), kind)
+    return [row, *_members(ledger, row, data, limits, (at, kind))]
 
 
 def read_container(path: Path, name: str, limits: Limits) -> tuple[str, bytes] | None:
@@ -229,16 +289,17 @@ def read_container(path: Path, name: str, limits: Limits) -> tuple[str, bytes] |
 
 
 def _members(
-    ledger: Ledger, row: Arrival, path: Path, limits: Limits, own: tuple[dt.datetime, str]
+    ledger: Ledger, row: Arrival, data: bytes | None, limits: Limits, own: tuple[dt.datetime, str]
 ) -> list[Arrival]:
-    """When the file is a container: mark its row, and one arrival per document inside (lock
-    files and the like left out; problems are said by every run that unpacks it again)."""
-    found = read_container(path, row.name, limits)
-    if found is None:
+    """When the file (its bytes; None when too large to be a container) is a container: mark
+    its row, and one arrival per document inside (lock files and the like left out; problems
+    are said by every run that unpacks it again)."""
+    kind = container_kind(data, row.name) if data is not None else None
+    if kind is None or data is None:
         return []
-    row.container = found[0]
+    row.container = kind
     out: list[Arrival] = []
-    got = unpack(row.name, found[1], limits)
+    got = unpack(row.name, data, limits)
     for m in [*got.containers, *got.members]:  # nested containers are listed as unpacked
         if is_ignored(m.name):
             continue

@@ -31,11 +31,6 @@ OWN_FILES = {"blobs", JOURNAL, "privacy-salt"}
 OWN_PREFIXES = ("ledger.sqlite", "run.lock")
 
 
-def _plain(o: Any) -> Any:
-    """JSON for the dataclasses of a reading (much faster than dataclasses.asdict)."""
-    return o.__dict__
-
-
 @dataclass(frozen=True)
 class Submission:
     """One file as dropped (name and content), when it was first seen and when it arrived."""
@@ -216,6 +211,12 @@ class Ledger:
         os.replace(tmp, target)
         return True
 
+    def inbox_stats(self) -> dict[str, tuple[int, int, int, str]]:
+        """Name → (size, mtime_ns, inode, sha256) of inbox files as last taken in: a file whose
+        signature is unchanged is not hashed again."""
+        rows = self.db.execute("SELECT name, size, mtime_ns, inode, sha256 FROM inbox_stats")
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
     def copy_is_sound(self, sub: Submission) -> bool:
         """Whether the stored copy of a submission exists and still hashes to its sha256."""
         try:
@@ -235,10 +236,16 @@ class Ledger:
         except OSError:
             return False
 
-    def record_many(self, rows: list[Arrival]) -> None:
+    def record_many(
+        self, rows: list[Arrival], stats: list[tuple[str, int, int, int, str]] | None = None
+    ) -> None:
         """Record newly seen files in one transaction, after their copies are flushed to disk:
-        a row never points at a copy that a power cut could lose."""
+        a row never points at a copy that a power cut could lose; ``stats`` (name, size,
+        mtime_ns, inode, sha256) are the signatures of the inbox files taken in."""
         if not rows:
+            if stats:
+                with self.transaction() as db:
+                    db.executemany("INSERT OR REPLACE INTO inbox_stats VALUES (?,?,?,?,?)", stats)
             return
         self._journal(rows)
         try:
@@ -251,7 +258,8 @@ class Ledger:
         except OSError as e:
             raise StateError(state_message(e, self.state)) from e
         with self.transaction() as db:
-            insert_arrivals(db, rows)
+            insert_arrivals(db, rows)  # the signatures only with the rows they stand for
+            db.executemany("INSERT OR REPLACE INTO inbox_stats VALUES (?,?,?,?,?)", stats or [])
 
     def _journal(self, rows: list[Arrival]) -> None:
         """Append each arrival to arrivals.jsonl (flushed) before the ledger records it: what
@@ -318,15 +326,13 @@ class Ledger:
         except (TypeError, ValueError, KeyError):
             return None
 
-    def save_reads(self, items: list[tuple[str, str, str, ReturnRead]]) -> None:
-        """Cache readings (sha256, name, version, result) in one transaction."""
+    def save_reads(self, items: list[tuple[str, str, str, ReturnRead | str]]) -> None:
+        """Cache readings (sha256, name, version, result or its :meth:`ReturnRead.cache_text`,
+        made by the reader's workers) in one transaction."""
         with self.transaction() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO reads (sha256, name, version, result) VALUES (?,?,?,?)",
-                [
-                    (s, n, v, json.dumps(r, default=_plain, ensure_ascii=False))
-                    for s, n, v, r in items
-                ],
+                [(s, n, v, r if isinstance(r, str) else r.cache_text()) for s, n, v, r in items],
             )
 
     def set_statuses(

@@ -1,7 +1,7 @@
 """One run at a time per state folder: an advisory lock that says who holds it.
 
 The lock is an ``flock`` on ``state/run.lock``. Reader workers are forked while it is held, so
-they would share it: :func:`forget_inherited` (called first thing in a worker) closes their copy,
+they would share it: :func:`forget_inherited` (run in every forked child) closes their copy,
 and the lock dies with the run that took it. A lock still held although the run named in the
 file is dead on this machine (workers of an older version orphaned by a killed run) is taken
 over: the file is replaced, so the new run locks a fresh one.
@@ -31,6 +31,10 @@ def forget_inherited() -> None:
         with contextlib.suppress(OSError):
             os.close(fd)
     _HELD.clear()
+
+
+# every forked child (a reader worker) lets go of its copy first thing, whoever forks it
+os.register_at_fork(after_in_child=forget_inherited)
 
 
 def _open_locked(path: Path) -> int | None:

@@ -49,6 +49,11 @@ CREATE TABLE IF NOT EXISTS reads (
     result TEXT NOT NULL,
     PRIMARY KEY (sha256, name, version)
 );
+CREATE TABLE IF NOT EXISTS inbox_stats (
+    name TEXT PRIMARY KEY,         -- path as dropped, relative to the inbox
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
+    sha256 TEXT NOT NULL           -- what these bytes hashed to when last taken in
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY, started TEXT NOT NULL, as_of TEXT NOT NULL, period TEXT NOT NULL,
     finished TEXT, report TEXT, new_files INTEGER

@@ -49,18 +49,30 @@ def lost_ledger_message(state: Path, why: str, copies: int) -> str:
 
 def check_ledger_file(state: Path) -> None:
     """Refuse a missing, empty or unreadable ledger while stored copies exist (the ledger is
-    otherwise created on first use)."""
-    path = state / "ledger.sqlite"
-    copies = stored_copies(state)
-    if not copies:
+    otherwise created on first use). The copies are counted only for a ledger in doubt."""
+    try:
+        why = _ledger_problem(state / "ledger.sqlite")
+    except OSError:
+        if stored_copies(state):
+            raise
         return
+    if why is None:
+        return
+    copies = stored_copies(state)
+    if copies:
+        raise StateError(lost_ledger_message(state, why, copies))
+
+
+def _ledger_problem(path: Path) -> str | None:
+    """What is wrong with the ledger file (missing, empty, not SQLite), if anything."""
     if not path.exists():
-        raise StateError(lost_ledger_message(state, "不存在", copies))
+        return "不存在"
     if path.stat().st_size == 0:
-        raise StateError(lost_ledger_message(state, "是空文件（0 字节）", copies))
+        return "是空文件（0 字节）"
     with path.open("rb") as f:
         if f.read(16) != b"SQLite format 3\x00":
-            raise StateError(lost_ledger_message(state, "已损坏（不是 SQLite 数据库）", copies))
+            return "已损坏（不是 SQLite 数据库）"
+    return None
 
 
 def open_error(e: sqlite3.Error, state: Path) -> StateError:

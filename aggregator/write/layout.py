@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -113,9 +114,10 @@ def note_lines(ws: Worksheet, r: int, value: str, width: float) -> None:
     """Remember that row ``r`` holds ``value`` wrapped in ``width`` column units."""
     if not isinstance(ws, ReportSheet):
         return
-    usable = max(1.0, width - 1.0)  # cell padding
-    lines = sum(math.ceil(max(1.0, display_width(part)) / usable) for part in value.split("\n"))
-    ws.text_lines[r] = max(ws.text_lines.get(r, 1), lines)
+    ws.text_lines[r] = max(ws.text_lines.get(r, 1), wrapped_lines(value, width))
+
+
+_WIDE = re.compile("[\u2e81-\U0010ffff]")
 
 
 def wrapped_lines(value: str, width: float) -> int:
@@ -126,7 +128,7 @@ def wrapped_lines(value: str, width: float) -> int:
 
 def display_width(s: str) -> float:
     """Width in column units: a CJK character is two digits wide, ASCII about one."""
-    return sum(2.0 if ord(ch) > 0x2E80 else 1.0 for ch in s)
+    return float(len(s) if s.isascii() else len(s) + len(_WIDE.findall(s)))
 
 
 def finish(ws: Worksheet) -> None:

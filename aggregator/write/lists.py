@@ -9,6 +9,7 @@ import xlsxwriter
 
 from aggregator import __version__
 from aggregator.clock import parse_time
+from aggregator.judge.decide import Change
 from aggregator.judge.facts import Facts
 from aggregator.period import period_label
 from aggregator.problems import SEVERITY_LABEL
@@ -68,34 +69,50 @@ def issues_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
 def changes_sheet(
     wb: xlsxwriter.Workbook, st: Styles, facts: Facts, labels: dict[str, str]
 ) -> None:
-    """更正记录: figures a later return changed."""
+    """更正记录: what each later return changed, one row per county and file (its changed
+    figures listed in the row, one line each)."""
     ws = new_sheet(wb, "更正记录")
     heads = [
         ("序号", 5),
         ("县（市、区）", 14),
-        ("指标", 30),
-        ("原值", 9),
-        ("新值", 9),
+        ("变化的指标：原值 → 新值", 44),
         ("原文件", 34),
         ("新文件", 34),
     ]
-    r = top(ws, st, "更正记录（后报文件取代先报文件）", f"共 {len(facts.changes)} 处变化", heads)
-    for n, c in enumerate(facts.changes, start=1):
+    groups = correction_groups(facts.changes)
+    r = top(
+        ws,
+        st,
+        "更正记录（后报文件取代先报文件）",
+        f"共 {len(groups)} 处更正，{len(facts.changes)} 项指标变化",
+        heads,
+    )
+    for n, group in enumerate(groups, start=1):
+        first = group[0]
         ws.write_number(r, 0, n, st.text_center)
-        text(ws, r, 1, c.key, st.text_center)
-        metric = labels.get(
-            c.metric, "计划活动数" if c.metric == "planned_activities" else c.metric
-        )
-        text(ws, r, 2, metric, st.text)
-        for col, v in ((3, c.old), (4, c.new)):
-            if v is not None:
-                ws.write_number(r, col, v, st.int)
-            else:
-                ws.write_string(r, col, "未填", st.unknown)
-        text(ws, r, 5, c.old_file, st.text)
-        text(ws, r, 6, c.new_file, st.text)
+        text(ws, r, 1, first.key, st.text_center)
+        lines = [
+            f"{labels.get(c.metric, '计划活动数' if c.metric == 'planned_activities' else c.metric)}："
+            f"{_figure(c.old)} → {_figure(c.new)}"
+            for c in group
+        ]
+        text(ws, r, 2, "\n".join(lines), st.text)
+        text(ws, r, 3, first.old_file, st.text)
+        text(ws, r, 4, first.new_file, st.text)
         r += 1
     finish(ws)
+
+
+def correction_groups(changes: list[Change]) -> list[list[Change]]:
+    """Changes grouped by county and pair of files, in their order."""
+    groups: dict[tuple[str, str, str], list[Change]] = {}
+    for c in changes:
+        groups.setdefault((c.key, c.old_file, c.new_file), []).append(c)
+    return list(groups.values())
+
+
+def _figure(v: int | None) -> str:
+    return "未填" if v is None else str(v)
 
 
 def files_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:

@@ -1,0 +1,226 @@
+"""The first half of every run: take in the inbox, have every submission's reading at hand
+(cached, else read now in the workers), decide what counts and build the facts; and the key of
+everything a summary is made from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aggregator.clock import iso
+from aggregator.faults import failpoint
+from aggregator.period import Period
+from aggregator.privacy import load_salt
+from aggregator.problems import Problem, warning
+from aggregator.read.appread import APP_READER_VERSION
+from aggregator.read.reader import READER_VERSION, Context, reject
+from aggregator.read.returns import ReturnRead
+from aggregator.read.workers import Progress, is_unsettled, read_many
+from aggregator.rulebook import load_context
+from aggregator.rulebook.datafiles import data_dir
+from aggregator.rulebook.policy import Limits
+from aggregator.runopts import Options, UsageError, clocks, feedback_folder
+from aggregator.store import evidence, outputs
+from aggregator.store.intake import Scan, container_read, scan_inbox, take_in
+from aggregator.store.ledger import Ledger, Submission
+
+if TYPE_CHECKING:  # the judge (pandas) is loaded only by the runs that use it
+    from aggregator.judge.decide import Entry
+    from aggregator.judge.facts import Facts
+
+
+def fingerprint(ctx: Context) -> str:
+    """Reader version plus the data files reading depends on: a change re-reads everything."""
+    h = hashlib.sha256(READER_VERSION.encode())
+    h.update(APP_READER_VERSION.encode())  # Attachments 1–3 reading
+    for folder in ("reference", "schemas"):
+        for p in sorted(data_dir(folder).glob("*")):
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    h.update(str(ctx.policy.year).encode())
+    h.update(hashlib.sha256(ctx.salt).digest())  # A3 identity digests depend on the salt
+    h.update(repr(sorted(ctx.policy.max_figures.items())).encode())
+    return h.hexdigest()[:16]
+
+
+def _copies_at_hand(
+    ledger: Ledger, subs: list[Submission], inbox: Path, problems: list[Problem]
+) -> dict[int, ReturnRead]:
+    """Check the stored copy of each submission to be read against its sha256; put back a
+    missing or damaged one from the inbox (with a warning). Those that cannot be put back get a
+    rejection for this run only (never cached): the file is not judged on a broken copy."""
+    unreadable: dict[int, ReturnRead] = {}
+    for s in subs:
+        if ledger.copy_is_sound(s):
+            continue
+        if ledger.restore_copy(s, inbox / s.name):
+            problems.append(
+                warning(
+                    "stored-copy-restored",
+                    f"“{s.name}”在台账文件夹中保存的副本缺失或已损坏，已从收件箱中的原文件恢复。",
+                    file=s.name,
+                )
+            )
+            continue
+        unreadable[s.id] = reject(
+            ReturnRead(file=s.name),
+            "stored-copy-missing",
+            f"“{s.name}”在台账文件夹中保存的副本缺失或已损坏，收件箱中也已没有同样内容的原文件，"
+            "本次无法读取（不作为对该文件的结论）。请把原文件放回收件箱后重新运行。",
+        )
+    return unreadable
+
+
+def _inside(name: str, containers: set[str]) -> bool:
+    """Whether a label ``a.zip/b.zip`` lies inside one of the containers named."""
+    parts = name.split("/")
+    return any("/".join(parts[:n]) in containers for n in range(1, len(parts)))
+
+
+def _read_all(
+    ledger: Ledger,
+    ctx: Context,
+    as_of: dt.datetime,
+    opts: Options,
+    scan: Scan,
+    progress: Progress | None,
+) -> tuple[list[tuple[Submission, ReturnRead]], bool]:
+    """Every submission received by ``as_of`` with its reading (cached, else read now), and
+    whether every reading is settled (none failed for the machine's sake or a missing copy);
+    containers are unpacked again for their problems, never read as a form."""
+    subs = ledger.submissions(until=iso(as_of))
+    version = fingerprint(ctx)
+    cached: dict[int, ReturnRead] = {}
+    todo = []
+    outer = {s.name for s in subs if s.container}
+    for s in subs:
+        if s.container and _inside(s.name, outer):
+            # a nested container: the outermost one's unpacking already says its problems
+            cached[s.id] = ReturnRead(file=s.name, kind=s.container)
+            continue
+        if s.container:
+            cached[s.id], lock_files = container_read(s, ctx.policy.limits)
+            scan.ignored += [(n, "") for n in lock_files]
+            continue
+        r = ledger.cached_read(s.sha256, s.name, version)
+        if r is None:
+            todo.append(s)
+        else:
+            cached[s.id] = r
+    missing = _copies_at_hand(ledger, todo, opts.inbox, scan.problems)
+    cached.update(missing)
+    settled = not missing
+    todo = [s for s in todo if s.id not in cached]
+    if todo:
+        files = [(s.stored, s.name) for s in todo]
+        texts: dict[int, str] = {}  # the readings as cached, made by the workers
+        results = read_many(files, ctx, jobs=opts.jobs, progress=progress, texts=texts)
+        pairs = list(zip(todo, results, strict=True))
+        # a worker killed, out of time or memory is the machine's failure: not remembered
+        ledger.save_reads(
+            [
+                (s.sha256, s.name, version, texts.get(i) or r)
+                for i, (s, r) in enumerate(pairs)
+                if not is_unsettled(r)
+            ]
+        )
+        settled = settled and not any(is_unsettled(r) for _, r in pairs)
+        for s, r in pairs:
+            cached[s.id] = r
+    return [(s, cached[s.id]) for s in subs], settled
+
+
+def intake_into(ledger: Ledger, opts: Options, limits: Limits, *, quick: bool = False) -> Scan:
+    """Take in what is new in the inbox (at the run's clock) and apply the analyst's
+    registrations; the scan carries the count in ``new`` and every problem met."""
+    run_now, _ = clocks(opts)
+    if not opts.inbox.is_dir():
+        raise UsageError(f"收件箱文件夹不存在：{opts.inbox}")
+    scan = scan_inbox(opts.inbox)
+    scan.new = take_in(ledger, scan, run_now, limits, quick=quick)
+    paths = evidence.receipt_files(opts.state, opts.inbox)
+    if paths:
+        regs, problems = evidence.load_registrations(paths, run_now)
+        scan.problems += problems + evidence.apply_registrations(ledger, regs)
+    return scan
+
+
+def context_for(opts: Options, period: Period) -> Context:
+    """The year's rulebook, with the state folder's salt for identity digests."""
+    return replace(load_context(year=period.year), salt=load_salt(opts.state))
+
+
+def collect(
+    opts: Options,
+    ledger: Ledger,
+    as_of: dt.datetime,
+    period: Period,
+    progress: Progress | None = None,
+) -> tuple[Context, list[Entry], Facts, int]:
+    """Take in the inbox and build the facts of a resolved period (shared by summary and status)."""
+    ctx = context_for(opts, period)
+    scan = intake_into(ledger, opts, ctx.policy.limits)
+    failpoint("after-intake")
+    entries, facts, _ = judge(ledger, ctx, scan, (opts, as_of, period), progress)
+    return ctx, entries, facts, scan.new
+
+
+def judge(
+    ledger: Ledger,
+    ctx: Context,
+    scan: Scan,
+    run: tuple[Options, dt.datetime, Period],
+    progress: Progress | None = None,
+) -> tuple[list[Entry], Facts, bool]:
+    """Read what is to be read, decide what counts and build the facts (statuses stored);
+    whether every reading is settled (see :func:`_read_all`)."""
+    from aggregator.judge.decide import decide
+    from aggregator.judge.facts import build_facts
+
+    opts, as_of, period = run
+    pairs, settled = _read_all(ledger, ctx, as_of, opts, scan, progress)
+    failpoint("after-reads")
+    entries = decide(pairs, ctx.policy)
+    ignored = [(n, "") for n, _ in scan.ignored]
+    facts = build_facts(entries, ctx, period, as_of, scan.problems, ignored)
+    outputs.forget(opts.state)  # statuses decided again: the last report's record no longer holds
+    ledger.set_statuses(
+        [(e.sub.id, e.read.form, e.read.city, e.read.period, e.status, e.reason) for e in entries]
+    )
+    return entries, facts, settled
+
+
+def inputs_key(
+    ledger: Ledger, ctx: Context, scan: Scan, run: tuple[Options, dt.datetime, Period], target: Path
+) -> str:
+    """A key of everything a summary is made from: code, data files, every recorded submission
+    (content, arrival evidence) and which have a reading kept, what this look at the inbox
+    found, period, cut-off, outputs."""
+    opts, as_of, period = run
+    version = fingerprint(ctx)
+    rows = ledger.db.execute(
+        "SELECT id, name, sha256, size, first_seen, received_at, received_from, sender,"
+        " container FROM submissions ORDER BY id"
+    ).fetchall()
+    readings = ledger.db.execute(  # readings forgotten (or not made): read again, rewrite
+        "SELECT sha256, name FROM reads WHERE version=? ORDER BY sha256, name", (version,)
+    ).fetchall()
+    return outputs.inputs_key(
+        [
+            version,
+            readings,
+            outputs.files_digest([data_dir("policy")]),
+            period.code,
+            iso(as_of),
+            str(target.resolve()),
+            str(opts.json_out.resolve()) if opts.json_out else None,
+            str(feedback_folder(opts, target)),
+            rows,
+            scan.problems,
+            scan.ignored,
+            sorted(scan.pending),
+        ]
+    )

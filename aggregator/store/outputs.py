@@ -1,0 +1,107 @@
+"""What the last summary wrote and from which inputs: a rerun with nothing new, for the same
+period and cut-off, by the same code and data files, does not write the report again.
+
+The record (``last_outputs.json`` in the state folder) holds a key of the run's inputs, the
+paths and sha256 of the workbook and JSON written, and the digest said to the analyst. It is
+used only while both files are still exactly as written; any run that decides statuses again
+forgets it first, and a run with a reading the machine could not finish never records one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from aggregator import __version__
+
+RECORD = "last_outputs.json"
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+@functools.cache
+def code_version() -> str:
+    """The toolkit's version and a hash of its source files (a change of code rewrites)."""
+    h = hashlib.sha256(__version__.encode())
+    sources = [
+        os.path.join(d, f) for d, _, files in os.walk(_PACKAGE) for f in files if f.endswith(".py")
+    ]
+    for path in sorted(sources):
+        h.update(os.path.relpath(path, _PACKAGE).encode())
+        with open(path, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
+def files_digest(folders: list[Path]) -> str:
+    """A hash of every file in some data folders (names and bytes)."""
+    h = hashlib.sha256()
+    for folder in folders:
+        for p in sorted(folder.glob("*")) if folder.is_dir() else []:
+            if p.is_file():
+                h.update(p.name.encode())
+                h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def inputs_key(parts: list[Any]) -> str:
+    """One key for everything a report is made from (each part's repr hashed in order)."""
+    h = hashlib.sha256(code_version().encode())
+    for part in parts:
+        h.update(repr(part).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _sha(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def unchanged(state: Path, key: str, report: Path, json_out: Path | None) -> dict[str, Any] | None:
+    """The digest recorded for this key when the workbook (and JSON) are still as written."""
+    try:
+        rec = json.loads((state / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(rec, dict) or rec.get("key") != key:
+        return None
+    want = [(report, rec.get("report_sha"))]
+    if json_out is not None:
+        want.append((json_out, rec.get("json_sha")))
+    if any(sha is None or _sha(p) != sha for p, sha in want):
+        return None
+    digest = rec.get("digest")
+    return digest if isinstance(digest, dict) else None
+
+
+def remember(
+    state: Path, key: str, report: Path, json_out: Path | None, digest: dict[str, Any]
+) -> None:
+    """Record what was written for this key (atomically; a failure only costs a rewrite)."""
+    rec = {
+        "key": key,
+        "report": str(report),
+        "report_sha": _sha(report),
+        "json": str(json_out) if json_out else None,
+        "json_sha": _sha(json_out) if json_out else None,
+        "digest": digest,
+    }
+    tmp = state / f".{RECORD}.tmp"
+    try:
+        tmp.write_text(json.dumps(rec, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, state / RECORD)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def forget(state: Path) -> None:
+    """Drop the record (statuses are being decided again)."""
+    with contextlib.suppress(OSError):
+        (state / RECORD).unlink(missing_ok=True)
