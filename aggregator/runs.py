@@ -162,7 +162,9 @@ def _summarise(
     scan = intake_into(ledger, opts, ctx.policy.limits)
     failpoint("after-intake")
     key = inputs_key(ledger, ctx, scan, run, target)
-    kept = outputs.unchanged(opts.state, key, target, opts.json_out)
+    root = feedback_folder(opts, target)
+    tree = root / period.code if root is not None else None  # this period's feedback
+    kept = outputs.unchanged(opts.state, key, target, opts.json_out, tree)
     if kept is not None:
         ledger.finish_run(run_id, iso(now()), str(target), scan.new)
         said = [UNCHANGED]
@@ -172,13 +174,12 @@ def _summarise(
     notices = [notice] if notice else []
     _write_outputs(target, opts, facts, ctx)
     failpoint("after-report")
-    sent_back, why = send_back(entries, facts, ctx, feedback_folder(opts, target))
+    sent_back, why = send_back(entries, facts, ctx, root)
     notices += [why] if why else []
-    if (
-        settled and not why
-    ):  # keyed as the state now is (its readings kept), as the next run sees it
+    if settled and not why:  # keyed as the state now is (readings kept), as the next run sees it
         key = inputs_key(ledger, ctx, scan, run, target)
-        outputs.remember(opts.state, key, target, opts.json_out, asdict(facts.digest))
+        written = (target, opts.json_out, tree)
+        outputs.remember(opts.state, key, written, asdict(facts.digest))
     ledger.finish_run(run_id, iso(now()), str(target), scan.new)
     return Outcome(
         period, facts, scan.new, target, opts.json_out, as_of, notices, feedback=sent_back

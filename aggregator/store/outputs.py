@@ -64,8 +64,26 @@ def _sha(path: Path) -> str | None:
         return None
 
 
-def unchanged(state: Path, key: str, report: Path, json_out: Path | None) -> dict[str, Any] | None:
-    """The digest recorded for this key when the workbook (and JSON) are still as written."""
+def tree_signature(folder: Path | None) -> list[tuple[str, int, int]] | None:
+    """Every file under a folder with its size and modification time (None: no folder asked
+    for); cheap enough to tell a feedback folder someone changed or removed."""
+    if folder is None:
+        return None
+    out = []
+    for d, _, files in os.walk(folder):
+        for f in files:
+            path = os.path.join(d, f)
+            with contextlib.suppress(OSError):
+                st = os.stat(path)
+                out.append((os.path.relpath(path, folder), st.st_size, st.st_mtime_ns))
+    return sorted(out)
+
+
+def unchanged(
+    state: Path, key: str, report: Path, json_out: Path | None, tree: Path | None = None
+) -> dict[str, Any] | None:
+    """The digest recorded for this key when the workbook (and JSON, and the files under
+    ``tree``: the period's feedback folder) are still as written."""
     try:
         rec = json.loads((state / RECORD).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -77,20 +95,28 @@ def unchanged(state: Path, key: str, report: Path, json_out: Path | None) -> dic
         want.append((json_out, rec.get("json_sha")))
     if any(sha is None or _sha(p) != sha for p, sha in want):
         return None
+    if json.loads(json.dumps(tree_signature(tree))) != rec.get("tree"):
+        return None
     digest = rec.get("digest")
     return digest if isinstance(digest, dict) else None
 
 
 def remember(
-    state: Path, key: str, report: Path, json_out: Path | None, digest: dict[str, Any]
+    state: Path,
+    key: str,
+    written: tuple[Path, Path | None, Path | None],
+    digest: dict[str, Any],
 ) -> None:
-    """Record what was written for this key (atomically; a failure only costs a rewrite)."""
+    """Record what was written for this key: the workbook, the JSON and the feedback folder
+    (atomically; a failure only costs a rewrite)."""
+    report, json_out, tree = written
     rec = {
         "key": key,
         "report": str(report),
         "report_sha": _sha(report),
         "json": str(json_out) if json_out else None,
         "json_sha": _sha(json_out) if json_out else None,
+        "tree": tree_signature(tree),
         "digest": digest,
     }
     tmp = state / f".{RECORD}.tmp"
