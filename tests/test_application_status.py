@@ -118,10 +118,10 @@ def test_summary_workbook_rows_and_chase(staged: dict[str, Any]) -> None:
     block = {r[0]: r for r in rows[start + 2 : start + 13]}
     assert len(block) == 11
     hz = block["杭州市"]
-    assert "附件1 示范团项目 1 个" in hz[1] and "附件3 推荐专家 3 名" in hz[1]
+    assert hz[1] == "项目 1，基地 0\n专家 3/3 名"
     assert (hz[2].date().isoformat(), hz[5], hz[7]) == ("2023-03-06", "按时", "李四")
     assert "杭州市专家推荐表.xlsx" in hz[6] and "杭州市示范团项目.docx" in hz[6]
-    assert "少于 3 名" in block["温州市"][1] and block["温州市"][5].startswith("部分逾期")
+    assert block["温州市"][1].endswith("名（不足）") and block["温州市"][5].startswith("部分逾期")
     assert block["丽水市"][5] == "未报送" and block["丽水市"][3] == "—"
     chase = rows[rows.index(next(r for r in rows if r[0] == "催报名单")) :]
     nb = next(r for r in chase if r[0] == "宁波市" and "附件3" in str(r[1]))

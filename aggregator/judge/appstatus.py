@@ -51,12 +51,9 @@ class AppReturnRow:
 
     @property
     def forms_text(self) -> str:
-        """附件1 示范团项目 1 个 / 附件2 基地 0 个 / 附件3 推荐专家 2 名（少于 3 名）, one a line."""
-        short = "" if self.experts_ok else f"（少于 {self.min_experts} 名）"
-        return (
-            f"附件1 示范团项目 {self.projects} 个\n附件2 国家级基地 {self.bases} 个\n"
-            f"附件3 推荐专家 {self.experts} 名{short}"
-        )
+        """项目 1，基地 0 / 专家 2/3 名（不足）: two short lines for a narrow column."""
+        short = "" if self.experts_ok else "（不足）"
+        return f"项目 {self.projects}，基地 {self.bases}\n专家 {self.experts}/{self.min_experts} 名{short}"
 
 
 def _state(got: Sequence[Entry]) -> tuple[bool | None, int, str]:

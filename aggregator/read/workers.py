@@ -307,14 +307,12 @@ class _Pool:
 
     def _why(self, s: _Slot, alive: bool) -> tuple[str, str]:
         if not alive:
-            return (
-                "file-reader-crashed",
-                f"读取此文件时读取程序异常退出（退出码 {s.proc.exitcode}），疑似异常或损坏的文件（例如声明了超大的表格范围）。未读取，请用 Excel 另存为 .xlsx 后重新报送。",
-            )
-        return (
-            "file-timeout",
-            f"读取此文件超过 {self.limits.read_timeout_seconds:.0f} 秒仍未完成，疑似异常文件，未读取。请检查后重新报送。",
-        )
+            code = "file-reader-crashed"
+            text = f"读取此文件时读取程序异常退出（退出码 {s.proc.exitcode}），疑似异常或损坏的文件（例如声明了超大的表格范围）。未读取，请用 Excel 另存为 .xlsx 后重新报送。"
+        else:
+            code = "file-timeout"
+            text = f"读取此文件超过 {self.limits.read_timeout_seconds:.0f} 秒仍未完成，疑似异常文件，未读取。请检查后重新报送。"
+        return code, text
 
     def close(self) -> None:
         """Ask every worker to stop, then make sure it has."""

@@ -27,7 +27,7 @@ __all__ = ["Arrival", "Ledger", "Submission", "insert_arrivals"]
 
 JOURNAL = "arrivals.jsonl"
 # what the toolkit itself keeps directly in the state folder (see owner_only)
-OWN_FILES = {"blobs", JOURNAL, "privacy-salt"}
+OWN_FILES = {"blobs", JOURNAL, "privacy-salt", "last_outputs.json"}
 OWN_PREFIXES = ("ledger.sqlite", "run.lock")
 
 

@@ -121,7 +121,9 @@ def remember(
     }
     tmp = state / f".{RECORD}.tmp"
     try:
-        tmp.write_text(json.dumps(rec, ensure_ascii=False), encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner-only, as the state
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(rec, ensure_ascii=False))
         os.replace(tmp, state / RECORD)
     except OSError:
         tmp.unlink(missing_ok=True)

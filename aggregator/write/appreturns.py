@@ -31,14 +31,14 @@ def app_returns_block(ws: Worksheet, st: Styles, facts: Facts, r: int, last: int
     if not facts.app_returns:
         return r
     need = facts.app_returns[0].min_experts
-    ws.merge_range(r, 0, r, last, f"{BLOCK_TITLE}（每市推荐专家不少于 {need} 名）", st.stamp)
+    note = f"项目：附件1 示范团项目；基地：附件2 国家级基地；专家：附件3 推荐专家，每市不少于 {need} 名"
+    ws.merge_range(r, 0, r, last, f"{BLOCK_TITLE}（{note}）", st.stamp)
     r += 1
     for col, h in enumerate(HEADS):
         ws.write_string(r, col, h, st.header)
     rank = city_rank(facts)
     for x in sorted(facts.app_returns, key=lambda x: rank.get(x.city, 99)):
         r += 1
-        ws.set_row(r, 45)
         ws.write_string(r, 0, x.city, st.text_center)
         text(ws, r, 1, x.forms_text, st.text)
         ws.write_datetime(r, 2, dt.datetime.combine(x.deadline, dt.time()), st.date)

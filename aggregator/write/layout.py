@@ -120,6 +120,12 @@ def note_lines(ws: Worksheet, r: int, value: str, width: float) -> None:
 _WIDE = re.compile("[\u2e81-\U0010ffff]")
 
 
+def merged_width(ws: Worksheet, first: int, last: int) -> float:
+    """The width of columns ``first``..``last`` together (a merged range), in column units."""
+    widths = getattr(ws, "text_widths", [])
+    return float(sum(widths[first : last + 1])) if len(widths) > last else 0.0
+
+
 def wrapped_lines(value: str, width: float) -> int:
     """How many lines ``value`` takes wrapped in a column ``width`` units wide."""
     usable = max(1.0, width - 1.0)  # cell padding

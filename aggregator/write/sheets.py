@@ -18,8 +18,10 @@ from aggregator.write.layout import (
     county_rank,
     finish,
     header_row,
+    merged_width,
     naive,
     new_sheet,
+    note_lines,
     sub,
     text,
     top,
@@ -186,8 +188,8 @@ def _chase(ws: Worksheet, st: Styles, facts: Facts, r: int, last: int) -> None:
         ws.merge_range(r, 0, r, last, "无：所有市均已报送。", st.text)
     for c in facts.chase:
         ws.write_string(r, 0, c.city, st.text_center)
-        ws.merge_range(r, 1, r, 5, "", st.text)
-        text(ws, r, 1, c.missing, st.text)
+        ws.merge_range(r, 1, r, 5, c.missing, st.text)  # our own words: no formula to fear
+        note_lines(ws, r, c.missing, merged_width(ws, 1, 5))
         if c.deadline:
             ws.write_datetime(r, 6, dt.datetime.combine(c.deadline, dt.time()), st.date)
         else:
