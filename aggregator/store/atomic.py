@@ -7,11 +7,13 @@ or the umask's default for a new file: colleagues on a shared drive can open the
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
 class OutputError(OSError):
@@ -106,3 +108,16 @@ def remove_stale(target: Path) -> None:
         for p in target.parent.glob(f".{target.stem}.*{target.suffix}.tmp"):
             with contextlib.suppress(OSError):
                 p.unlink()
+
+
+def copy_hashing(src: BinaryIO, tmp: Path) -> str:
+    """Copy an open file into ``tmp`` (created owner-only: returns hold personal data) in 1 MB
+    chunks, hashing what is copied; its sha256. An OSError from either side is the caller's to
+    tell apart."""
+    h = hashlib.sha256()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as dst:
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            h.update(chunk)
+            dst.write(chunk)
+    return h.hexdigest()

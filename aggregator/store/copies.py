@@ -3,11 +3,11 @@ bytes read once). Used by the intake for files too large to take in memory."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aggregator.store.atomic import copy_hashing
 from aggregator.store.state import StateError, state_message
 
 if TYPE_CHECKING:
@@ -21,14 +21,9 @@ def copy_in(ledger: Ledger, source: Path) -> tuple[str, str] | None:
     OSError; a failure to write the state folder raises :class:`StateError`."""
     before = source.stat()
     tmp = ledger.state / "blobs" / f".incoming-{os.getpid()}.tmp"
-    h = hashlib.sha256()
     with source.open("rb") as src:
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as dst:
-                for chunk in iter(lambda: src.read(1 << 20), b""):
-                    h.update(chunk)
-                    dst.write(chunk)
+            sha = copy_hashing(src, tmp)
         except OSError as e:
             tmp.unlink(missing_ok=True)
             if e.filename is not None and Path(e.filename) == source:
@@ -38,7 +33,6 @@ def copy_in(ledger: Ledger, source: Path) -> tuple[str, str] | None:
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
         tmp.unlink(missing_ok=True)
         return None
-    sha = h.hexdigest()
     return sha, _keep(ledger, tmp, sha, after.st_size)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from aggregator.read.returns import ReturnRead
+from aggregator.store.atomic import copy_hashing
 from aggregator.store.schema import SCHEMA, insert_arrivals, latest_sha, migrate
 from aggregator.store.state import StateError, check_ledger_file, open_error, state_message
 
@@ -191,21 +192,16 @@ class Ledger:
         still hash to ``sha256``. Reading ``source`` may raise OSError; a failure to write the
         state folder raises :class:`StateError`, leaving no partial copy."""
         tmp = target.with_name(f".{target.name}.tmp")
-        h = hashlib.sha256()
         with source.open("rb") as src:
             try:
                 target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, "wb") as dst:
-                    for chunk in iter(lambda: src.read(1 << 20), b""):
-                        h.update(chunk)
-                        dst.write(chunk)
+                sha = copy_hashing(src, tmp)
             except OSError as e:
                 tmp.unlink(missing_ok=True)
                 if e.filename is not None and Path(e.filename) == source:
                     raise
                 raise StateError(state_message(e, self.state)) from e
-        if h.hexdigest() != sha256:
+        if sha != sha256:
             tmp.unlink(missing_ok=True)
             return False
         os.replace(tmp, target)

@@ -7,8 +7,9 @@ import datetime as dt
 
 from xlsxwriter.worksheet import Worksheet
 
+from aggregator.judge.appstatus import AppReturnRow
 from aggregator.judge.facts import Facts
-from aggregator.judge.reporting import MISSING
+from aggregator.judge.reporting import MISSING, ReturnRow
 from aggregator.write.layout import city_rank, naive, text
 from aggregator.write.xlsx import Styles
 
@@ -41,15 +42,21 @@ def app_returns_block(ws: Worksheet, st: Styles, facts: Facts, r: int, last: int
         r += 1
         ws.write_string(r, 0, x.city, st.text_center)
         text(ws, r, 1, x.forms_text, st.text)
-        ws.write_datetime(r, 2, dt.datetime.combine(x.deadline, dt.time()), st.date)
-        if x.received_at:
-            ws.write_datetime(r, 3, naive(x.received_at), st.datetime)
-        else:
-            ws.write_string(r, 3, "—", st.text_center)
-        text(ws, r, 4, x.evidence, st.text_center)
-        fmt = st.ok if x.on_time else st.missing if x.state == MISSING else st.bad
-        ws.write_string(r, 5, x.state, fmt)
-        text(ws, r, 6, x.files, st.text)
-        text(ws, r, 7, x.contact, st.text)
-        text(ws, r, 8, x.phone, st.text)
+        return_cells(ws, st, r, x)
     return r + 2
+
+
+def return_cells(ws: Worksheet, st: Styles, r: int, x: ReturnRow | AppReturnRow) -> None:
+    """The columns every 报送情况 row has from the third on: deadline, first received, evidence,
+    state (coloured), files, contact and phone."""
+    ws.write_datetime(r, 2, dt.datetime.combine(x.deadline, dt.time()), st.date)
+    if x.received_at:
+        ws.write_datetime(r, 3, naive(x.received_at), st.datetime)
+    else:
+        ws.write_string(r, 3, "—", st.text_center)
+    text(ws, r, 4, x.evidence, st.text_center)
+    fmt = st.ok if x.on_time else st.missing if x.state == MISSING else st.bad
+    ws.write_string(r, 5, x.state, fmt)
+    text(ws, r, 6, x.files, st.text)
+    text(ws, r, 7, x.contact, st.text)
+    text(ws, r, 8, x.phone, st.text)

@@ -11,15 +11,13 @@ from xlsxwriter.worksheet import Worksheet
 
 from aggregator.judge.facts import Facts
 from aggregator.judge.quotas import NOT_APPLICABLE, OK, SHORT, UNKNOWN, QuotaRow
-from aggregator.judge.reporting import MISSING
-from aggregator.write.appreturns import app_returns_block
+from aggregator.write.appreturns import app_returns_block, return_cells
 from aggregator.write.layout import (
     city_rank,
     county_rank,
     finish,
     header_row,
     merged_width,
-    naive,
     new_sheet,
     note_lines,
     sub,
@@ -155,18 +153,7 @@ def returns_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
     for x in facts.returns:
         ws.write_string(r, 0, x.city, st.text_center)
         ws.write_string(r, 1, x.form_label, st.text)
-        ws.write_datetime(r, 2, dt.datetime.combine(x.deadline, dt.time()), st.date)
-        if x.received_at:
-            ws.write_datetime(r, 3, naive(x.received_at), st.datetime)
-        else:
-            ws.write_string(r, 3, "—", st.text_center)
-        text(ws, r, 4, x.evidence, st.text_center)
-        ws.write_string(
-            r, 5, x.state, st.ok if x.on_time else st.missing if x.state == MISSING else st.bad
-        )
-        text(ws, r, 6, x.files, st.text)
-        text(ws, r, 7, x.contact, st.text)
-        text(ws, r, 8, x.phone, st.text)
+        return_cells(ws, st, r, x)
         r += 1
     ws.autofilter(2, 0, r - 1, len(heads) - 1)
     r = app_returns_block(ws, st, facts, r + 1, len(heads) - 1) - 1
