@@ -154,8 +154,6 @@ def _summarise(
 ) -> Outcome:
     """One summary under the lock: take in, then write the report, the JSON and the feedback
     folder, or leave them as written when nothing they are made from has changed."""
-    from aggregator.write.feedback import send_back
-
     opts, as_of, period = run
     run_id = ledger.start_run(iso(run_now), iso(as_of), period.code)
     ctx = context_for(opts, period)
@@ -167,6 +165,8 @@ def _summarise(
         ledger.finish_run(run_id, iso(now()), str(target), scan.new)
         said = [UNCHANGED]
         return Outcome(period, None, 0, target, opts.json_out, as_of, said, Digest(**kept), True)
+    from aggregator.write.feedback import send_back  # pandas: only when the report is written
+
     entries, facts, settled = judge(ledger, ctx, scan, run, progress)
     notice = open_elsewhere(target)
     notices = [notice] if notice else []
