@@ -15,11 +15,9 @@ from aggregator.faults import failpoint
 from aggregator.period import Period
 from aggregator.privacy import load_salt
 from aggregator.problems import Problem, warning
-from aggregator.read.appread import APP_READER_VERSION
-from aggregator.read.reader import READER_VERSION, Context, reject
 from aggregator.read.returns import ReturnRead
-from aggregator.read.workers import Progress, is_unsettled, read_many
-from aggregator.rulebook import load_context
+from aggregator.read.versions import APP_READER_VERSION, READER_VERSION
+from aggregator.rulebook import Context, load_context
 from aggregator.rulebook.datafiles import data_dir
 from aggregator.rulebook.policy import Limits
 from aggregator.runopts import Options, UsageError, clocks, feedback_folder
@@ -27,9 +25,10 @@ from aggregator.store import evidence, outputs
 from aggregator.store.intake import Scan, container_read, scan_inbox, take_in
 from aggregator.store.ledger import Ledger, Submission
 
-if TYPE_CHECKING:  # the judge (pandas) is loaded only by the runs that use it
+if TYPE_CHECKING:  # the readers and the judge (pandas) are loaded only by the runs that use them
     from aggregator.judge.decide import Entry
     from aggregator.judge.facts import Facts
+    from aggregator.read.workers import Progress
 
 
 def fingerprint(ctx: Context) -> str:
@@ -52,6 +51,8 @@ def _copies_at_hand(
     """Check the stored copy of each submission to be read against its sha256; put back a
     missing or damaged one from the inbox (with a warning). Those that cannot be put back get a
     rejection for this run only (never cached): the file is not judged on a broken copy."""
+    from aggregator.read.reader import reject
+
     unreadable: dict[int, ReturnRead] = {}
     for s in subs:
         if ledger.copy_is_sound(s):
@@ -91,6 +92,8 @@ def _read_all(
     """Every submission received by ``as_of`` with its reading (cached, else read now), and
     whether every reading is settled (none failed for the machine's sake or a missing copy);
     containers are unpacked again for their problems, never read as a form."""
+    from aggregator.read.workers import is_unsettled, read_many
+
     subs = ledger.submissions(until=iso(as_of))
     version = fingerprint(ctx)
     cached: dict[int, ReturnRead] = {}

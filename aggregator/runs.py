@@ -16,9 +16,7 @@ from aggregator.gather import collect, context_for, inputs_key, intake_into, jud
 from aggregator.judge.digest import Digest
 from aggregator.period import Period
 from aggregator.privacy import scrub_obj
-from aggregator.read.reader import Context
-from aggregator.read.workers import Progress
-from aggregator.rulebook import load_context, resolve_period
+from aggregator.rulebook import Context, load_context, resolve_period
 from aggregator.runopts import Options, UsageError, clocks, feedback_folder
 from aggregator.store import outputs
 from aggregator.store.atomic import atomic_paths, remove_stale
@@ -29,6 +27,7 @@ from aggregator.store.state import StateError, state_message
 
 if TYPE_CHECKING:  # the judge (pandas) and the writers are loaded only by the runs that use them
     from aggregator.judge.facts import Facts
+    from aggregator.read.workers import Progress
     from aggregator.write.feedback import FeedbackResult
 
 

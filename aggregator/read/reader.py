@@ -23,8 +23,6 @@ from aggregator.rulebook.policy import Limits
 from aggregator.rulebook.schema import FormSchema
 from aggregator.textnorm import norm
 
-READER_VERSION = "5"  # 2: no refusal for an unknown period; 3: Word returns read; 4: A1–A3; 5: open errors named, exact big numbers
-
 
 def reject(out: ReturnRead, code: str, message: str, **where: Any) -> ReturnRead:
     """Mark a return rejected with one error naming why."""
