@@ -75,17 +75,20 @@ def _folder_problem(inbox: Path, e: OSError) -> Problem | None:
     )
 
 
-def _look_at(scan: Scan, root: Path, path: Path, name: str) -> os.stat_result | None:
-    """The file's status if it is a candidate return; otherwise notes why not (or ignores it)."""
+def _look_at(scan: Scan, root: Path, file: tuple[str, str], name: str) -> os.stat_result | None:
+    """The file's status if it is a candidate return; otherwise notes why not (or ignores it).
+    ``file`` is the path (a plain string: 10,000 files are looked at on every run) and its
+    base name as listed."""
+    path, base = file
     try:
         st: os.stat_result | None = os.lstat(path)
     except OSError:
         st = None
     if st is not None and stat.S_ISLNK(st.st_mode):
         try:
-            target = path.resolve(strict=True)
+            target = Path(path).resolve(strict=True)
         except (OSError, RuntimeError):  # a loop or a dangling link
-            target = path
+            target = Path(path)
         if not target.is_relative_to(root) or not target.is_file():
             scan.problems.append(
                 warning(
@@ -99,7 +102,7 @@ def _look_at(scan: Scan, root: Path, path: Path, name: str) -> os.stat_result | 
             st = os.stat(path)
         except OSError:
             st = None
-    if path.name.startswith(".") and not path.name.startswith(".~lock"):
+    if base.startswith(".") and not base.startswith(".~lock"):
         return None  # hidden files (.gitkeep, .DS_Store): not returns, not worth a line
     if is_ignored(name):
         scan.ignored.append((name, ""))
@@ -137,15 +140,14 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
         folder = Path(dirpath)
         prefix = decode_path(folder.relative_to(inbox).as_posix())  # once per folder
         for fn in sorted(filenames):
-            path = folder / fn
             name = f"{prefix}/{decode_name(fn)}" if prefix else decode_name(fn)
-            st = _look_at(scan, root, path, name)
+            st = _look_at(scan, root, (os.path.join(dirpath, fn), fn), name)
             if st is None:
                 continue
             if time.time() - st.st_mtime < settle:
-                fresh.append((name, path, st))
+                fresh.append((name, folder / fn, st))
             else:
-                scan.candidates.append((name, path))
+                scan.candidates.append((name, folder / fn))
                 seen[name] = st
     _settle(scan, fresh, settle, seen)
     for name, path in list(scan.candidates):
