@@ -214,14 +214,14 @@ def inputs_key(
     return outputs.inputs_key(
         [
             version,
-            readings,
+            outputs.rows_digest(readings),
             outputs.files_digest([data_dir("policy")]),
             period.code,
             iso(as_of),
             str(target.resolve()),
             str(opts.json_out.resolve()) if opts.json_out else None,
             str(feedback_folder(opts, target)),
-            rows,
+            outputs.rows_digest(rows),
             scan.problems,
             scan.ignored,
             sorted(scan.pending),
