@@ -33,12 +33,19 @@ RECENT_SECONDS = 120.0  # a broken zip this fresh is probably still being copied
 class Scan:
     """What one look at the inbox found."""
 
-    candidates: list[tuple[str, Path]] = field(default_factory=list)  # (name, path)
+    # the candidate returns: (name, path), the path as a string (a Path each costs time at
+    # 10,000 files, and most are already recorded)
+    found: list[tuple[str, str]] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (name, sha256)
     pending: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     new: int = 0  # submissions recorded by the intake that followed
     stats: dict[str, os.stat_result] = field(default_factory=dict)  # candidates as looked at
+
+    @property
+    def candidates(self) -> list[tuple[str, Path]]:
+        """The candidate returns as (name, path), in name order."""
+        return [(name, Path(path)) for name, path in self.found]
 
 
 def is_ignored(name: str) -> bool:
@@ -127,7 +134,7 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
     if not inbox.is_dir():
         return scan
     root = inbox.resolve()
-    fresh: list[tuple[str, Path, os.stat_result]] = []
+    fresh: list[tuple[str, str, os.stat_result]] = []
     seen = scan.stats
 
     def unreadable_folder(e: OSError) -> None:
@@ -137,22 +144,22 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
 
     for dirpath, dirnames, filenames in os.walk(inbox, onerror=unreadable_folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        folder = Path(dirpath)
-        prefix = decode_path(folder.relative_to(inbox).as_posix())  # once per folder
+        prefix = decode_path(Path(dirpath).relative_to(inbox).as_posix())  # once per folder
         for fn in sorted(filenames):
             name = f"{prefix}/{decode_name(fn)}" if prefix else decode_name(fn)
-            st = _look_at(scan, root, (os.path.join(dirpath, fn), fn), name)
+            path = os.path.join(dirpath, fn)
+            st = _look_at(scan, root, (path, fn), name)
             if st is None:
                 continue
             if time.time() - st.st_mtime < settle:
-                fresh.append((name, folder / fn, st))
+                fresh.append((name, path, st))
             else:
-                scan.candidates.append((name, folder / fn))
+                scan.found.append((name, path))
                 seen[name] = st
     _settle(scan, fresh, settle, seen)
-    for name, path in list(scan.candidates):
+    for name, path in list(scan.found):
         if _incomplete_zip(path, seen.get(name)):
-            scan.candidates.remove((name, path))
+            scan.found.remove((name, path))
             scan.pending.append(name)
     for name in scan.pending:
         scan.problems.append(
@@ -162,13 +169,13 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
                 file=name,
             )
         )
-    scan.candidates.sort()
+    scan.found.sort()
     return scan
 
 
 def _settle(
     scan: Scan,
-    fresh: list[tuple[str, Path, os.stat_result]],
+    fresh: list[tuple[str, str, os.stat_result]],
     settle: float,
     seen: dict[str, os.stat_result],
 ) -> None:
@@ -178,26 +185,26 @@ def _settle(
     time.sleep(min(settle, 1.0))
     for name, path, st in fresh:
         try:
-            again = path.stat()
+            again = os.stat(path)
         except OSError:
             continue
         if again.st_size != st.st_size or again.st_mtime != st.st_mtime:
             scan.pending.append(name)
         else:
-            scan.candidates.append((name, path))
+            scan.found.append((name, path))
             seen[name] = again
 
 
-def _incomplete_zip(path: Path, st: os.stat_result | None = None) -> bool:
+def _incomplete_zip(path: str | Path, st: os.stat_result | None = None) -> bool:
     """A zip-based file without its directory yet, modified moments ago: still being copied."""
     try:
-        st = st or path.stat()
+        st = st or os.stat(path)
         age = time.time() - st.st_mtime
         if (
             age > RECENT_SECONDS or age < -RECENT_SECONDS
         ):  # old, or dated in the future: not copying
             return False
-        with path.open("rb") as f:
+        with open(path, "rb") as f:
             if f.read(4) != b"PK\x03\x04":
                 return False
         with zipfile.ZipFile(path):
@@ -223,15 +230,15 @@ def take_in(
     known = ledger.inbox_stats()
     # Files arriving together are ordered shortest name first, so that an original counts
     # before its "- 副本" and a "（更正）" version after the file it corrects.
-    for name, path in sorted(scan.candidates, key=lambda c: (len(c[0]), c[0])):
+    for name, path in sorted(scan.found, key=lambda c: (len(c[0]), c[0])):
         try:
-            st = scan.stats.get(name) or path.stat()
+            st = scan.stats.get(name) or os.stat(path)
             sig = (st.st_size, st.st_mtime_ns, st.st_ino)
             if known.get(name, (None,))[:3] == sig:
                 continue
             if quick and ledger.known_stat(name, st.st_size, st.st_mtime):
                 continue
-            rows += _take_one(ledger, scan, (name, path, st), limits, now, stats)
+            rows += _take_one(ledger, scan, (name, Path(path), st), limits, now, stats)
         except OSError as e:
             scan.problems.append(
                 warning(
