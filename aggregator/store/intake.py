@@ -25,6 +25,7 @@ from aggregator.store.ledger import Arrival, Ledger, Submission
 from aggregator.store.names import decode_name, decode_path
 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
+IGNORED_SUFFIXES = (".tmp", ".crdownload", ".part", ".partial", "~")
 SETTLE_SECONDS = 2.0  # a file modified more recently than this is watched for growth
 RECENT_SECONDS = 120.0  # a broken zip this fresh is probably still being copied
 
@@ -51,14 +52,10 @@ class Scan:
 def is_ignored(name: str) -> bool:
     """Excel/WPS lock files, hidden and temporary files: not returns, need no answer."""
     base = name.rsplit("/", 1)[-1]
+    if base.startswith(("~$", ".")):  # lock files (~$…, .~lock…) and hidden files
+        return True
     low = base.lower()
-    return (
-        base.startswith("~$")
-        or base.startswith(".~lock")
-        or base.startswith(".")
-        or low.endswith((".tmp", ".crdownload", ".part", ".partial", "~"))
-        or low in IGNORED_NAMES
-    )
+    return low.endswith(IGNORED_SUFFIXES) or low in IGNORED_NAMES
 
 
 def sha256_of(path: Path) -> str:
