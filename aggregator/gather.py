@@ -17,9 +17,9 @@ from aggregator.privacy import load_salt
 from aggregator.problems import Problem, warning
 from aggregator.read.returns import ReturnRead
 from aggregator.read.versions import APP_READER_VERSION, READER_VERSION
-from aggregator.rulebook import Context, load_context
+from aggregator.rulebook import Context, PolicyBasics, load_context, policy_basics
 from aggregator.rulebook.datafiles import data_dir
-from aggregator.rulebook.policy import Limits
+from aggregator.rulebook.policy import Limits, Policy
 from aggregator.runopts import Options, UsageError, clocks, feedback_folder
 from aggregator.store import evidence, outputs
 from aggregator.store.intake import Scan, container_read, scan_inbox, take_in
@@ -33,15 +33,20 @@ if TYPE_CHECKING:  # the readers and the judge (pandas) are loaded only by the r
 
 def fingerprint(ctx: Context) -> str:
     """Reader version plus the data files reading depends on: a change re-reads everything."""
+    return fingerprint_of(ctx.policy, ctx.salt)
+
+
+def fingerprint_of(policy: Policy | PolicyBasics, salt: bytes) -> str:
+    """:func:`fingerprint` from the policy's year and figure bounds and the salt."""
     h = hashlib.sha256(READER_VERSION.encode())
     h.update(APP_READER_VERSION.encode())  # Attachments 1–3 reading
     for folder in ("reference", "schemas"):
         for p in sorted(data_dir(folder).glob("*")):
             h.update(p.name.encode())
             h.update(p.read_bytes())
-    h.update(str(ctx.policy.year).encode())
-    h.update(hashlib.sha256(ctx.salt).digest())  # A3 identity digests depend on the salt
-    h.update(repr(sorted(ctx.policy.max_figures.items())).encode())
+    h.update(str(policy.year).encode())
+    h.update(hashlib.sha256(salt).digest())  # A3 identity digests depend on the salt
+    h.update(repr(sorted(policy.max_figures.items())).encode())
     return h.hexdigest()[:16]
 
 
@@ -156,6 +161,25 @@ def context_for(opts: Options, period: Period) -> Context:
     return replace(load_context(year=period.year), salt=load_salt(opts.state))
 
 
+def data_key(period: Period) -> str:
+    """A key of the data files (reference, schemas, policy) and the code that checks them."""
+    folders = [data_dir(k) for k in ("reference", "schemas", "policy")]
+    return outputs.inputs_key([outputs.files_digest(folders), period.year])
+
+
+def light_start(opts: Options, period: Period) -> tuple[Context | None, Limits, str, str]:
+    """The rulebook a summary starts with: (context, limits, fingerprint, data key). When the
+    data files and code are those the last report was made with (so they were loaded and
+    checked in full then), the context is None: only the policy's basics are read, and the
+    reference data is loaded only if the report is to be written again."""
+    data = data_key(period)
+    if outputs.same_data(opts.state, data):
+        basics = policy_basics(period.year)
+        return None, basics.limits, fingerprint_of(basics, load_salt(opts.state)), data
+    ctx = context_for(opts, period)
+    return ctx, ctx.policy.limits, fingerprint(ctx), data
+
+
 def collect(
     opts: Options,
     ledger: Ledger,
@@ -197,13 +221,12 @@ def judge(
 
 
 def inputs_key(
-    ledger: Ledger, ctx: Context, scan: Scan, run: tuple[Options, dt.datetime, Period], target: Path
+    ledger: Ledger, version: str, scan: Scan, run: tuple[Options, dt.datetime, Period], target: Path
 ) -> str:
-    """A key of everything a summary is made from: code, data files, every recorded submission
-    (content, arrival evidence) and which have a reading kept, what this look at the inbox
-    found, period, cut-off, outputs."""
+    """A key of everything a summary is made from: code, data files (``version``: the
+    readings' fingerprint), every recorded submission (content, arrival evidence) and which
+    have a reading kept, what this look at the inbox found, period, cut-off, outputs."""
     opts, as_of, period = run
-    version = fingerprint(ctx)
     rows = ledger.db.execute(
         "SELECT id, name, sha256, size, first_seen, received_at, received_from, sender,"
         " container FROM submissions ORDER BY id"

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 
 from aggregator.clock import iso, now
 from aggregator.faults import failpoint
-from aggregator.gather import collect, context_for, inputs_key, intake_into, judge
+from aggregator.gather import (
+    collect,
+    context_for,
+    fingerprint,
+    inputs_key,
+    intake_into,
+    judge,
+    light_start,
+)
 from aggregator.judge.digest import Digest
 from aggregator.period import Period
 from aggregator.privacy import scrub_obj
@@ -155,10 +163,10 @@ def _summarise(
     folder, or leave them as written when nothing they are made from has changed."""
     opts, as_of, period = run
     run_id = ledger.start_run(iso(run_now), iso(as_of), period.code)
-    ctx = context_for(opts, period)
-    scan = intake_into(ledger, opts, ctx.policy.limits)
+    start, limits, version, data = light_start(opts, period)
+    scan = intake_into(ledger, opts, limits)
     failpoint("after-intake")
-    key = inputs_key(ledger, ctx, scan, run, target)
+    key = inputs_key(ledger, version, scan, run, target)
     kept = outputs.unchanged(opts.state, key, target, opts.json_out)
     if kept is not None:
         ledger.finish_run(run_id, iso(now()), str(target), scan.new)
@@ -166,6 +174,7 @@ def _summarise(
         return Outcome(period, None, 0, target, opts.json_out, as_of, said, Digest(**kept), True)
     from aggregator.write.feedback import send_back  # pandas: only when the report is written
 
+    ctx = start or context_for(opts, period)
     entries, facts, settled = judge(ledger, ctx, scan, run, progress)
     notice = open_elsewhere(target)
     notices = [notice] if notice else []
@@ -176,8 +185,8 @@ def _summarise(
     if (
         settled and not why
     ):  # keyed as the state now is (its readings kept), as the next run sees it
-        key = inputs_key(ledger, ctx, scan, run, target)
-        outputs.remember(opts.state, key, target, opts.json_out, asdict(facts.digest))
+        key = inputs_key(ledger, fingerprint(ctx), scan, run, target)
+        outputs.remember(opts.state, key, target, opts.json_out, asdict(facts.digest), data)
     ledger.finish_run(run_id, iso(now()), str(target), scan.new)
     return Outcome(
         period, facts, scan.new, target, opts.json_out, as_of, notices, feedback=sent_back

@@ -88,12 +88,29 @@ def unchanged(state: Path, key: str, report: Path, json_out: Path | None) -> dic
     return digest if isinstance(digest, dict) else None
 
 
+def same_data(state: Path, data: str) -> bool:
+    """Whether the last report recorded was made with these data files (see ``data`` of
+    :func:`remember`)."""
+    try:
+        rec = json.loads((state / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(rec, dict) and rec.get("data") == data
+
+
 def remember(
-    state: Path, key: str, report: Path, json_out: Path | None, digest: dict[str, Any]
+    state: Path,
+    key: str,
+    report: Path,
+    json_out: Path | None,
+    digest: dict[str, Any],
+    data: str | None = None,
 ) -> None:
-    """Record what was written for this key (atomically; a failure only costs a rewrite)."""
+    """Record what was written for this key (atomically; a failure only costs a rewrite) and
+    ``data``, a key of the data files that run loaded and checked in full."""
     rec = {
         "key": key,
+        "data": data,
         "report": str(report),
         "report_sha": _sha(report),
         "json": str(json_out) if json_out else None,
