@@ -142,9 +142,10 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
     for dirpath, dirnames, filenames in os.walk(inbox, onerror=unreadable_folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         prefix = decode_path(Path(dirpath).relative_to(inbox).as_posix())  # once per folder
+        head = os.path.join(dirpath, "")  # the folder with its separator: paths by concatenation
         for fn in sorted(filenames):
             name = f"{prefix}/{decode_name(fn)}" if prefix else decode_name(fn)
-            path = os.path.join(dirpath, fn)
+            path = head + fn
             st = _look_at(scan, root, (path, fn), name)
             if st is None:
                 continue
@@ -227,12 +228,9 @@ def take_in(
     known = ledger.inbox_stats()
     # Files arriving together are ordered shortest name first, so that an original counts
     # before its "- 副本" and a "（更正）" version after the file it corrects.
-    for name, path in sorted(scan.found, key=lambda c: (len(c[0]), c[0])):
+    for name, path in sorted(_changed(scan, known), key=lambda c: (len(c[0]), c[0])):
         try:
             st = scan.stats.get(name) or os.stat(path)
-            sig = (st.st_size, st.st_mtime_ns, st.st_ino)
-            if known.get(name, (None,))[:3] == sig:
-                continue
             if quick and ledger.known_stat(name, st.st_size, st.st_mtime):
                 continue
             rows += _take_one(ledger, scan, (name, Path(path), st), limits, now, stats)
@@ -246,6 +244,18 @@ def take_in(
             )
     ledger.record_many(rows, stats)
     return len(rows)
+
+
+def _changed(scan: Scan, known: dict[str, tuple[int, int, int, str]]) -> list[tuple[str, str]]:
+    """The candidates not as recorded when last taken in (size, modification time, inode);
+    a file that cannot be looked at is kept, for its problem to be said."""
+    out = []
+    for name, path in scan.found:
+        st = scan.stats.get(name)
+        was = known.get(name)
+        if st is None or was is None or was[:3] != (st.st_size, st.st_mtime_ns, st.st_ino):
+            out.append((name, path))
+    return out
 
 
 def _take_one(
