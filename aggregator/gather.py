@@ -15,34 +15,38 @@ from aggregator.faults import failpoint
 from aggregator.period import Period
 from aggregator.privacy import load_salt
 from aggregator.problems import Problem, warning
-from aggregator.read.appread import APP_READER_VERSION
-from aggregator.read.reader import READER_VERSION, Context, reject
 from aggregator.read.returns import ReturnRead
-from aggregator.read.workers import Progress, is_unsettled, read_many
-from aggregator.rulebook import load_context
+from aggregator.read.versions import APP_READER_VERSION, READER_VERSION
+from aggregator.rulebook import Context, PolicyBasics, load_context, policy_basics
 from aggregator.rulebook.datafiles import data_dir
-from aggregator.rulebook.policy import Limits
+from aggregator.rulebook.policy import Limits, Policy
 from aggregator.runopts import Options, UsageError, clocks, feedback_folder
 from aggregator.store import evidence, outputs
 from aggregator.store.intake import Scan, container_read, scan_inbox, take_in
 from aggregator.store.ledger import Ledger, Submission
 
-if TYPE_CHECKING:  # the judge (pandas) is loaded only by the runs that use it
+if TYPE_CHECKING:  # the readers and the judge (pandas) are loaded only by the runs that use them
     from aggregator.judge.decide import Entry
     from aggregator.judge.facts import Facts
+    from aggregator.read.workers import Progress
 
 
 def fingerprint(ctx: Context) -> str:
     """Reader version plus the data files reading depends on: a change re-reads everything."""
+    return fingerprint_of(ctx.policy, ctx.salt)
+
+
+def fingerprint_of(policy: Policy | PolicyBasics, salt: bytes) -> str:
+    """:func:`fingerprint` from the policy's year and figure bounds and the salt."""
     h = hashlib.sha256(READER_VERSION.encode())
     h.update(APP_READER_VERSION.encode())  # Attachments 1–3 reading
     for folder in ("reference", "schemas"):
         for p in sorted(data_dir(folder).glob("*")):
             h.update(p.name.encode())
             h.update(p.read_bytes())
-    h.update(str(ctx.policy.year).encode())
-    h.update(hashlib.sha256(ctx.salt).digest())  # A3 identity digests depend on the salt
-    h.update(repr(sorted(ctx.policy.max_figures.items())).encode())
+    h.update(str(policy.year).encode())
+    h.update(hashlib.sha256(salt).digest())  # A3 identity digests depend on the salt
+    h.update(repr(sorted(policy.max_figures.items())).encode())
     return h.hexdigest()[:16]
 
 
@@ -52,6 +56,8 @@ def _copies_at_hand(
     """Check the stored copy of each submission to be read against its sha256; put back a
     missing or damaged one from the inbox (with a warning). Those that cannot be put back get a
     rejection for this run only (never cached): the file is not judged on a broken copy."""
+    from aggregator.read.reader import reject
+
     unreadable: dict[int, ReturnRead] = {}
     for s in subs:
         if ledger.copy_is_sound(s):
@@ -91,6 +97,8 @@ def _read_all(
     """Every submission received by ``as_of`` with its reading (cached, else read now), and
     whether every reading is settled (none failed for the machine's sake or a missing copy);
     containers are unpacked again for their problems, never read as a form."""
+    from aggregator.read.workers import is_unsettled, read_many
+
     subs = ledger.submissions(until=iso(as_of))
     version = fingerprint(ctx)
     cached: dict[int, ReturnRead] = {}
@@ -153,6 +161,25 @@ def context_for(opts: Options, period: Period) -> Context:
     return replace(load_context(year=period.year), salt=load_salt(opts.state))
 
 
+def data_key(period: Period) -> str:
+    """A key of the data files (reference, schemas, policy) and the code that checks them."""
+    folders = [data_dir(k) for k in ("reference", "schemas", "policy")]
+    return outputs.inputs_key([outputs.files_digest(folders), period.year])
+
+
+def light_start(opts: Options, period: Period) -> tuple[Context | None, Limits, str, str]:
+    """The rulebook a summary starts with: (context, limits, fingerprint, data key). When the
+    data files and code are those the last report was made with (so they were loaded and
+    checked in full then), the context is None: only the policy's basics are read, and the
+    reference data is loaded only if the report is to be written again."""
+    data = data_key(period)
+    if outputs.same_data(opts.state, data):
+        basics = policy_basics(period.year)
+        return None, basics.limits, fingerprint_of(basics, load_salt(opts.state)), data
+    ctx = context_for(opts, period)
+    return ctx, ctx.policy.limits, fingerprint(ctx), data
+
+
 def collect(
     opts: Options,
     ledger: Ledger,
@@ -194,13 +221,12 @@ def judge(
 
 
 def inputs_key(
-    ledger: Ledger, ctx: Context, scan: Scan, run: tuple[Options, dt.datetime, Period], target: Path
+    ledger: Ledger, version: str, scan: Scan, run: tuple[Options, dt.datetime, Period], target: Path
 ) -> str:
-    """A key of everything a summary is made from: code, data files, every recorded submission
-    (content, arrival evidence) and which have a reading kept, what this look at the inbox
-    found, period, cut-off, outputs."""
+    """A key of everything a summary is made from: code, data files (``version``: the
+    readings' fingerprint), every recorded submission (content, arrival evidence) and which
+    have a reading kept, what this look at the inbox found, period, cut-off, outputs."""
     opts, as_of, period = run
-    version = fingerprint(ctx)
     rows = ledger.db.execute(
         "SELECT id, name, sha256, size, first_seen, received_at, received_from, sender,"
         " container FROM submissions ORDER BY id"
@@ -211,14 +237,14 @@ def inputs_key(
     return outputs.inputs_key(
         [
             version,
-            readings,
+            outputs.rows_digest(readings),
             outputs.files_digest([data_dir("policy")]),
             period.code,
             iso(as_of),
             str(target.resolve()),
             str(opts.json_out.resolve()) if opts.json_out else None,
             str(feedback_folder(opts, target)),
-            rows,
+            outputs.rows_digest(rows),
             scan.problems,
             scan.ignored,
             sorted(scan.pending),

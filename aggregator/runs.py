@@ -12,13 +12,19 @@ from typing import TYPE_CHECKING
 
 from aggregator.clock import iso, now
 from aggregator.faults import failpoint
-from aggregator.gather import collect, context_for, inputs_key, intake_into, judge
+from aggregator.gather import (
+    collect,
+    context_for,
+    fingerprint,
+    inputs_key,
+    intake_into,
+    judge,
+    light_start,
+)
 from aggregator.judge.digest import Digest
 from aggregator.period import Period
 from aggregator.privacy import scrub_obj
-from aggregator.read.reader import Context
-from aggregator.read.workers import Progress
-from aggregator.rulebook import load_context, resolve_period
+from aggregator.rulebook import Context, load_context, resolve_period
 from aggregator.runopts import Options, UsageError, clocks, feedback_folder
 from aggregator.store import outputs
 from aggregator.store.atomic import atomic_paths, remove_stale
@@ -29,6 +35,7 @@ from aggregator.store.state import StateError, state_message
 
 if TYPE_CHECKING:  # the judge (pandas) and the writers are loaded only by the runs that use them
     from aggregator.judge.facts import Facts
+    from aggregator.read.workers import Progress
     from aggregator.write.feedback import FeedbackResult
 
 
@@ -154,14 +161,12 @@ def _summarise(
 ) -> Outcome:
     """One summary under the lock: take in, then write the report, the JSON and the feedback
     folder, or leave them as written when nothing they are made from has changed."""
-    from aggregator.write.feedback import send_back
-
     opts, as_of, period = run
     run_id = ledger.start_run(iso(run_now), iso(as_of), period.code)
-    ctx = context_for(opts, period)
-    scan = intake_into(ledger, opts, ctx.policy.limits)
+    start, limits, version, data = light_start(opts, period)
+    scan = intake_into(ledger, opts, limits)
     failpoint("after-intake")
-    key = inputs_key(ledger, ctx, scan, run, target)
+    key = inputs_key(ledger, version, scan, run, target)
     root = feedback_folder(opts, target)
     tree = root / period.code if root is not None else None  # this period's feedback
     kept = outputs.unchanged(opts.state, key, target, opts.json_out, tree)
@@ -169,6 +174,9 @@ def _summarise(
         ledger.finish_run(run_id, iso(now()), str(target), scan.new)
         said = [UNCHANGED]
         return Outcome(period, None, 0, target, opts.json_out, as_of, said, Digest(**kept), True)
+    from aggregator.write.feedback import send_back  # pandas: only when the report is written
+
+    ctx = start or context_for(opts, period)
     entries, facts, settled = judge(ledger, ctx, scan, run, progress)
     notice = open_elsewhere(target)
     notices = [notice] if notice else []
@@ -177,9 +185,9 @@ def _summarise(
     sent_back, why = send_back(entries, facts, ctx, root)
     notices += [why] if why else []
     if settled and not why:  # keyed as the state now is (readings kept), as the next run sees it
-        key = inputs_key(ledger, ctx, scan, run, target)
+        key = inputs_key(ledger, fingerprint(ctx), scan, run, target)
         written = (target, opts.json_out, tree)
-        outputs.remember(opts.state, key, written, asdict(facts.digest))
+        outputs.remember(opts.state, key, written, asdict(facts.digest), data)
     ledger.finish_run(run_id, iso(now()), str(target), scan.new)
     return Outcome(
         period, facts, scan.new, target, opts.json_out, as_of, notices, feedback=sent_back

@@ -165,7 +165,7 @@ def test_a_failure_of_the_machine_is_never_remembered_as_a_verdict(
     def timed_out(files: list[tuple[Path, str]], *a: object, **k: object) -> list[ReturnRead]:
         return [reject(ReturnRead(file=label), "file-timeout", "超时") for _, label in files]
 
-    monkeypatch.setattr("aggregator.gather.read_many", timed_out)
+    monkeypatch.setattr("aggregator.read.workers.read_many", timed_out)  # imported when used
     _ok(_summary(runner, tmp_path))
     assert all(s["status"] == "rejected" for s in _json(tmp_path)["submissions"])  # type: ignore[index]
     monkeypatch.undo()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,11 @@ from content import a5_sample
 
 from aggregator.clock import parse_time
 from aggregator.demo.samples import write_a5
+from aggregator.problems import DataFileError
+from aggregator.rulebook.datafiles import data_dir
 from aggregator.runs import Options, run_status, run_summary
 from aggregator.store import intake
+from aggregator.store.ledger import Ledger
 
 
 def _opts(tmp_path: Path, now: str = "2023-06-09") -> Options:
@@ -73,3 +77,30 @@ def test_a_new_cut_off_a_status_run_or_a_changed_output_rewrites(tmp_path: Path)
     json_path.write_text("{}")  # the JSON was changed by hand
     again = run_summary(_opts(tmp_path, "2023-06-10"))
     assert not again.unchanged and json.loads(json_path.read_text())["period"] == "2023H1"
+
+
+def test_an_edited_data_file_rewrites_and_a_broken_one_stops_before_intake(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    for kind in ("policy", "schemas", "reference"):
+        shutil.copytree(data_dir(kind), data / kind)
+    monkeypatch.setenv("AGGREGATOR_DATA", str(data))
+    _inbox(tmp_path)
+    assert not run_summary(_opts(tmp_path)).unchanged
+    with monkeypatch.context() as m:  # nothing new: the reference data is not even loaded
+        m.setattr("aggregator.gather.load_context", lambda **k: pytest.fail("loaded"))
+        assert run_summary(_opts(tmp_path)).unchanged
+    policy = data / "policy" / "2023.toml"
+    policy.write_text(policy.read_text(encoding="utf-8") + "\n# 改过\n", encoding="utf-8")
+    assert not run_summary(_opts(tmp_path)).unchanged
+    assert run_summary(_opts(tmp_path)).unchanged
+    (data / "policy" / "pairings-2023.csv").write_text("mountain_county,partner\n")
+    write_a5(tmp_path / "inbox" / "宁波市" / "附件5_宁波市（更正）.xlsx", a5_sample(), "xlsxwriter")
+    with pytest.raises(DataFileError):  # checked in full before anything new is taken in
+        run_summary(_opts(tmp_path))
+    ledger = Ledger(tmp_path / "state")
+    try:
+        assert len(ledger.submissions()) == 1
+    finally:
+        ledger.close()

@@ -26,11 +26,6 @@ from aggregator.read.wordgrid import WordGrid
 from aggregator.rulebook import Context
 from aggregator.rulebook.appforms import APP_FORMS, AppForm, default_app_forms
 
-# Bumped when reading Attachments 1–3 changes, so cached readings are read again (summed into the
-# ledger's fingerprint with the reader's version). 2: Word tables joined, lists,
-# （√） boxes; 3: Word symbol-font check boxes (wordgrid), dates written 2020.05.
-APP_READER_VERSION = "3"
-
 
 def is_application(form: str | None) -> bool:
     """Whether a form code is one of Attachments 1–3."""

@@ -10,7 +10,6 @@ from typing import Any
 
 from aggregator.cells import a1, cell_labels
 from aggregator.privacy import scrub
-from aggregator.read.appread import read_application_forms
 from aggregator.read.grid import SheetGrid, UnreadableFile, read_grids
 from aggregator.read.layout import Layout, Meta, find_layout, is_footer, read_meta, row_is_empty
 from aggregator.read.returns import ReturnRead, SheetNote
@@ -22,8 +21,6 @@ from aggregator.rulebook import Context
 from aggregator.rulebook.policy import Limits
 from aggregator.rulebook.schema import FormSchema
 from aggregator.textnorm import norm
-
-READER_VERSION = "5"  # 2: no refusal for an unknown period; 3: Word returns read; 4: A1–A3; 5: open errors named, exact big numbers
 
 
 def reject(out: ReturnRead, code: str, message: str, **where: Any) -> ReturnRead:
@@ -90,8 +87,11 @@ def sniff_once(path: Path, limits: Limits) -> tuple[bytes | None, Sniff]:
 
 def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Context) -> None:
     found = _forms_found(out, grids, ctx)
-    if not found and read_application_forms(out, grids, label, ctx):
-        return  # Attachments 1–3: label/value forms, not a table
+    if not found:  # Attachments 1–3 (their models and python-docx): loaded only when needed
+        from aggregator.read.appread import read_application_forms
+
+        if read_application_forms(out, grids, label, ctx):
+            return  # Attachments 1–3: label/value forms, not a table
     if not found:
         names = (
             "、".join(f"“{s.name}”" for s in out.sheets if s.status == "no-form")

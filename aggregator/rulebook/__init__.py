@@ -11,11 +11,29 @@ from aggregator.period import Period
 from aggregator.privacy import DEFAULT_SALT
 from aggregator.problems import DataFileError
 from aggregator.rulebook.datafiles import data_dir
-from aggregator.rulebook.policy import Policy, load_policy, policy_path_for_year, policy_years
+from aggregator.rulebook.policy import (
+    Limits,
+    Policy,
+    _int,
+    _limits,
+    _max_figures,
+    _need,
+    _read_toml,
+    load_policy,
+    policy_path_for_year,
+    policy_years,
+)
 from aggregator.rulebook.reference import Registry, default_registry
 from aggregator.rulebook.schema import FormSchema, default_schemas
 
-__all__ = ["Context", "load_context", "policy_years", "resolve_period"]
+__all__ = [
+    "Context",
+    "PolicyBasics",
+    "load_context",
+    "policy_basics",
+    "policy_years",
+    "resolve_period",
+]
 
 
 @dataclass(frozen=True)
@@ -42,6 +60,28 @@ def load_context(policy: Path | None = None, year: int | None = None) -> Context
         policy = policy_path_for_year(year or years[-1])
     registry = default_registry()
     return Context(registry, default_schemas(), load_policy(policy, registry))
+
+
+@dataclass(frozen=True)
+class PolicyBasics:
+    """What a run needs of the year's policy before it knows whether anything is new: its year
+    and figure bounds (for the readings' fingerprint) and its limits (for taking files in)."""
+
+    year: int
+    max_figures: dict[str, int]
+    limits: Limits
+
+
+def policy_basics(year: int) -> PolicyBasics:
+    """The year's policy file read for its year, figure bounds and limits only, without the
+    reference data (for data files that a previous run has loaded and checked in full)."""
+    path = policy_path_for_year(year)
+    data = _read_toml(path)
+    return PolicyBasics(
+        _int(_need(data, "year", "", path), "year", path),
+        _max_figures(data, path),
+        _limits(data.get("limits", {}), path),
+    )
 
 
 def resolve_period(text: str, as_of: dt.datetime) -> Period:

@@ -25,6 +25,7 @@ from aggregator.store.ledger import Arrival, Ledger, Submission
 from aggregator.store.names import decode_name, decode_path
 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
+IGNORED_SUFFIXES = (".tmp", ".crdownload", ".part", ".partial", "~")
 SETTLE_SECONDS = 2.0  # a file modified more recently than this is watched for growth
 RECENT_SECONDS = 120.0  # a broken zip this fresh is probably still being copied
 
@@ -33,25 +34,28 @@ RECENT_SECONDS = 120.0  # a broken zip this fresh is probably still being copied
 class Scan:
     """What one look at the inbox found."""
 
-    candidates: list[tuple[str, Path]] = field(default_factory=list)  # (name, path)
+    # the candidate returns: (name, path), the path as a string (a Path each costs time at
+    # 10,000 files, and most are already recorded)
+    found: list[tuple[str, str]] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (name, sha256)
     pending: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     new: int = 0  # submissions recorded by the intake that followed
     stats: dict[str, os.stat_result] = field(default_factory=dict)  # candidates as looked at
 
+    @property
+    def candidates(self) -> list[tuple[str, Path]]:
+        """The candidate returns as (name, path), in name order."""
+        return [(name, Path(path)) for name, path in self.found]
+
 
 def is_ignored(name: str) -> bool:
     """Excel/WPS lock files, hidden and temporary files: not returns, need no answer."""
     base = name.rsplit("/", 1)[-1]
+    if base.startswith(("~$", ".")):  # lock files (~$…, .~lock…) and hidden files
+        return True
     low = base.lower()
-    return (
-        base.startswith("~$")
-        or base.startswith(".~lock")
-        or base.startswith(".")
-        or low.endswith((".tmp", ".crdownload", ".part", ".partial", "~"))
-        or low in IGNORED_NAMES
-    )
+    return low.endswith(IGNORED_SUFFIXES) or low in IGNORED_NAMES
 
 
 def sha256_of(path: Path) -> str:
@@ -75,17 +79,20 @@ def _folder_problem(inbox: Path, e: OSError) -> Problem | None:
     )
 
 
-def _look_at(scan: Scan, root: Path, path: Path, name: str) -> os.stat_result | None:
-    """The file's status if it is a candidate return; otherwise notes why not (or ignores it)."""
+def _look_at(scan: Scan, root: Path, file: tuple[str, str], name: str) -> os.stat_result | None:
+    """The file's status if it is a candidate return; otherwise notes why not (or ignores it).
+    ``file`` is the path (a plain string: 10,000 files are looked at on every run) and its
+    base name as listed."""
+    path, base = file
     try:
         st: os.stat_result | None = os.lstat(path)
     except OSError:
         st = None
     if st is not None and stat.S_ISLNK(st.st_mode):
         try:
-            target = path.resolve(strict=True)
+            target = Path(path).resolve(strict=True)
         except (OSError, RuntimeError):  # a loop or a dangling link
-            target = path
+            target = Path(path)
         if not target.is_relative_to(root) or not target.is_file():
             scan.problems.append(
                 warning(
@@ -99,7 +106,7 @@ def _look_at(scan: Scan, root: Path, path: Path, name: str) -> os.stat_result | 
             st = os.stat(path)
         except OSError:
             st = None
-    if path.name.startswith(".") and not path.name.startswith(".~lock"):
+    if base.startswith(".") and not base.startswith(".~lock"):
         return None  # hidden files (.gitkeep, .DS_Store): not returns, not worth a line
     if is_ignored(name):
         scan.ignored.append((name, ""))
@@ -124,7 +131,7 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
     if not inbox.is_dir():
         return scan
     root = inbox.resolve()
-    fresh: list[tuple[str, Path, os.stat_result]] = []
+    fresh: list[tuple[str, str, os.stat_result]] = []
     seen = scan.stats
 
     def unreadable_folder(e: OSError) -> None:
@@ -134,23 +141,23 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
 
     for dirpath, dirnames, filenames in os.walk(inbox, onerror=unreadable_folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        folder = Path(dirpath)
-        prefix = decode_path(folder.relative_to(inbox).as_posix())  # once per folder
+        prefix = decode_path(Path(dirpath).relative_to(inbox).as_posix())  # once per folder
+        head = os.path.join(dirpath, "")  # the folder with its separator: paths by concatenation
         for fn in sorted(filenames):
-            path = folder / fn
             name = f"{prefix}/{decode_name(fn)}" if prefix else decode_name(fn)
-            st = _look_at(scan, root, path, name)
+            path = head + fn
+            st = _look_at(scan, root, (path, fn), name)
             if st is None:
                 continue
             if time.time() - st.st_mtime < settle:
                 fresh.append((name, path, st))
             else:
-                scan.candidates.append((name, path))
+                scan.found.append((name, path))
                 seen[name] = st
     _settle(scan, fresh, settle, seen)
-    for name, path in list(scan.candidates):
+    for name, path in list(scan.found):
         if _incomplete_zip(path, seen.get(name)):
-            scan.candidates.remove((name, path))
+            scan.found.remove((name, path))
             scan.pending.append(name)
     for name in scan.pending:
         scan.problems.append(
@@ -160,13 +167,13 @@ def scan_inbox(inbox: Path, *, settle: float = SETTLE_SECONDS) -> Scan:
                 file=name,
             )
         )
-    scan.candidates.sort()
+    scan.found.sort()
     return scan
 
 
 def _settle(
     scan: Scan,
-    fresh: list[tuple[str, Path, os.stat_result]],
+    fresh: list[tuple[str, str, os.stat_result]],
     settle: float,
     seen: dict[str, os.stat_result],
 ) -> None:
@@ -176,26 +183,26 @@ def _settle(
     time.sleep(min(settle, 1.0))
     for name, path, st in fresh:
         try:
-            again = path.stat()
+            again = os.stat(path)
         except OSError:
             continue
         if again.st_size != st.st_size or again.st_mtime != st.st_mtime:
             scan.pending.append(name)
         else:
-            scan.candidates.append((name, path))
+            scan.found.append((name, path))
             seen[name] = again
 
 
-def _incomplete_zip(path: Path, st: os.stat_result | None = None) -> bool:
+def _incomplete_zip(path: str | Path, st: os.stat_result | None = None) -> bool:
     """A zip-based file without its directory yet, modified moments ago: still being copied."""
     try:
-        st = st or path.stat()
+        st = st or os.stat(path)
         age = time.time() - st.st_mtime
         if (
             age > RECENT_SECONDS or age < -RECENT_SECONDS
         ):  # old, or dated in the future: not copying
             return False
-        with path.open("rb") as f:
+        with open(path, "rb") as f:
             if f.read(4) != b"PK\x03\x04":
                 return False
         with zipfile.ZipFile(path):
@@ -221,15 +228,12 @@ def take_in(
     known = ledger.inbox_stats()
     # Files arriving together are ordered shortest name first, so that an original counts
     # before its "- 副本" and a "（更正）" version after the file it corrects.
-    for name, path in sorted(scan.candidates, key=lambda c: (len(c[0]), c[0])):
+    for name, path in sorted(_changed(scan, known), key=lambda c: (len(c[0]), c[0])):
         try:
-            st = scan.stats.get(name) or path.stat()
-            sig = (st.st_size, st.st_mtime_ns, st.st_ino)
-            if known.get(name, (None,))[:3] == sig:
-                continue
+            st = scan.stats.get(name) or os.stat(path)
             if quick and ledger.known_stat(name, st.st_size, st.st_mtime):
                 continue
-            rows += _take_one(ledger, scan, (name, path, st), limits, now, stats)
+            rows += _take_one(ledger, scan, (name, Path(path), st), limits, now, stats)
         except OSError as e:
             scan.problems.append(
                 warning(
@@ -240,6 +244,18 @@ def take_in(
             )
     ledger.record_many(rows, stats)
     return len(rows)
+
+
+def _changed(scan: Scan, known: dict[str, tuple[int, int, int, str]]) -> list[tuple[str, str]]:
+    """The candidates not as recorded when last taken in (size, modification time, inode);
+    a file that cannot be looked at is kept, for its problem to be said."""
+    out = []
+    for name, path in scan.found:
+        st = scan.stats.get(name)
+        was = known.get(name)
+        if st is None or was is None or was[:3] != (st.st_size, st.st_mtime_ns, st.st_ino):
+            out.append((name, path))
+    return out
 
 
 def _take_one(

@@ -17,11 +17,14 @@ one line in every output. The text returned is a label only, never a path to ope
 from __future__ import annotations
 
 import os
+import sys
 import unicodedata
 from pathlib import Path
 
 # Codecs a Chinese Windows user's bytes are in, tried in this order after UTF-8.
 CHINESE_CODECS = ("gbk", "gb18030")
+# names are UTF-8 on this system (``os.fsencode`` encodes a clean ``str`` as UTF-8)
+_UTF8_FS = sys.getfilesystemencoding().lower().replace("-", "") == "utf8"
 
 
 def name_bytes(name: bytes | str | os.PathLike[str] | os.PathLike[bytes]) -> bytes:
@@ -43,6 +46,8 @@ def decode_name(name: bytes | str | os.PathLike[str] | os.PathLike[bytes]) -> st
     Takes ``os.fsencode`` bytes or a ``str`` as ``os.listdir`` gives it (lone surrogates for
     undecodable bytes). Never raises.
     """
+    if isinstance(name, str) and _UTF8_FS and name.isprintable():
+        return name  # no lone surrogate (not printable): the UTF-8 bytes read back as they are
     raw = name_bytes(name)
     text = readable(raw)
     return escape_bytes(raw) if text is None else _visible(text)

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,12 @@ def files_digest(folders: list[Path]) -> str:
                 h.update(p.name.encode())
                 h.update(p.read_bytes())
     return h.hexdigest()
+
+
+def rows_digest(rows: list[tuple[Any, ...]]) -> str:
+    """A hash of the ledger's rows (ints, floats, strings, None), cheaper than their repr at
+    10,000 rows; the same rows pickle to the same bytes, and different rows never do."""
+    return hashlib.sha256(pickle.dumps(rows, protocol=5)).hexdigest()
 
 
 def inputs_key(parts: list[Any]) -> str:
@@ -101,17 +108,30 @@ def unchanged(
     return digest if isinstance(digest, dict) else None
 
 
+def same_data(state: Path, data: str) -> bool:
+    """Whether the last report recorded was made with these data files (see ``data`` of
+    :func:`remember`)."""
+    try:
+        rec = json.loads((state / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(rec, dict) and rec.get("data") == data
+
+
 def remember(
     state: Path,
     key: str,
     written: tuple[Path, Path | None, Path | None],
     digest: dict[str, Any],
+    data: str | None = None,
 ) -> None:
     """Record what was written for this key: the workbook, the JSON and the feedback folder
-    (atomically; a failure only costs a rewrite)."""
+    (atomically; a failure only costs a rewrite), and ``data``, a key of the data files that
+    run loaded and checked in full."""
     report, json_out, tree = written
     rec = {
         "key": key,
+        "data": data,
         "report": str(report),
         "report_sha": _sha(report),
         "json": str(json_out) if json_out else None,

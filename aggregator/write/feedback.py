@@ -14,16 +14,18 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aggregator.clock import CHINA
 from aggregator.judge.decide import Entry
-from aggregator.judge.facts import Facts
 from aggregator.period import Period
 from aggregator.problems import Problem, Severity
 from aggregator.rulebook import Context
 from aggregator.rulebook.policy import Policy
 from aggregator.vocab import Form, Status
+
+if TYPE_CHECKING:  # the facts (pandas) are made by the judge; the folder's place needs none
+    from aggregator.judge.facts import Facts
 
 FEEDBACK_DIR = "反馈"
 UNKNOWN_CITY = "未能确定所属市"
