@@ -14,7 +14,7 @@ import pytest
 from aggregator.clock import parse_time
 from aggregator.read.reader import Context, read_return
 from aggregator.read.returns import ReturnRead
-from aggregator.read.workers import read_many
+from aggregator.read.workers import _Pool, _read_file, read_many
 from aggregator.runs import Options, run_summary
 
 
@@ -58,6 +58,26 @@ def test_a_worker_lost_in_a_batch_costs_only_the_file_that_killed_it(
     assert pooled[5].rejected and pooled[5].problems[-1].code == "file-reader-crashed"
     others = [r.to_dict() for i, r in enumerate(pooled) if i != 5]
     assert others == [r for i, r in enumerate(serial) if i != 5]
+
+
+def test_a_batch_for_a_worker_already_gone_is_read_by_another(inbox: Path, ctx: Context) -> None:
+    """A worker dead between two batches (killed, or out of memory): handing it the next
+    batch breaks the pipe. That is no file's fault: the batch is kept for a live worker."""
+    files = _files(inbox)[:3]
+    pool = _Pool(ctx, _read_file, 1, None, len(files))
+    gone = pool._spawn()
+    gone.proc.kill()
+    gone.proc.join()
+    assert pool._send(gone, [(0, str(files[0][0]), files[0][1])]) is False
+    assert not gone.batches
+    # and a run whose only worker is gone before its first batch still reads every file
+    first, real = iter([gone]), pool._spawn
+    pool._spawn = lambda: next(first, None) or real()  # type: ignore[method-assign]
+    tasks = [(i, str(p), label) for i, (p, label) in enumerate(files)]
+    pool.run(tasks, 1)
+    pool.close()
+    serial = [r.to_dict() for r in read_many(files, ctx, jobs=0)]
+    assert [pool.results[i].to_dict() for i in range(3)] == serial
 
 
 def _dies_on_serially(path: str, label: str, ctx: Context) -> ReturnRead:

@@ -245,14 +245,19 @@ class _Pool:
         self.slots = [self._spawn() for _ in range(self.n)]
         todo = deque(tasks)
         while todo or self.pending or any(s.batches for s in self.slots):
-            for s in self.slots:
+            for i, s in enumerate(self.slots):
                 while len(s.batches) < 2 and (self.pending or todo):
                     if self.pending:
                         b = self.pending.popleft()
                     else:
                         size = batch or batch_size(len(todo), len(self.slots))
                         b = [todo.popleft() for _ in range(min(size, len(todo)))]
-                    self._send(s, b)
+                    if not self._send(s, b):
+                        self.pending.appendleft(b)  # never delivered: no file to blame
+                        if not s.batches:  # nothing in flight tells of its death: replace it
+                            _stop(s)
+                            self.slots[i] = self._spawn()
+                        break
             failpoint("while-reading")
             busy = [s for s in self.slots if s.batches]
             ready = wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout=0.2)
@@ -260,11 +265,16 @@ class _Pool:
                 if s.batches and not self._collect(s, ready):
                     self.slots[i] = self._fail(s)
 
-    def _send(self, s: _Slot, b: list[Task]) -> None:
+    def _send(self, s: _Slot, b: list[Task]) -> bool:
+        """Hand a batch to a worker; False when it is already gone (the pipe is broken)."""
+        try:
+            s.conn.send(b)
+        except OSError:  # died between two batches: its death is seen when collecting
+            return False
         if not s.batches:
             s.started = time.monotonic()
         s.batches.append(b)
-        s.conn.send(b)
+        return True
 
     def _collect(self, s: _Slot, ready: list[Any]) -> bool:
         """Take in a finished batch if there is one; False when the worker died or overran."""
