@@ -18,6 +18,7 @@ from aggregator.privacy import scrub
 from aggregator.write.xlsx import Styles, print_setup
 
 LINE_HEIGHT = 15.0
+ONE_LINE = LINE_HEIGHT + 4  # a bordered one-line row: CJK text clear of its borders
 HEADER_LINE = 16.2  # five header lines in 81 pt, as in the templates
 
 

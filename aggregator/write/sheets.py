@@ -13,6 +13,7 @@ from aggregator.judge.facts import Facts
 from aggregator.judge.quotas import NOT_APPLICABLE, OK, SHORT, UNKNOWN, QuotaRow
 from aggregator.write.appreturns import app_returns_block, return_cells
 from aggregator.write.layout import (
+    ONE_LINE,
     city_rank,
     county_rank,
     finish,
@@ -152,6 +153,7 @@ def returns_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
     r = top(ws, st, f"{facts.json['period_label']}报送情况", sub(facts), heads)
     for x in facts.returns:
         ws.write_string(r, 0, x.city, st.text_center)
+        ws.set_row(r, ONE_LINE)  # taller when a cell wraps (finish)
         ws.write_string(r, 1, x.form_label, st.text)
         return_cells(ws, st, r, x)
         r += 1
@@ -174,6 +176,7 @@ def _chase(ws: Worksheet, st: Styles, facts: Facts, r: int, last: int) -> None:
     if not facts.chase:
         ws.merge_range(r, 0, r, last, "无：所有市均已报送。", st.text)
     for c in facts.chase:
+        ws.set_row(r, ONE_LINE)  # taller when a cell wraps (finish)
         ws.write_string(r, 0, c.city, st.text_center)
         ws.merge_range(r, 1, r, 5, c.missing, st.text)  # our own words: no formula to fear
         note_lines(ws, r, c.missing, merged_width(ws, 1, 5))
