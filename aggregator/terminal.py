@@ -20,6 +20,7 @@ from aggregator.rulebook.schema import form_label
 
 if TYPE_CHECKING:  # result types only; runs and judge import pandas
     from aggregator.judge.appstatus import AppReturnRow
+    from aggregator.read.returns import ReturnRead
     from aggregator.runs import Outcome
 
 console = Console()
@@ -30,11 +31,8 @@ SEVERITY = {
 }
 
 
-def render_check(r: object, annotated: Path | None) -> None:
+def render_check(r: ReturnRead, annotated: Path | None) -> None:
     """One file's verdict as ``check`` shows it: form, sender, period, problems, counts."""
-    from aggregator.read.returns import ReturnRead
-
-    assert isinstance(r, ReturnRead)
     rows = sum(s.rows_read for s in r.sheets)
     state = (
         "[bold red]拒收[/]"

@@ -71,18 +71,18 @@ def _sha(path: Path) -> str | None:
         return None
 
 
-def tree_signature(folder: Path | None) -> list[tuple[str, int, int]] | None:
+def tree_signature(folder: Path | None) -> list[list[str | int]] | None:
     """Every file under a folder with its size and modification time (None: no folder asked
     for); cheap enough to tell a feedback folder someone changed or removed."""
     if folder is None:
         return None
-    out = []
+    out: list[list[str | int]] = []
     for d, _, files in os.walk(folder):
         for f in files:
             path = os.path.join(d, f)
             with contextlib.suppress(OSError):
                 st = os.stat(path)
-                out.append((os.path.relpath(path, folder), st.st_size, st.st_mtime_ns))
+                out.append([os.path.relpath(path, folder), st.st_size, st.st_mtime_ns])
     return sorted(out)
 
 
@@ -102,7 +102,7 @@ def unchanged(
         want.append((json_out, rec.get("json_sha")))
     if any(sha is None or _sha(p) != sha for p, sha in want):
         return None
-    if json.loads(json.dumps(tree_signature(tree))) != rec.get("tree"):
+    if tree_signature(tree) != rec.get("tree"):  # lists, as the record reads back
         return None
     digest = rec.get("digest")
     return digest if isinstance(digest, dict) else None
