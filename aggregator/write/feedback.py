@@ -23,6 +23,7 @@ from aggregator.problems import Problem, Severity
 from aggregator.rulebook import Context
 from aggregator.rulebook.policy import Policy
 from aggregator.vocab import Form, Status
+from aggregator.write.feedbackcopies import CopyJob, make_copies
 
 if TYPE_CHECKING:  # the facts (pandas) are made by the judge; the folder's place needs none
     from aggregator.judge.facts import Facts
@@ -187,20 +188,22 @@ def _unique(folder: Path, name: str) -> Path:
     return target
 
 
-def _annotate(f: FileFeedback, folder: Path) -> None:
-    """Write the annotated copy of one file into the city's folder (from the stored copy)."""
+def _made(f: FileFeedback, stage: Path) -> Path | None:
+    """Write the annotated copy of one file (from the stored copy) into ``stage``."""
     from aggregator.write.annotate import write_annotated
 
     source = f.entry.sub.stored
     if not source.is_file():
-        return
+        return None
     read = replace(f.entry.read, file=f.file, problems=f.problems)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".one-") as one:
-        made = write_annotated(source, read, Path(one), resend_by=f.resend_by)
-        if made is not None:
-            target = _unique(folder, made.name)
-            made.rename(target)
-            f.annotated = target
+    return write_annotated(source, read, stage, resend_by=f.resend_by)
+
+
+def _place(job: CopyJob, made: Path) -> None:
+    """Move a made copy into its city's folder under its own name, numbered when taken."""
+    target = _unique(job.folder, made.name)
+    made.rename(target)
+    job.file.annotated = target
 
 
 def write_feedback(
@@ -216,12 +219,13 @@ def write_feedback(
         shutil.rmtree(stale, ignore_errors=True)
     work = Path(tempfile.mkdtemp(prefix=f".{facts.period.code}.", dir=folder))
     try:
+        jobs = []
         for c in cities:
-            city_dir = work / c.city
-            city_dir.mkdir()
-            for f in c.files:
-                _annotate(f, city_dir)
-            c.form = city_dir / feedback_name(c.city, facts.period)
+            (work / c.city).mkdir()
+            jobs += [CopyJob(f, work / c.city) for f in c.files]
+        make_copies(jobs, work, _made, _place)
+        for c in cities:
+            c.form = work / c.city / feedback_name(c.city, facts.period)
             write_feedback_form(c.form, c, facts, ctx)
         _swap(work, final)
     except BaseException:
