@@ -107,3 +107,21 @@ def test_a_failure_in_the_main_process_is_raised(tmp_path: Path, helpers: None) 
 
     with pytest.raises(OSError):
         _run(tmp_path, broken)
+
+
+def test_copies_given_up_half_way_leave_no_helper_and_no_staging(
+    tmp_path: Path, helpers: None
+) -> None:
+    work, jobs = _jobs(tmp_path, 9)
+
+    def slow(f: Any, stage: Path) -> Path:
+        time.sleep(0.2)
+        return _plain(f, stage)
+
+    run = feedbackcopies.CopyRun(jobs, work, slow)
+    procs = [p for p, _ in run.helpers]
+    assert len(procs) == 2
+    run.close()  # as when the report cannot be written
+    assert not any(p.is_alive() for p in procs)
+    assert sorted(p.name for p in work.iterdir()) == ["city"]
+    assert not list((work / "city").iterdir())

@@ -23,7 +23,7 @@ from aggregator.problems import Problem, Severity
 from aggregator.rulebook import Context
 from aggregator.rulebook.policy import Policy
 from aggregator.vocab import Form, Status
-from aggregator.write.feedbackcopies import CopyJob, make_copies
+from aggregator.write.feedbackcopies import CopyJob, CopyRun
 
 if TYPE_CHECKING:  # the facts (pandas) are made by the judge; the folder's place needs none
     from aggregator.judge.facts import Facts
@@ -206,36 +206,103 @@ def _place(job: CopyJob, made: Path) -> None:
     job.file.annotated = target
 
 
+class PendingFeedback:
+    """A period's feedback folder under way: built beside its final place, the annotated
+    copies begun by forked helpers, so that the summary workbook is written meanwhile."""
+
+    def __init__(self, cities: list[CityFeedback], folder: Path, facts: Facts) -> None:
+        self.cities, self.facts = cities, facts
+        self.final = folder / facts.period.code
+        # folders made for it, deepest first: removed again if the report is not written
+        self.made = [p for p in (folder, *folder.parents) if not p.exists()]
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(f".{facts.period.code}.*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        self.work = Path(tempfile.mkdtemp(prefix=f".{facts.period.code}.", dir=folder))
+        try:
+            jobs = []
+            for c in cities:
+                (self.work / c.city).mkdir()
+                jobs += [CopyJob(f, self.work / c.city) for f in c.files]
+            self.copies = CopyRun(jobs, self.work, _made)
+        except BaseException:
+            shutil.rmtree(self.work, ignore_errors=True)
+            raise
+
+    def finish(self, ctx: Context) -> FeedbackResult:
+        """Finish the copies, write each city's 问题反馈单 and put the folder in place whole
+        (the previous one is replaced only now)."""
+        from aggregator.write.feedbackform import feedback_name, write_feedback_form
+
+        work, final, period = self.work, self.final, self.facts.period
+        try:
+            self.copies.finish(_place)
+            for c in self.cities:
+                c.form = work / c.city / feedback_name(c.city, period)
+                write_feedback_form(c.form, c, self.facts, ctx)
+            _swap(work, final)
+        except BaseException:
+            self.copies.close()
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        for c in self.cities:  # paths as they now stand
+            c.form = _moved(c.form, work, final)
+            for f in c.files:
+                f.annotated = _moved(f.annotated, work, final)
+        return FeedbackResult(final, self.cities)
+
+    def abandon(self) -> None:
+        """Give the new folder up (the report failed): helpers stopped, nothing published."""
+        self.copies.close()
+        shutil.rmtree(self.work, ignore_errors=True)
+        for p in self.made:
+            with contextlib.suppress(OSError):
+                p.rmdir()
+
+
 def write_feedback(
     cities: list[CityFeedback], folder: Path, facts: Facts, ctx: Context
 ) -> FeedbackResult:
     """Write ``<folder>/<期次>/`` afresh: per city the annotated copies and the 问题反馈单.
     An existing period folder is replaced only once the new one is complete."""
-    from aggregator.write.feedbackform import feedback_name, write_feedback_form
+    return PendingFeedback(cities, folder, facts).finish(ctx)
 
-    final = folder / facts.period.code
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob(f".{facts.period.code}.*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{facts.period.code}.", dir=folder))
-    try:
-        jobs = []
-        for c in cities:
-            (work / c.city).mkdir()
-            jobs += [CopyJob(f, work / c.city) for f in c.files]
-        make_copies(jobs, work, _made, _place)
-        for c in cities:
-            c.form = work / c.city / feedback_name(c.city, facts.period)
-            write_feedback_form(c.form, c, facts, ctx)
-        _swap(work, final)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    for c in cities:  # paths as they now stand
-        c.form = _moved(c.form, work, final)
-        for f in c.files:
-            f.annotated = _moved(f.annotated, work, final)
-    return FeedbackResult(final, cities)
+
+def _not_written(folder: Path, e: OSError) -> str:
+    why = e.strerror or str(e)
+    return f"问题反馈文件夹 {folder} 未能写出（{why}）；汇总表已写出，原有的反馈文件夹未改动。"
+
+
+class SendBack:
+    """The period's feedback, begun before the report is written and finished after it: a
+    folder that cannot be written is a notice then, the previous one kept."""
+
+    def __init__(self, entries: list[Entry], facts: Facts, ctx: Context, folder: Path | None):
+        self.folder, self.ctx = folder, ctx
+        self.pending: PendingFeedback | None = None
+        self.error: OSError | None = None
+        if folder is not None:
+            try:
+                self.pending = PendingFeedback(gather(entries, facts, ctx), folder, facts)
+            except OSError as e:
+                self.error = e
+
+    def finish(self) -> tuple[FeedbackResult | None, str | None]:
+        """The folder written and in place, or why not."""
+        if self.folder is None:
+            return None, None
+        try:
+            if self.error is not None:
+                raise self.error
+            assert self.pending is not None
+            return self.pending.finish(self.ctx), None
+        except OSError as e:
+            return None, _not_written(self.folder, e)
+
+    def abandon(self) -> None:
+        """The report was not written: no new feedback folder either."""
+        if self.pending is not None:
+            self.pending.abandon()
 
 
 def send_back(
@@ -243,16 +310,7 @@ def send_back(
 ) -> tuple[FeedbackResult | None, str | None]:
     """Gather and write the period's feedback (nothing when ``folder`` is None). The report is
     written by then: a folder that cannot be written is a notice, the previous one kept."""
-    if folder is None:
-        return None, None
-    try:
-        return write_feedback(gather(entries, facts, ctx), folder, facts, ctx), None
-    except OSError as e:
-        why = e.strerror or str(e)
-        return (
-            None,
-            f"问题反馈文件夹 {folder} 未能写出（{why}）；汇总表已写出，原有的反馈文件夹未改动。",
-        )
+    return SendBack(entries, facts, ctx, folder).finish()
 
 
 def _moved(p: Path | None, work: Path, final: Path) -> Path | None:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from aggregator.write.feedback import FileFeedback
 
 STAGE = ".copies"
-SECONDS_PER_COPY = 30.0  # a helper's allowance per copy before this process takes over
+SECONDS_PER_COPY = 30.0  # a helper's allowance for its last copy once this process is done
 
 MakeCopy = Callable[["FileFeedback", Path], "Path | None"]
 
@@ -45,67 +45,90 @@ def helpers_wanted(copies: int) -> int:
     return max(0, min(3, (os.cpu_count() or 1) - 1, copies // 2))
 
 
+class CopyRun:
+    """Copies under way: helpers start at once, each claiming the next copy not yet taken;
+    this process may do other work first (the summary workbook), then :meth:`finish`."""
+
+    def __init__(self, jobs: list[CopyJob], work: Path, make: MakeCopy) -> None:
+        self.jobs, self.make = jobs, make
+        self.stage = work / STAGE
+        self.stage.mkdir()
+        self.helpers: list[tuple[mp.process.BaseProcess, Connection]] = []
+        mpc = mp.get_context("fork")
+        for _ in range(helpers_wanted(len(jobs))):
+            parent, child = mpc.Pipe(duplex=False)
+            args = (child, jobs, self.stage, make, os.getpid())
+            proc = mpc.Process(target=_helper, args=args, daemon=True)
+            proc.start()
+            child.close()
+            self.helpers.append((proc, parent))
+
+    def finish(self, place: Callable[[CopyJob, Path], None]) -> None:
+        """Make the copies no helper took (or finished), then ``place`` each in job order."""
+        try:
+            made = self._made()
+            for i, job in enumerate(self.jobs):
+                copy = made.get(i)
+                if copy is not None:
+                    place(job, copy)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the helpers and remove the staging folder (also when given up half-way)."""
+        for proc, conn in self.helpers:
+            _stop(proc, conn)
+        self.helpers = []
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+    def _made(self) -> dict[int, Path | None]:
+        made: dict[int, Path | None] = {}
+        for i, job in enumerate(self.jobs):
+            if _claim(self.stage, i):
+                made[i] = self.make(job.file, self.stage / str(i))
+        for proc, conn in self.helpers:  # each has at most one copy still in hand
+            made.update(_collect(proc, conn, SECONDS_PER_COPY))
+        for proc, conn in self.helpers:
+            _stop(proc, conn)
+        for i, job in enumerate(self.jobs):  # taken by a helper that died, failed or overran
+            if i not in made:
+                where = self.stage / str(i)
+                shutil.rmtree(where, ignore_errors=True)
+                where.mkdir()
+                made[i] = self.make(job.file, where)
+        return made
+
+
 def make_copies(
     jobs: list[CopyJob], work: Path, make: MakeCopy, place: Callable[[CopyJob, Path], None]
 ) -> None:
-    """Make every job's copy (``make`` writes one into a staging folder and says where) and
-    ``place`` each, in the order of ``jobs``; helpers share the work when there is enough."""
-    stage = work / STAGE
-    stage.mkdir()
+    """Make every job's copy (``make`` writes one into the staging folder it is given and says
+    where) and ``place`` each, in the order of ``jobs``; helpers share the work."""
+    CopyRun(jobs, work, make).finish(place)
+
+
+def _claim(stage: Path, i: int) -> bool:
+    """Take copy ``i`` for this process: its staging folder is made by exactly one process."""
     try:
-        made = _make_all(jobs, stage, make)
-        for i, job in enumerate(jobs):
-            copy = made.get(i)
-            if copy is not None:
-                place(job, copy)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-
-
-def _make_one(i: int, job: CopyJob, stage: Path, make: MakeCopy) -> Path | None:
-    where = stage / str(i)
-    shutil.rmtree(where, ignore_errors=True)  # what a lost helper left half-written
-    where.mkdir()
-    return make(job.file, where)
-
-
-def _make_all(jobs: list[CopyJob], stage: Path, make: MakeCopy) -> dict[int, Path | None]:
-    n = helpers_wanted(len(jobs)) + 1
-    if n == 1:
-        return {i: _make_one(i, j, stage, make) for i, j in enumerate(jobs)}
-    mpc = mp.get_context("fork")
-    helpers = []
-    for k in range(1, n):
-        mine = list(range(k, len(jobs), n))
-        parent, child = mpc.Pipe(duplex=False)
-        proc = mpc.Process(target=_helper, args=(child, mine, jobs, stage, make), daemon=True)
-        proc.start()
-        child.close()
-        helpers.append((proc, parent, mine))
-    made: dict[int, Path | None] = {}
-    try:
-        for i in range(0, len(jobs), n):
-            made[i] = _make_one(i, jobs[i], stage, make)
-        for proc, conn, mine in helpers:
-            made.update(_collect(proc, conn, len(mine) * SECONDS_PER_COPY))
-    finally:
-        for proc, conn, _ in helpers:
-            _stop(proc, conn)
-    for i, job in enumerate(jobs):  # a helper's share it did not finish: made here
-        if i not in made:
-            made[i] = _make_one(i, job, stage, make)
-    return made
+        (stage / str(i)).mkdir()
+    except FileExistsError:
+        return False
+    return True
 
 
 def _helper(
-    conn: Connection, mine: list[int], jobs: list[CopyJob], stage: Path, make: MakeCopy
+    conn: Connection, jobs: list[CopyJob], stage: Path, make: MakeCopy, parent: int
 ) -> None:
-    """A forked helper: make its copies, saying after each where it went; stop at the first
-    failure (this process makes that copy again and reports what goes wrong)."""
+    """A forked helper: claim and make copies, saying after each where it went; stop at the
+    first failure (the main process makes that copy again and reports what goes wrong) or
+    when the main process is gone."""
     try:
-        for i in mine:
-            result = _make_one(i, jobs[i], stage, make)
-            conn.send((i, None if result is None else str(result)))
+        for i, job in enumerate(jobs):
+            if os.getppid() != parent:
+                return
+            if _claim(stage, i):
+                result = make(job.file, stage / str(i))
+                conn.send((i, None if result is None else str(result)))
     except BaseException:
         pass
     finally:
