@@ -224,6 +224,8 @@ class PendingFeedback:
             for c in cities:
                 (self.work / c.city).mkdir()
                 jobs += [CopyJob(f, self.work / c.city) for f in c.files]
+            if jobs:  # openpyxl loaded once, before the helpers are forked, not in each
+                import aggregator.write.annotate  # noqa: F401
             self.copies = CopyRun(jobs, self.work, _made)
         except BaseException:
             shutil.rmtree(self.work, ignore_errors=True)
