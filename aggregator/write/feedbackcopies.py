@@ -1,10 +1,12 @@
 """The annotated copies of a feedback folder, written by this process and forked helpers.
 
-Each copy is made in a staging folder of its own inside the (not yet published) period folder;
-this process then moves them into their city folders in the standard order, so names and
-numbering are those of a one-process run. A helper that dies, overruns or fails leaves its
-copies to this process, which makes them again itself: a helper's trouble is never a verdict
-on a sender's file, and the period folder is only published whole by the caller.
+The helpers start before the summary workbook is written and claim copies one at a time (a
+copy is claimed by making its staging folder, which exactly one process can do); this process
+joins in once the workbook is done. Each copy is made in its own staging folder inside the (not
+yet published) period folder, then moved into its city folder in the standard order, so names
+and numbering are those of a one-process run. A helper that dies, overruns or fails leaves its
+copy to this process, which makes it again itself: a helper's trouble is never a verdict on a
+sender's file, and the period folder is only published whole by the caller.
 """
 
 from __future__ import annotations
