@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from aggregator import __version__
 from aggregator.privacy import scrub
 from aggregator.problems import DataFileError
-from aggregator.rulebook import load_context
-from aggregator.rulebook.schema import form_label
 from aggregator.terminal import (
     SEVERITY,
     applications_table,
@@ -28,7 +24,9 @@ from aggregator.terminal import (
 )
 from aggregator.vocab import Form
 
-if TYPE_CHECKING:  # the library is loaded by the commands that use it (--help loads none)
+# The library, the rulebook and rich's tables are loaded by the commands that use them:
+# ``version`` and ``--help`` load none of them.
+if TYPE_CHECKING:
     from aggregator.runs import Options
 
 app = typer.Typer(
@@ -49,6 +47,7 @@ def templates(
     out: Annotated[Path, typer.Option(help="输出文件夹")] = Path("workbooks/templates"),
 ) -> None:
     """为每个市生成空白的附件4、附件5报表（Excel 版和 Word 版）。"""
+    from aggregator.rulebook import load_context
     from aggregator.write.templates import write_templates
 
     try:
@@ -76,6 +75,7 @@ def check(
 ) -> None:
     """按汇总时完全相同的方式读取报表，列出每个问题（文件、工作表、单元格、说明）。"""
     from aggregator.checking import check_files
+    from aggregator.rulebook import load_context
 
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
@@ -88,6 +88,8 @@ def check(
         return
     report = check_files(files, ctx, annotate_dir=annotate, jobs=jobs)
     if as_json:
+        import json
+
         text = json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
         # always valid UTF-8: a stray surrogate (an undecodable name) is written escaped
         sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
@@ -196,6 +198,9 @@ def status(
     jobs: Annotated[int | None, typer.Option(help="并行读取的进程数")] = None,
 ) -> None:
     """各市报送情况：按时、逾期、未报送，以及催报联系人。"""
+    from rich.table import Table
+
+    from aggregator.rulebook.schema import form_label
     from aggregator.runs import run_status
 
     opts = _options(period, inbox, state, (now, as_of), jobs)

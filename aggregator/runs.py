@@ -174,15 +174,20 @@ def _summarise(
         ledger.finish_run(run_id, iso(now()), str(target), scan.new)
         said = [UNCHANGED]
         return Outcome(period, None, 0, target, opts.json_out, as_of, said, Digest(**kept), True)
-    from aggregator.write.feedback import send_back  # pandas: only when the report is written
+    from aggregator.write.feedback import SendBack  # pandas: only when the report is written
 
     ctx = start or context_for(opts, period)
     entries, facts, settled = judge(ledger, ctx, scan, run, progress)
     notice = open_elsewhere(target)
     notices = [notice] if notice else []
-    _write_outputs(target, opts, facts, ctx)
-    failpoint("after-report")
-    sent_back, why = send_back(entries, facts, ctx, root)
+    feedback = SendBack(entries, facts, ctx, root)  # copies begun by helpers meanwhile
+    try:
+        _write_outputs(target, opts, facts, ctx)
+        failpoint("after-report")
+    except BaseException:
+        feedback.abandon()
+        raise
+    sent_back, why = feedback.finish()
     notices += [why] if why else []
     if settled and not why:  # keyed as the state now is (readings kept), as the next run sees it
         key = inputs_key(ledger, fingerprint(ctx), scan, run, target)

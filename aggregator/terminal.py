@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.table import Table
 
 from aggregator.clock import CHINA
 from aggregator.period import period_label
 from aggregator.privacy import scrub
 from aggregator.problems import SEVERITY_LABEL
-from aggregator.rulebook.schema import form_label
 
-if TYPE_CHECKING:  # result types only; runs and judge import pandas
+if TYPE_CHECKING:  # result types only; runs and judge import pandas; tables load when drawn
+    from rich.table import Table
+
     from aggregator.judge.appstatus import AppReturnRow
     from aggregator.read.returns import ReturnRead
     from aggregator.runs import Outcome
@@ -33,6 +33,10 @@ SEVERITY = {
 
 def render_check(r: ReturnRead, annotated: Path | None) -> None:
     """One file's verdict as ``check`` shows it: form, sender, period, problems, counts."""
+    from rich.table import Table
+
+    from aggregator.rulebook.schema import form_label
+
     rows = sum(s.rows_read for s in r.sheets)
     state = (
         "[bold red]拒收[/]"
@@ -114,6 +118,8 @@ def applications_table(rows: list[AppReturnRow], as_of: dt.datetime) -> Table | 
     None when there is nothing to show."""
     if not rows:
         return None
+    from rich.table import Table
+
     need, deadline = rows[0].min_experts, rows[0].deadline
     due = "已过截止日" if as_of.astimezone(CHINA).date() > deadline else "截止日未到"
     t = Table(

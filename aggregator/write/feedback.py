@@ -23,6 +23,7 @@ from aggregator.problems import Problem, Severity
 from aggregator.rulebook import Context
 from aggregator.rulebook.policy import Policy
 from aggregator.vocab import Form, Status
+from aggregator.write.feedbackcopies import CopyJob, CopyRun
 
 if TYPE_CHECKING:  # the facts (pandas) are made by the judge; the folder's place needs none
     from aggregator.judge.facts import Facts
@@ -187,20 +188,78 @@ def _unique(folder: Path, name: str) -> Path:
     return target
 
 
-def _annotate(f: FileFeedback, folder: Path) -> None:
-    """Write the annotated copy of one file into the city's folder (from the stored copy)."""
+def _made(f: FileFeedback, stage: Path) -> Path | None:
+    """Write the annotated copy of one file (from the stored copy) into ``stage``."""
     from aggregator.write.annotate import write_annotated
 
     source = f.entry.sub.stored
     if not source.is_file():
-        return
+        return None
     read = replace(f.entry.read, file=f.file, problems=f.problems)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".one-") as one:
-        made = write_annotated(source, read, Path(one), resend_by=f.resend_by)
-        if made is not None:
-            target = _unique(folder, made.name)
-            made.rename(target)
-            f.annotated = target
+    return write_annotated(source, read, stage, resend_by=f.resend_by)
+
+
+def _place(job: CopyJob, made: Path) -> None:
+    """Move a made copy into its city's folder under its own name, numbered when taken."""
+    target = _unique(job.folder, made.name)
+    made.rename(target)
+    job.file.annotated = target
+
+
+class PendingFeedback:
+    """A period's feedback folder under way: built beside its final place, the annotated
+    copies begun by forked helpers, so that the summary workbook is written meanwhile."""
+
+    def __init__(self, cities: list[CityFeedback], folder: Path, facts: Facts) -> None:
+        self.cities, self.facts = cities, facts
+        self.final = folder / facts.period.code
+        # folders made for it, deepest first: removed again if the report is not written
+        self.made = [p for p in (folder, *folder.parents) if not p.exists()]
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(f".{facts.period.code}.*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        self.work = Path(tempfile.mkdtemp(prefix=f".{facts.period.code}.", dir=folder))
+        try:
+            jobs = []
+            for c in cities:
+                (self.work / c.city).mkdir()
+                jobs += [CopyJob(f, self.work / c.city) for f in c.files]
+            if jobs:  # openpyxl loaded once, before the helpers are forked, not in each
+                import aggregator.write.annotate  # noqa: F401
+            self.copies = CopyRun(jobs, self.work, _made)
+        except BaseException:
+            shutil.rmtree(self.work, ignore_errors=True)
+            raise
+
+    def finish(self, ctx: Context) -> FeedbackResult:
+        """Finish the copies, write each city's 问题反馈单 and put the folder in place whole
+        (the previous one is replaced only now)."""
+        from aggregator.write.feedbackform import feedback_name, write_feedback_form
+
+        work, final, period = self.work, self.final, self.facts.period
+        try:
+            self.copies.finish(_place)
+            for c in self.cities:
+                c.form = work / c.city / feedback_name(c.city, period)
+                write_feedback_form(c.form, c, self.facts, ctx)
+            _swap(work, final)
+        except BaseException:
+            self.copies.close()
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        for c in self.cities:  # paths as they now stand
+            c.form = _moved(c.form, work, final)
+            for f in c.files:
+                f.annotated = _moved(f.annotated, work, final)
+        return FeedbackResult(final, self.cities)
+
+    def abandon(self) -> None:
+        """Give the new folder up (the report failed): helpers stopped, nothing published."""
+        self.copies.close()
+        shutil.rmtree(self.work, ignore_errors=True)
+        for p in self.made:
+            with contextlib.suppress(OSError):
+                p.rmdir()
 
 
 def write_feedback(
@@ -208,30 +267,44 @@ def write_feedback(
 ) -> FeedbackResult:
     """Write ``<folder>/<期次>/`` afresh: per city the annotated copies and the 问题反馈单.
     An existing period folder is replaced only once the new one is complete."""
-    from aggregator.write.feedbackform import feedback_name, write_feedback_form
+    return PendingFeedback(cities, folder, facts).finish(ctx)
 
-    final = folder / facts.period.code
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob(f".{facts.period.code}.*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{facts.period.code}.", dir=folder))
-    try:
-        for c in cities:
-            city_dir = work / c.city
-            city_dir.mkdir()
-            for f in c.files:
-                _annotate(f, city_dir)
-            c.form = city_dir / feedback_name(c.city, facts.period)
-            write_feedback_form(c.form, c, facts, ctx)
-        _swap(work, final)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    for c in cities:  # paths as they now stand
-        c.form = _moved(c.form, work, final)
-        for f in c.files:
-            f.annotated = _moved(f.annotated, work, final)
-    return FeedbackResult(final, cities)
+
+def _not_written(folder: Path, e: OSError) -> str:
+    why = e.strerror or str(e)
+    return f"问题反馈文件夹 {folder} 未能写出（{why}）；汇总表已写出，原有的反馈文件夹未改动。"
+
+
+class SendBack:
+    """The period's feedback, begun before the report is written and finished after it: a
+    folder that cannot be written is a notice then, the previous one kept."""
+
+    def __init__(self, entries: list[Entry], facts: Facts, ctx: Context, folder: Path | None):
+        self.folder, self.ctx = folder, ctx
+        self.pending: PendingFeedback | None = None
+        self.error: OSError | None = None
+        if folder is not None:
+            try:
+                self.pending = PendingFeedback(gather(entries, facts, ctx), folder, facts)
+            except OSError as e:
+                self.error = e
+
+    def finish(self) -> tuple[FeedbackResult | None, str | None]:
+        """The folder written and in place, or why not."""
+        if self.folder is None:
+            return None, None
+        try:
+            if self.error is not None:
+                raise self.error
+            assert self.pending is not None
+            return self.pending.finish(self.ctx), None
+        except OSError as e:
+            return None, _not_written(self.folder, e)
+
+    def abandon(self) -> None:
+        """The report was not written: no new feedback folder either."""
+        if self.pending is not None:
+            self.pending.abandon()
 
 
 def send_back(
@@ -239,16 +312,7 @@ def send_back(
 ) -> tuple[FeedbackResult | None, str | None]:
     """Gather and write the period's feedback (nothing when ``folder`` is None). The report is
     written by then: a folder that cannot be written is a notice, the previous one kept."""
-    if folder is None:
-        return None, None
-    try:
-        return write_feedback(gather(entries, facts, ctx), folder, facts, ctx), None
-    except OSError as e:
-        why = e.strerror or str(e)
-        return (
-            None,
-            f"问题反馈文件夹 {folder} 未能写出（{why}）；汇总表已写出，原有的反馈文件夹未改动。",
-        )
+    return SendBack(entries, facts, ctx, folder).finish()
 
 
 def _moved(p: Path | None, work: Path, final: Path) -> Path | None:

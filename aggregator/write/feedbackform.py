@@ -123,7 +123,12 @@ def write_feedback_form(path: Path, c: CityFeedback, facts: Facts, ctx: Context)
     """Write the 问题反馈单 of one city to ``path``."""
     wb = xlsxwriter.Workbook(
         str(path),
-        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "in_memory": True,  # one small sheet: no temporary files to make and remove
+        },
     )
     st = Styles(wb)
     base = {"font_name": BODY_FONT, "font_size": 11, "valign": "vcenter"}

@@ -31,6 +31,18 @@ COLUMNS = (("序号", 6), ("级别", 7), ("工作表", 16), ("单元格", 12), (
 HEADER_ROW = 5
 LINE = 15.0
 FOOTER = "第 &P 页，共 &N 页"
+# style objects made once and shared by every cell and copy (openpyxl's are costly to make)
+TITLE_FONT = Font(name="黑体", size=14, bold=True)
+TEXT_FONT = Font(name=FONT, size=11)
+BOLD_FONT = Font(name=FONT, size=11, bold=True)
+NOTE_FONT = Font(name=FONT, size=10)
+HEAD_FONT = Font(name=FONT, bold=True)
+CELL_FONT = Font(name=FONT)
+BANNER = Alignment(wrap_text=True, vertical="center")
+HEAD_ALIGN = Alignment(horizontal="center", vertical="center")
+CELL_ALIGN = Alignment(wrap_text=True, vertical="top", horizontal="center")
+TEXT_ALIGN = Alignment(wrap_text=True, vertical="top", horizontal="left")
+CENTRED = {w: Alignment(wrap_text=w, vertical="center") for w in (True, False, None)}
 ATTACHED = (
     "本文件为汇总工具生成的标注副本，原文件未改动；问题单元格已在原表中标色并加批注"
     "（鼠标停在单元格上可看）。"
@@ -83,7 +95,7 @@ def _banner(ws: Worksheet, row: int, value: str, font: Font, width: float) -> No
     cell = ws.cell(row, 1)
     _safe(cell, value)
     cell.font = font
-    cell.alignment = Alignment(wrap_text=True, vertical="center")
+    cell.alignment = BANNER
     size = font.sz or 11
     ws.row_dimensions[row].height = max(size * 1.5, size * 1.4 * _lines(value, width) + 4)
 
@@ -92,14 +104,14 @@ def _title_block(ws: Worksheet, head: ListHeading, problems: list[Problem]) -> N
     total = float(sum(w for _, w in COLUMNS))
     name = head.file.rsplit("/", 1)[-1]
     errors = sum(1 for p in problems if p.severity == "error")
-    _banner(ws, 1, f"问题清单：{name}", Font(name="黑体", size=14, bold=True), total / 1.3)
+    _banner(ws, 1, f"问题清单：{name}", TITLE_FONT, total / 1.3)
     facts = [f"设区市：{head.city or '未能确定'}", f"期次：{period_label(head.period)}"]
     if head.form:
         facts.append(f"表单：{form_label(head.form)}")
     facts.append(f"错误 {errors} 个，提醒 {len(problems) - errors} 个")
-    _banner(ws, 2, "　".join(facts), Font(name=FONT, size=11), total)
-    _banner(ws, 3, instruction(head.resend_by), Font(name=FONT, size=11, bold=True), total)
-    _banner(ws, 4, head.note, Font(name=FONT, size=10), total)
+    _banner(ws, 2, "　".join(facts), TEXT_FONT, total)
+    _banner(ws, 3, instruction(head.resend_by), BOLD_FONT, total)
+    _banner(ws, 4, head.note, NOTE_FONT, total)
 
 
 def _message(p: Problem) -> str:
@@ -113,10 +125,10 @@ def _rows(ws: Worksheet, problems: list[Problem]) -> None:
     for c, (h, w) in enumerate(COLUMNS, start=1):
         cell = ws.cell(HEADER_ROW, c)
         _safe(cell, h)
-        cell.font = Font(name=FONT, bold=True)
+        cell.font = HEAD_FONT
         cell.fill = HEADER_FILL
         cell.border = BOX
-        cell.alignment = Alignment(horizontal="center", vertical="center")
+        cell.alignment = HEAD_ALIGN
         ws.column_dimensions[get_column_letter(c)].width = w
     ws.row_dimensions[HEADER_ROW].height = 20
     ordered = sorted(problems, key=lambda p: p.severity != "error")
@@ -126,11 +138,9 @@ def _rows(ws: Worksheet, problems: list[Problem]) -> None:
         for c, v in enumerate(vals, start=1):
             cell = ws.cell(r, c)
             _safe(cell, v)
-            cell.font = Font(name=FONT)
+            cell.font = CELL_FONT
             cell.border = BOX
-            cell.alignment = Alignment(
-                wrap_text=True, vertical="top", horizontal="left" if c == 5 else "center"
-            )
+            cell.alignment = TEXT_ALIGN if c == 5 else CELL_ALIGN
         ws.cell(r, 2).fill = ERROR_FILL if p.severity == "error" else WARNING_FILL
         need = max(_lines(str(v), COLUMNS[c][1]) for c, v in enumerate(vals))
         ws.row_dimensions[r].height = max(LINE + 4, LINE * need + 4)
@@ -256,7 +266,7 @@ def unclip(ws: Worksheet, *, widest: float = 40.0) -> None:
             widths[cell.column] = min(own, widest)
             ws.column_dimensions[get_column_letter(cell.column)].width = widths[cell.column]
             if own > widest:
-                cell.alignment = Alignment(wrap_text=True, vertical="center")
+                cell.alignment = BANNER
                 height = ws.row_dimensions[cell.row].height or LINE
                 ws.row_dimensions[cell.row].height = max(height, LINE * _lines(v, widest) + 4)
 
@@ -295,9 +305,9 @@ def size_plain_sheet(ws: Worksheet, *, widest: float = 20.0, figures: float = 10
             if isinstance(cell.value, str) and (
                 "\n" in cell.value or display_width(cell.value) + 2 > widths[cell.column]
             ):
-                cell.alignment = Alignment(wrap_text=True, vertical="center")
+                cell.alignment = BANNER
                 lines = max(lines, _lines(cell.value, widths[cell.column]))
         if lines > 1:
             ws.row_dimensions[filled[0].row].height = LINE * lines + 4
             for cell in filled:
-                cell.alignment = Alignment(wrap_text=cell.alignment.wrap_text, vertical="center")
+                cell.alignment = CENTRED[cell.alignment.wrap_text]
