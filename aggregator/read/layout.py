@@ -75,6 +75,35 @@ def _match(text: str, schema: FormSchema) -> tuple[str, int] | None:
     key = (schema.form, text)
     if key in _MATCH_CACHE:
         return _MATCH_CACHE[key]
+    inside, names_in = _screen(schema)
+    if text not in inside and names_in.search(text) is None:  # no name can match: no loop
+        result = None
+    else:
+        result = _best_match(text, schema)
+    if len(_MATCH_CACHE) < 100_000:
+        _MATCH_CACHE[key] = result
+    return result
+
+
+_SCREENS: dict[str, tuple[frozenset[str], re.Pattern[str]]] = {}
+
+
+def _screen(schema: FormSchema) -> tuple[frozenset[str], re.Pattern[str]]:
+    """What a header text must be for :func:`_best_match` to find anything: one of the names
+    or a piece of one (3 characters or more), or contain a name of 2 characters or more."""
+    got = _SCREENS.get(schema.form)
+    if got is None:
+        names = [n for col in schema.columns for n in col.names]
+        inside = {n for n in names}
+        for n in names:
+            inside.update(n[i:j] for i in range(len(n)) for j in range(i + 3, len(n) + 1))
+        longer = sorted((n for n in names if len(n) >= 2), key=len, reverse=True)
+        pattern = re.compile("|".join(map(re.escape, longer)) or r"(?!)")
+        got = _SCREENS[schema.form] = (frozenset(inside), pattern)
+    return got
+
+
+def _best_match(text: str, schema: FormSchema) -> tuple[str, int] | None:
     best: tuple[str, int, int] | None = None
     for col in schema.columns:
         for name in col.names:
@@ -88,10 +117,7 @@ def _match(text: str, schema: FormSchema) -> tuple[str, int] | None:
                 continue
             if best is None or (score, length) > (best[1], best[2]):
                 best = (col.key, score, length)
-    result = (best[0], best[1]) if best else None
-    if len(_MATCH_CACHE) < 100_000:
-        _MATCH_CACHE[key] = result
-    return result
+    return (best[0], best[1]) if best else None
 
 
 def _assign(texts: list[str], schema: FormSchema) -> tuple[dict[str, int], list[tuple[str, str]]]:
@@ -122,7 +148,7 @@ def _header_texts(normed: list[list[str]], r: int, height: int) -> list[str]:
     return [a + b if b and b != a else (a or b) for a, b in zip(top, normed[r + 1], strict=False)]
 
 
-_NORMED: dict[Any, str] = {}
+_NORMED: dict[Any, str] = {"": ""}
 
 
 def _norm_text(v: Any) -> str:
@@ -151,10 +177,27 @@ def _normed_top(grid: SheetGrid, nrows: int, width: int) -> list[list[str]]:
     out = []
     for r in range(nrows):
         row = grid.rows[r] if r < len(grid.rows) else []
-        vals = [row[c] if c < len(row) else "" for c in range(width)]
+        vals = list(row[:width])
+        vals.extend([""] * (width - len(vals)))
         if merged:
             vals = [merged.get((r, c), "") if v in ("", None) else v for c, v in enumerate(vals)]
-        out.append([_norm_text(v) for v in vals])
+        out.append(_norm_row(vals))
+    return out
+
+
+def _norm_row(vals: list[Any]) -> list[str]:
+    """:func:`_norm_text` of every cell, a text seen before looked up directly."""
+    got = _NORMED.get
+    out = []
+    for v in vals:
+        t = type(v)
+        if t is str:
+            n = got(v)
+        elif (t is float or t is int) and v == v:
+            n = got((t, v))
+        else:
+            n = None
+        out.append(_norm_text(v) if n is None else n)
     return out
 
 
@@ -174,7 +217,9 @@ def _candidates(texts: list[str], schemas: dict[str, FormSchema]) -> list[Candid
     the header texts (the same template's header recurs in almost every return)."""
     key = (tuple(schemas), tuple(texts))
     got = _CANDIDATES.get(key)
-    if got is None:
+    if got is None and _matching(texts, schemas) < 3:
+        got = []  # every form needs 3 matched columns or more (_enough): a row of data, say
+    elif got is None:
         got = []
         for form, schema in schemas.items():
             keys, fuzzy = _assign(texts, schema)
@@ -183,6 +228,26 @@ def _candidates(texts: list[str], schemas: dict[str, FormSchema]) -> list[Candid
         if len(_CANDIDATES) < 50_000:
             _CANDIDATES[key] = got
     return got
+
+
+_MATCHES_ANY: dict[tuple[tuple[str, ...], str], bool] = {}
+
+
+def _matching(texts: list[str], schemas: dict[str, FormSchema]) -> int:
+    """How many of the texts match a column of some form (each key takes a column of its own,
+    so a form has at most this many columns)."""
+    forms = tuple(schemas)
+    n = 0
+    for t in texts:
+        if not t:
+            continue
+        hit = _MATCHES_ANY.get((forms, t))
+        if hit is None:
+            hit = any(_match(t, schema) for schema in schemas.values())
+            if len(_MATCHES_ANY) < 100_000:
+                _MATCHES_ANY[(forms, t)] = hit
+        n += hit
+    return n
 
 
 def find_layout(grid: SheetGrid, schemas: dict[str, FormSchema]) -> Layout | None:
@@ -226,7 +291,7 @@ def _layout(
 def is_footer(row: list[Any]) -> bool:
     """A note or signature line below the table (填报人…, 报送要求…, 注：…)."""
     for v in row:
-        t = norm(v)
+        t = _norm_text(v)
         if t:
             return t.startswith(FOOTER_MARKERS)
     return False
@@ -234,7 +299,7 @@ def is_footer(row: list[Any]) -> bool:
 
 def row_is_empty(row: list[Any]) -> bool:
     """No cell of the row has anything in it."""
-    return all(norm(v) == "" for v in row)
+    return all(_norm_text(v) == "" for v in row)
 
 
 # -- what is written around the table ------------------------------------------------------

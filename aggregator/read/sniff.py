@@ -333,14 +333,13 @@ def _extent(data: bytes) -> tuple[int, int]:
 def _formulas(data: bytes) -> list[tuple[str, str, bool]]:
     """(cell, formula text, has cached value) of every formula cell of a worksheet part."""
     out: list[tuple[str, str, bool]] = []
-    for m in _FCELL.finditer(data):
-        body = m.group(2)
+    for attrs, body in _FCELL.findall(data):  # a cell without a body gives b"" here
         if not body or b"f" not in body:
             continue
         fm = _F.search(body)
         if not fm:
             continue
-        ref = _R.search(m.group(1))
+        ref = _R.search(attrs)
         if not ref:
             continue
         text = (fm.group(1) or b"").decode("utf-8", "replace")
