@@ -21,3 +21,37 @@ def clean(value: object) -> str:
     if value is None:
         return ""
     return _SPACE.sub(" ", str(value)).strip()
+
+
+_NORMED: dict[object, str] = {"": ""}
+
+
+def norm_cell(value: object) -> str:
+    """:func:`norm` of a cell, memoised for text and numbers (headers, area names and small
+    counts recur in every return); a number's key holds its type, as 1, 1.0 and True read
+    differently, and a zero float its sign (``-0.0`` reads ``-0.0``)."""
+    t = type(value)
+    if t is str:
+        key: object = value
+    elif t is int or (t is float and value == value):
+        key = (t, value, str(value)) if not value else (t, value)
+    elif value is None:
+        return ""
+    else:
+        return norm(value)
+    got = _NORMED.get(key)
+    if got is None:
+        got = norm(value)
+        if len(_NORMED) < 200_000:
+            _NORMED[key] = got
+    return got
+
+
+def norm_cells(values: list[object]) -> list[str]:
+    """:func:`norm_cell` of every value, text seen before looked up directly."""
+    get = _NORMED.get
+    out = []
+    for v in values:
+        n = get(v) if type(v) is str else None
+        out.append(norm_cell(v) if n is None else n)
+    return out

@@ -8,7 +8,7 @@ from typing import Any
 
 from aggregator.read.grid import SheetGrid
 from aggregator.rulebook.schema import Column, FormSchema
-from aggregator.textnorm import clean, norm
+from aggregator.textnorm import clean, norm, norm_cell, norm_cells
 from aggregator.vocab import Form
 
 HEADER_SCAN_ROWS = 40
@@ -62,7 +62,7 @@ def merged_view(grid: SheetGrid, rows: range) -> dict[tuple[int, int], Any]:
     return out
 
 
-_MATCH_CACHE: dict[tuple[str, str], tuple[str, int] | None] = {}
+_MATCH_CACHE: dict[str, dict[str, tuple[str, int] | None]] = {}  # form → text → match
 
 
 def _match(text: str, schema: FormSchema) -> tuple[str, int] | None:
@@ -72,16 +72,16 @@ def _match(text: str, schema: FormSchema) -> tuple[str, int] | None:
     """
     if not text:
         return None
-    key = (schema.form, text)
-    if key in _MATCH_CACHE:
-        return _MATCH_CACHE[key]
+    cache = _MATCH_CACHE.setdefault(schema.form, {})
+    if text in cache:
+        return cache[text]
     inside, names_in = _screen(schema)
     if text not in inside and names_in.search(text) is None:  # no name can match: no loop
         result = None
     else:
         result = _best_match(text, schema)
-    if len(_MATCH_CACHE) < 100_000:
-        _MATCH_CACHE[key] = result
+    if len(cache) < 100_000:
+        cache[text] = result
     return result
 
 
@@ -122,8 +122,9 @@ def _best_match(text: str, schema: FormSchema) -> tuple[str, int] | None:
 
 def _assign(texts: list[str], schema: FormSchema) -> tuple[dict[str, int], list[tuple[str, str]]]:
     cands: list[tuple[int, int, str]] = []  # (score, col, key)
+    cache = _MATCH_CACHE.get(schema.form, {})
     for c, t in enumerate(texts):
-        m = _match(t, schema)
+        m = cache[t] if t in cache else _match(t, schema)
         if m:
             cands.append((m[1], c, m[0]))
     cands.sort(key=lambda x: (-x[0], x[1]))
@@ -148,29 +149,6 @@ def _header_texts(normed: list[list[str]], r: int, height: int) -> list[str]:
     return [a + b if b and b != a else (a or b) for a, b in zip(top, normed[r + 1], strict=False)]
 
 
-_NORMED: dict[Any, str] = {"": ""}
-
-
-def _norm_text(v: Any) -> str:
-    """norm() of a cell, memoised for text and numbers (headers, titles and small counts recur
-    in every return); a number's key holds its type, as 1, 1.0 and True read differently."""
-    if v in ("", None):
-        return ""
-    t = type(v)
-    if t is str:
-        key: Any = v
-    elif (t is int or t is float) and v == v:
-        key = (t, v)
-    else:
-        return norm(v)
-    got = _NORMED.get(key)
-    if got is None:
-        got = norm(v)
-        if len(_NORMED) < 200_000:
-            _NORMED[key] = got
-    return got
-
-
 def _normed_top(grid: SheetGrid, nrows: int, width: int) -> list[list[str]]:
     """The first rows' cells normalised once, merged cells showing their value everywhere."""
     merged = merged_view(grid, range(0, nrows)) if grid.merged else {}
@@ -181,23 +159,7 @@ def _normed_top(grid: SheetGrid, nrows: int, width: int) -> list[list[str]]:
         vals.extend([""] * (width - len(vals)))
         if merged:
             vals = [merged.get((r, c), "") if v in ("", None) else v for c, v in enumerate(vals)]
-        out.append(_norm_row(vals))
-    return out
-
-
-def _norm_row(vals: list[Any]) -> list[str]:
-    """:func:`_norm_text` of every cell, a text seen before looked up directly."""
-    got = _NORMED.get
-    out = []
-    for v in vals:
-        t = type(v)
-        if t is str:
-            n = got(v)
-        elif (t is float or t is int) and v == v:
-            n = got((t, v))
-        else:
-            n = None
-        out.append(_norm_text(v) if n is None else n)
+        out.append(norm_cells(vals))
     return out
 
 
@@ -230,22 +192,22 @@ def _candidates(texts: list[str], schemas: dict[str, FormSchema]) -> list[Candid
     return got
 
 
-_MATCHES_ANY: dict[tuple[tuple[str, ...], str], bool] = {}
+_MATCHES_ANY: dict[tuple[str, ...], dict[str, bool]] = {}  # forms → text → matches one
 
 
 def _matching(texts: list[str], schemas: dict[str, FormSchema]) -> int:
     """How many of the texts match a column of some form (each key takes a column of its own,
     so a form has at most this many columns)."""
-    forms = tuple(schemas)
+    seen = _MATCHES_ANY.setdefault(tuple(schemas), {})
     n = 0
     for t in texts:
         if not t:
             continue
-        hit = _MATCHES_ANY.get((forms, t))
+        hit = seen.get(t)
         if hit is None:
             hit = any(_match(t, schema) for schema in schemas.values())
-            if len(_MATCHES_ANY) < 100_000:
-                _MATCHES_ANY[(forms, t)] = hit
+            if len(seen) < 100_000:
+                seen[t] = hit
         n += hit
     return n
 
@@ -291,7 +253,7 @@ def _layout(
 def is_footer(row: list[Any]) -> bool:
     """A note or signature line below the table (填报人…, 报送要求…, 注：…)."""
     for v in row:
-        t = _norm_text(v)
+        t = norm_cell(v)
         if t:
             return t.startswith(FOOTER_MARKERS)
     return False
@@ -299,7 +261,7 @@ def is_footer(row: list[Any]) -> bool:
 
 def row_is_empty(row: list[Any]) -> bool:
     """No cell of the row has anything in it."""
-    return all(_norm_text(v) == "" for v in row)
+    return all(norm_cell(v) == "" for v in row)
 
 
 # -- what is written around the table ------------------------------------------------------
@@ -352,16 +314,16 @@ def read_meta(grid: SheetGrid, layout: Layout | None, data_end: int) -> Meta:
         c = 0
         while c < len(row):
             v = row[c]
-            t = norm(v)
+            t = norm_cell(v)
             lab = _label_of(t) if t else None
             if lab:
                 kind, rest = lab
                 value: Any = rest
                 if not rest:  # value in the following cells of the row
                     nxt = c + 1
-                    while nxt < len(row) and norm(row[nxt]) == "":
+                    while nxt < len(row) and norm_cell(row[nxt]) == "":
                         nxt += 1
-                    if nxt < len(row) and not _label_of(norm(row[nxt])):
+                    if nxt < len(row) and not _label_of(norm_cell(row[nxt])):
                         value = row[nxt] if kind == "date" else clean(row[nxt])
                         c = nxt
                 _set(meta, kind, value)
