@@ -48,10 +48,12 @@ def norm_cell(value: object) -> str:
 
 
 def norm_cells(values: list[object]) -> list[str]:
-    """:func:`norm_cell` of every value, text seen before looked up directly."""
+    """:func:`norm_cell` of every value, text and non-zero floats seen before looked up
+    directly."""
     get = _NORMED.get
     out = []
     for v in values:
-        n = get(v) if type(v) is str else None
+        t = type(v)
+        n = get(v) if t is str else get((t, v)) if t is float and v else None
         out.append(norm_cell(v) if n is None else n)
     return out

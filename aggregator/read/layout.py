@@ -141,7 +141,7 @@ def _assign(texts: list[str], schema: FormSchema) -> tuple[dict[str, int], list[
     return taken, fuzzy
 
 
-def _header_texts(normed: list[list[str]], r: int, height: int) -> list[str]:
+def _header_texts(normed: _TopRows, r: int, height: int) -> list[str]:
     """Each column's header text: one row, or two rows joined (a repeated text once)."""
     top = normed[r]
     if height == 1 or r + 1 >= len(normed):
@@ -149,18 +149,31 @@ def _header_texts(normed: list[list[str]], r: int, height: int) -> list[str]:
     return [a + b if b and b != a else (a or b) for a, b in zip(top, normed[r + 1], strict=False)]
 
 
-def _normed_top(grid: SheetGrid, nrows: int, width: int) -> list[list[str]]:
-    """The first rows' cells normalised once, merged cells showing their value everywhere."""
-    merged = merged_view(grid, range(0, nrows)) if grid.merged else {}
-    out = []
-    for r in range(nrows):
-        row = grid.rows[r] if r < len(grid.rows) else []
-        vals = list(row[:width])
-        vals.extend([""] * (width - len(vals)))
-        if merged:
-            vals = [merged.get((r, c), "") if v in ("", None) else v for c, v in enumerate(vals)]
-        out.append(norm_cells(vals))
-    return out
+class _TopRows:
+    """The first rows' cells normalised, each row when first looked at (the search mostly
+    stops a row below the header), merged cells showing their value everywhere."""
+
+    def __init__(self, grid: SheetGrid, nrows: int, width: int) -> None:
+        self.grid, self.nrows, self.width = grid, nrows, width
+        self.merged = merged_view(grid, range(0, nrows)) if grid.merged else {}
+        self.done: dict[int, list[str]] = {}
+
+    def __len__(self) -> int:
+        return self.nrows
+
+    def __getitem__(self, r: int) -> list[str]:
+        got = self.done.get(r)
+        if got is None:
+            if not 0 <= r < self.nrows:
+                raise IndexError(r)
+            rows = self.grid.rows
+            vals = list(rows[r][: self.width]) if r < len(rows) else []
+            vals.extend([""] * (self.width - len(vals)))
+            if self.merged:
+                m = self.merged
+                vals = [m.get((r, c), "") if v in ("", None) else v for c, v in enumerate(vals)]
+            got = self.done[r] = norm_cells(vals)
+        return got
 
 
 def _enough(form: str, keys: dict[str, int], schema: FormSchema) -> bool:
@@ -218,7 +231,7 @@ def find_layout(grid: SheetGrid, schemas: dict[str, FormSchema]) -> Layout | Non
     width = max((len(r) for r in grid.rows[: nrows + 2]), default=0)
     if not nrows or not width:
         return None
-    normed = _normed_top(grid, min(len(grid.rows), nrows + 1), width)
+    normed = _TopRows(grid, min(len(grid.rows), nrows + 1), width)
     full = {form: len(schema.columns) for form, schema in schemas.items()}
     best: tuple[tuple[int, int, int], int, int, list[str], Candidate] | None = None
     for r in range(nrows):
