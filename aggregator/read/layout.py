@@ -75,9 +75,9 @@ def _match(text: str, schema: FormSchema) -> tuple[str, int] | None:
     cache = _MATCH_CACHE.setdefault(schema.form, {})
     if text in cache:
         return cache[text]
-    inside, names_in = _screen(schema)
-    if text not in inside and names_in.search(text) is None:  # no name can match: no loop
-        result = None
+    inside, names_in, longest = _screen(schema)
+    if text not in inside and (len(text) > longest + 8 or names_in.search(text) is None):
+        result = None  # no name can match (one inside a text is at most 8 characters shorter)
     else:
         result = _best_match(text, schema)
     if len(cache) < 100_000:
@@ -85,10 +85,10 @@ def _match(text: str, schema: FormSchema) -> tuple[str, int] | None:
     return result
 
 
-_SCREENS: dict[str, tuple[frozenset[str], re.Pattern[str]]] = {}
+_SCREENS: dict[str, tuple[frozenset[str], re.Pattern[str], int]] = {}
 
 
-def _screen(schema: FormSchema) -> tuple[frozenset[str], re.Pattern[str]]:
+def _screen(schema: FormSchema) -> tuple[frozenset[str], re.Pattern[str], int]:
     """What a header text must be for :func:`_best_match` to find anything: one of the names
     or a piece of one (3 characters or more), or contain a name of 2 characters or more."""
     got = _SCREENS.get(schema.form)
@@ -99,7 +99,8 @@ def _screen(schema: FormSchema) -> tuple[frozenset[str], re.Pattern[str]]:
             inside.update(n[i:j] for i in range(len(n)) for j in range(i + 3, len(n) + 1))
         longer = sorted((n for n in names if len(n) >= 2), key=len, reverse=True)
         pattern = re.compile("|".join(map(re.escape, longer)) or r"(?!)")
-        got = _SCREENS[schema.form] = (frozenset(inside), pattern)
+        longest = max(map(len, names), default=0)
+        got = _SCREENS[schema.form] = (frozenset(inside), pattern, longest)
     return got
 
 
