@@ -82,7 +82,7 @@ def sniff_once(path: Path, limits: Limits) -> tuple[bytes | None, Sniff]:
     data = path.read_bytes()
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return data, sniff_zip_file(path, data, limits)
-    return data, sniff(path, limits)
+    return data, sniff(path, limits, data)
 
 
 def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Context) -> None:

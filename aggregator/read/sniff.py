@@ -52,8 +52,9 @@ class Sniff:
     has_macros: bool = False
 
 
-def sniff(path: Path, limits: Limits) -> Sniff:
-    """Identify a file by content and check it against the limits before any parser sees it."""
+def sniff(path: Path, limits: Limits, data: bytes | None = None) -> Sniff:
+    """Identify a file by content and check it against the limits before any parser sees it
+    (``data``: the file's bytes when the caller has already read them)."""
     size = path.stat().st_size
     if size == 0:
         return Sniff("empty", "empty", WRONG_KIND["empty"])
@@ -63,10 +64,13 @@ def sniff(path: Path, limits: Limits) -> Sniff:
             "too-large",
             f"文件过大（{size / 1e6:.0f} MB，上限 {limits.max_file_mb:.0f} MB），不像是一份报表，未读取。",
         )
-    with path.open("rb") as f:
-        head = f.read(8192)
+    if data is None:
+        with path.open("rb") as f:
+            head = f.read(8192)
+    else:
+        head = data[:8192]
     if head.startswith(OLE_MAGIC):
-        return _encrypted_xls(path, _sniff_ole(path))
+        return _encrypted_xls(path, _sniff_ole(path, data))
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _encrypted_ods(path, _sniff_zip(path, limits))
     old = _old_excel(head)
@@ -130,8 +134,9 @@ def _utf16(name: str) -> bytes:
     return name.encode("utf-16-le")
 
 
-def _sniff_ole(path: Path) -> Sniff:
-    data = path.read_bytes()
+def _sniff_ole(path: Path, data: bytes | None = None) -> Sniff:
+    if data is None:
+        data = path.read_bytes()
     names = ole_stream_names(data)
     if names:
         return _ole_kind(names, path)
