@@ -75,49 +75,52 @@ def _match(text: str, schema: FormSchema) -> tuple[str, int] | None:
     cache = _MATCH_CACHE.setdefault(schema.form, {})
     if text in cache:
         return cache[text]
-    inside, names_in, longest = _screen(schema)
+    inside, names_in, longest, named = _screen(schema)
     if text not in inside and (len(text) > longest + 8 or names_in.search(text) is None):
         result = None  # no name can match (one inside a text is at most 8 characters shorter)
     else:
-        result = _best_match(text, schema)
+        result = _best_match(text, named)
     if len(cache) < 100_000:
         cache[text] = result
     return result
 
 
-_SCREENS: dict[str, tuple[frozenset[str], re.Pattern[str], int]] = {}
+Named = tuple[str, str, int]  # (column key, name, its length), in the form's order
+Screen = tuple[frozenset[str], re.Pattern[str], int, tuple[Named, ...]]
+_SCREENS: dict[str, Screen] = {}
 
 
-def _screen(schema: FormSchema) -> tuple[frozenset[str], re.Pattern[str], int]:
+def _screen(schema: FormSchema) -> Screen:
     """What a header text must be for :func:`_best_match` to find anything: one of the names
-    or a piece of one (3 characters or more), or contain a name of 2 characters or more."""
+    or a piece of one (3 characters or more), or contain a name of 2 characters or more (and
+    be at most 8 characters longer than the longest name); with every name, in order."""
     got = _SCREENS.get(schema.form)
     if got is None:
-        names = [n for col in schema.columns for n in col.names]
-        inside = {n for n in names}
-        for n in names:
+        named = tuple((col.key, n, len(n)) for col in schema.columns for n in col.names)
+        inside = {n for _, n, _ in named}
+        for _, n, _ in named:
             inside.update(n[i:j] for i in range(len(n)) for j in range(i + 3, len(n) + 1))
-        longer = sorted((n for n in names if len(n) >= 2), key=len, reverse=True)
+        longer = sorted((n for _, n, size in named if size >= 2), key=len, reverse=True)
         pattern = re.compile("|".join(map(re.escape, longer)) or r"(?!)")
-        longest = max(map(len, names), default=0)
-        got = _SCREENS[schema.form] = (frozenset(inside), pattern, longest)
+        longest = max((size for _, _, size in named), default=0)
+        got = _SCREENS[schema.form] = (frozenset(inside), pattern, longest, named)
     return got
 
 
-def _best_match(text: str, schema: FormSchema) -> tuple[str, int] | None:
+def _best_match(text: str, named: tuple[Named, ...]) -> tuple[str, int] | None:
     best: tuple[str, int, int] | None = None
-    for col in schema.columns:
-        for name in col.names:
-            if text == name:
-                score, length = 3, len(name)
-            elif len(name) >= 2 and name in text and len(text) <= len(name) + 8:
-                score, length = 2, len(name)
-            elif len(text) >= 3 and text in name:
-                score, length = 1, len(text)
-            else:
-                continue
-            if best is None or (score, length) > (best[1], best[2]):
-                best = (col.key, score, length)
+    size = len(text)
+    for key, name, n in named:
+        if text == name:
+            score, length = 3, n
+        elif n >= 2 and size <= n + 8 and name in text:
+            score, length = 2, n
+        elif size >= 3 and text in name:
+            score, length = 1, size
+        else:
+            continue
+        if best is None or (score, length) > (best[1], best[2]):
+            best = (key, score, length)
     return (best[0], best[1]) if best else None
 
 
