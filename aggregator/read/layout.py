@@ -311,7 +311,20 @@ class Meta:
         return person, "、".join(phones)
 
 
+_LABEL_OF: dict[str, tuple[str, str] | None] = {}
+
+
 def _label_of(text: str) -> tuple[str, str] | None:
+    """(kind, what follows the label) when a text starts with a label, remembered."""
+    if text in _LABEL_OF:
+        return _LABEL_OF[text]
+    got = _find_label(text)
+    if len(_LABEL_OF) < 50_000:
+        _LABEL_OF[text] = got
+    return got
+
+
+def _find_label(text: str) -> tuple[str, str] | None:
     for kind, labels in _LABELS.items():
         for lb in labels:
             if text.startswith(lb):

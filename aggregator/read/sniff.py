@@ -330,7 +330,8 @@ def _inflate(zf: zipfile.ZipFile, name: str, budget: int) -> tuple[bytes, int]:
 def _extent(data: bytes) -> tuple[int, int]:
     """The largest row number and column number any row or cell of a worksheet part claims."""
     refs = _REFS.findall(data)
-    rows = max((int(r) for tag, letters, r in refs if (tag == b"c") == bool(letters)), default=0)
+    claimed = [r for tag, x, r in refs if (tag == b"c") == (x != b"")]  # a cell has letters
+    rows = max(map(int, claimed), default=0)
     letters = {x for tag, x, _ in refs if x and tag == b"c"}
     return rows, max(map(col_number, letters), default=0)
 
@@ -344,10 +345,34 @@ def _formulas(data: bytes) -> list[tuple[str, str, bool]]:
         fm = _F.search(body)
         if not fm:
             continue
-        ref = _R.search(attrs)
-        if not ref:
+        ref = _ref_of(attrs)
+        if ref is None:
             continue
-        text = (fm.group(1) or b"").decode("utf-8", "replace")
         vm = _V.search(body)
-        out.append((ref.group(1).decode(), unescape_xml(text), bool(vm and vm.group(1).strip())))
+        out.append((ref, _formula_text(fm.group(1)), bool(vm and vm.group(1).strip())))
     return out
+
+
+_REF_OF: dict[bytes, str | None] = {}
+_TEXT_OF: dict[bytes | None, str] = {}
+
+
+def _ref_of(attrs: bytes) -> str | None:
+    """The A1 reference in a cell's attributes, remembered (a template's cells recur)."""
+    if attrs in _REF_OF:
+        return _REF_OF[attrs]
+    m = _R.search(attrs)
+    ref = m.group(1).decode() if m else None
+    if len(_REF_OF) < 50_000 and len(attrs) < 200:
+        _REF_OF[attrs] = ref
+    return ref
+
+
+def _formula_text(raw: bytes | None) -> str:
+    """A formula's text as written in the part (unescaped), remembered."""
+    got = _TEXT_OF.get(raw)
+    if got is None:
+        got = unescape_xml((raw or b"").decode("utf-8", "replace"))
+        if len(_TEXT_OF) < 50_000 and len(raw or b"") < 500:
+            _TEXT_OF[raw] = got
+    return got
