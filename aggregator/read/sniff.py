@@ -196,6 +196,7 @@ _FCELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _F = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
 _V = re.compile(rb"<(?:\w+:)?v\b[^>]*?>(.*?)</(?:\w+:)?v>", re.S)
 _R = re.compile(rb"\br=\"([A-Z]{1,3}\d+)\"")
+_SHEET_XML = re.compile(r"sheet\d+\.xml")
 _UNREADABLE = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError)
 
 
@@ -296,7 +297,7 @@ def _part_problem(out: Sniff, part: str, data: bytes, limits: Limits) -> bool:
 
 def _is_sheet_part(n: str) -> bool:
     return n == "content.xml" or (
-        n.endswith(".xml") and ("worksheets/" in n or re.fullmatch(r"sheet\d+\.xml", n) is not None)
+        n.endswith(".xml") and ("worksheets/" in n or _SHEET_XML.fullmatch(n) is not None)
     )
 
 
