@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 _SPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 
@@ -47,7 +48,7 @@ def norm_cell(value: object) -> str:
     return got
 
 
-def norm_cells(values: list[object]) -> list[str]:
+def norm_cells(values: Sequence[object]) -> list[str]:
     """:func:`norm_cell` of every value, text and non-zero floats seen before looked up
     directly."""
     get = _NORMED.get
