@@ -11,21 +11,35 @@ CellLabeler = Callable[[int, int], str]
 _LABELER: ContextVar[CellLabeler | None] = ContextVar("cell_labeler", default=None)
 
 
+_LETTERS: dict[int, str] = {}
+_NUMBERS: dict[bytes | str, int] = {}
+
+
 def col_letter(col: int) -> str:
     """0-based column index to Excel letters (0 → A)."""
+    got = _LETTERS.get(col)
+    if got is not None:
+        return got
     s = ""
-    col += 1
-    while col:
-        col, r = divmod(col - 1, 26)
+    n = col + 1
+    while n:
+        n, r = divmod(n - 1, 26)
         s = chr(65 + r) + s
+    if len(_LETTERS) < 20_000:
+        _LETTERS[col] = s
     return s
 
 
 def col_number(letters: bytes | str) -> int:
     """Excel column letters to a 1-based number (A → 1)."""
+    got = _NUMBERS.get(letters)
+    if got is not None:
+        return got
     n = 0
     for ch in letters.decode() if isinstance(letters, bytes) else letters:
         n = n * 26 + ord(ch) - 64
+    if len(letters) <= 3 and len(_NUMBERS) < 40_000:
+        _NUMBERS[letters] = n
     return n
 
 

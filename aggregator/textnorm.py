@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 _SPACE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 
@@ -21,3 +22,39 @@ def clean(value: object) -> str:
     if value is None:
         return ""
     return _SPACE.sub(" ", str(value)).strip()
+
+
+_NORMED: dict[object, str] = {"": ""}
+
+
+def norm_cell(value: object) -> str:
+    """:func:`norm` of a cell, memoised for text and numbers (headers, area names and small
+    counts recur in every return); a number's key holds its type, as 1, 1.0 and True read
+    differently, and a zero float its sign (``-0.0`` reads ``-0.0``)."""
+    t = type(value)
+    if t is str:
+        key: object = value
+    elif t is int or (t is float and value == value):
+        key = (t, value, str(value)) if not value else (t, value)
+    elif value is None:
+        return ""
+    else:
+        return norm(value)
+    got = _NORMED.get(key)
+    if got is None:
+        got = norm(value)
+        if len(_NORMED) < 200_000:
+            _NORMED[key] = got
+    return got
+
+
+def norm_cells(values: Sequence[object]) -> list[str]:
+    """:func:`norm_cell` of every value, text and non-zero floats seen before looked up
+    directly."""
+    get = _NORMED.get
+    out = []
+    for v in values:
+        t = type(v)
+        n = get(v) if t is str else get((t, v)) if t is float and v else None
+        out.append(norm_cell(v) if n is None else n)
+    return out

@@ -102,10 +102,10 @@ def _apply_formulas(
     memo: dict[str, float | None] = {}
     for ref, text, has_value in formulas:
         value = evaluate(text, grid, texts, memo)
-        m = _REF.match(ref)
-        if not m:
+        at = _cell_at(ref)
+        if at is None:
             continue
-        r, c = int(m.group(2)) - 1, col_number(m.group(1)) - 1
+        r, c = at
         current = grid.cell(r, c)
         if value is None:
             if not has_value and text:
@@ -134,6 +134,21 @@ def _apply_formulas(
                 )
             _put(grid, r, c, value)
     return problems
+
+
+_AT: dict[str, tuple[int, int] | None] = {}
+
+
+def _cell_at(ref: str) -> tuple[int, int] | None:
+    """0-based (row, column) of an A1 reference (``$`` allowed), None if it is not one;
+    remembered (the formula cells of a template recur in every return)."""
+    if ref in _AT:
+        return _AT[ref]
+    m = _REF.match(ref)
+    at = (int(m.group(2)) - 1, col_number(m.group(1)) - 1) if m else None
+    if len(_AT) < 100_000:
+        _AT[ref] = at
+    return at
 
 
 def _fmt(v: float) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from aggregator.read.grid import SheetGrid
 from aggregator.rulebook.schema import Column, FormSchema
-from aggregator.textnorm import clean, norm
+from aggregator.textnorm import clean, norm, norm_cell, norm_cells
 from aggregator.vocab import Form
 
 HEADER_SCAN_ROWS = 40
@@ -62,7 +62,7 @@ def merged_view(grid: SheetGrid, rows: range) -> dict[tuple[int, int], Any]:
     return out
 
 
-_MATCH_CACHE: dict[tuple[str, str], tuple[str, int] | None] = {}
+_MATCH_CACHE: dict[str, dict[str, tuple[str, int] | None]] = {}  # form → text → match
 
 
 def _match(text: str, schema: FormSchema) -> tuple[str, int] | None:
@@ -72,32 +72,63 @@ def _match(text: str, schema: FormSchema) -> tuple[str, int] | None:
     """
     if not text:
         return None
-    key = (schema.form, text)
-    if key in _MATCH_CACHE:
-        return _MATCH_CACHE[key]
-    best: tuple[str, int, int] | None = None
-    for col in schema.columns:
-        for name in col.names:
-            if text == name:
-                score, length = 3, len(name)
-            elif len(name) >= 2 and name in text and len(text) <= len(name) + 8:
-                score, length = 2, len(name)
-            elif len(text) >= 3 and text in name:
-                score, length = 1, len(text)
-            else:
-                continue
-            if best is None or (score, length) > (best[1], best[2]):
-                best = (col.key, score, length)
-    result = (best[0], best[1]) if best else None
-    if len(_MATCH_CACHE) < 100_000:
-        _MATCH_CACHE[key] = result
+    cache = _MATCH_CACHE.setdefault(schema.form, {})
+    if text in cache:
+        return cache[text]
+    inside, names_in, longest, named = _screen(schema)
+    if text not in inside and (len(text) > longest + 8 or names_in.search(text) is None):
+        result = None  # no name can match (one inside a text is at most 8 characters shorter)
+    else:
+        result = _best_match(text, named)
+    if len(cache) < 100_000:
+        cache[text] = result
     return result
+
+
+Named = tuple[str, str, int]  # (column key, name, its length), in the form's order
+Screen = tuple[frozenset[str], re.Pattern[str], int, tuple[Named, ...]]
+_SCREENS: dict[str, Screen] = {}
+
+
+def _screen(schema: FormSchema) -> Screen:
+    """What a header text must be for :func:`_best_match` to find anything: one of the names
+    or a piece of one (3 characters or more), or contain a name of 2 characters or more (and
+    be at most 8 characters longer than the longest name); with every name, in order."""
+    got = _SCREENS.get(schema.form)
+    if got is None:
+        named = tuple((col.key, n, len(n)) for col in schema.columns for n in col.names)
+        inside = {n for _, n, _ in named}
+        for _, n, _ in named:
+            inside.update(n[i:j] for i in range(len(n)) for j in range(i + 3, len(n) + 1))
+        longer = sorted((n for _, n, size in named if size >= 2), key=len, reverse=True)
+        pattern = re.compile("|".join(map(re.escape, longer)) or r"(?!)")
+        longest = max((size for _, _, size in named), default=0)
+        got = _SCREENS[schema.form] = (frozenset(inside), pattern, longest, named)
+    return got
+
+
+def _best_match(text: str, named: tuple[Named, ...]) -> tuple[str, int] | None:
+    best: tuple[str, int, int] | None = None
+    size = len(text)
+    for key, name, n in named:
+        if text == name:
+            score, length = 3, n
+        elif n >= 2 and size <= n + 8 and name in text:
+            score, length = 2, n
+        elif size >= 3 and text in name:
+            score, length = 1, size
+        else:
+            continue
+        if best is None or (score, length) > (best[1], best[2]):
+            best = (key, score, length)
+    return (best[0], best[1]) if best else None
 
 
 def _assign(texts: list[str], schema: FormSchema) -> tuple[dict[str, int], list[tuple[str, str]]]:
     cands: list[tuple[int, int, str]] = []  # (score, col, key)
+    cache = _MATCH_CACHE.get(schema.form, {})
     for c, t in enumerate(texts):
-        m = _match(t, schema)
+        m = cache[t] if t in cache else _match(t, schema)
         if m:
             cands.append((m[1], c, m[0]))
     cands.sort(key=lambda x: (-x[0], x[1]))
@@ -114,7 +145,7 @@ def _assign(texts: list[str], schema: FormSchema) -> tuple[dict[str, int], list[
     return taken, fuzzy
 
 
-def _header_texts(normed: list[list[str]], r: int, height: int) -> list[str]:
+def _header_texts(normed: _TopRows, r: int, height: int) -> list[str]:
     """Each column's header text: one row, or two rows joined (a repeated text once)."""
     top = normed[r]
     if height == 1 or r + 1 >= len(normed):
@@ -122,40 +153,31 @@ def _header_texts(normed: list[list[str]], r: int, height: int) -> list[str]:
     return [a + b if b and b != a else (a or b) for a, b in zip(top, normed[r + 1], strict=False)]
 
 
-_NORMED: dict[Any, str] = {}
+class _TopRows:
+    """The first rows' cells normalised, each row when first looked at (the search mostly
+    stops a row below the header), merged cells showing their value everywhere."""
 
+    def __init__(self, grid: SheetGrid, nrows: int, width: int) -> None:
+        self.grid, self.nrows, self.width = grid, nrows, width
+        self.merged = merged_view(grid, range(0, nrows)) if grid.merged else {}
+        self.done: dict[int, list[str]] = {}
 
-def _norm_text(v: Any) -> str:
-    """norm() of a cell, memoised for text and numbers (headers, titles and small counts recur
-    in every return); a number's key holds its type, as 1, 1.0 and True read differently."""
-    if v in ("", None):
-        return ""
-    t = type(v)
-    if t is str:
-        key: Any = v
-    elif (t is int or t is float) and v == v:
-        key = (t, v)
-    else:
-        return norm(v)
-    got = _NORMED.get(key)
-    if got is None:
-        got = norm(v)
-        if len(_NORMED) < 200_000:
-            _NORMED[key] = got
-    return got
+    def __len__(self) -> int:
+        return self.nrows
 
-
-def _normed_top(grid: SheetGrid, nrows: int, width: int) -> list[list[str]]:
-    """The first rows' cells normalised once, merged cells showing their value everywhere."""
-    merged = merged_view(grid, range(0, nrows)) if grid.merged else {}
-    out = []
-    for r in range(nrows):
-        row = grid.rows[r] if r < len(grid.rows) else []
-        vals = [row[c] if c < len(row) else "" for c in range(width)]
-        if merged:
-            vals = [merged.get((r, c), "") if v in ("", None) else v for c, v in enumerate(vals)]
-        out.append([_norm_text(v) for v in vals])
-    return out
+    def __getitem__(self, r: int) -> list[str]:
+        got = self.done.get(r)
+        if got is None:
+            if not 0 <= r < self.nrows:
+                raise IndexError(r)
+            rows = self.grid.rows
+            vals = list(rows[r][: self.width]) if r < len(rows) else []
+            vals.extend([""] * (self.width - len(vals)))
+            if self.merged:
+                m = self.merged
+                vals = [m.get((r, c), "") if v in ("", None) else v for c, v in enumerate(vals)]
+            got = self.done[r] = norm_cells(vals)
+        return got
 
 
 def _enough(form: str, keys: dict[str, int], schema: FormSchema) -> bool:
@@ -174,7 +196,9 @@ def _candidates(texts: list[str], schemas: dict[str, FormSchema]) -> list[Candid
     the header texts (the same template's header recurs in almost every return)."""
     key = (tuple(schemas), tuple(texts))
     got = _CANDIDATES.get(key)
-    if got is None:
+    if got is None and _matching(texts, schemas) < 3:
+        got = []  # every form needs 3 matched columns or more (_enough): a row of data, say
+    elif got is None:
         got = []
         for form, schema in schemas.items():
             keys, fuzzy = _assign(texts, schema)
@@ -185,13 +209,33 @@ def _candidates(texts: list[str], schemas: dict[str, FormSchema]) -> list[Candid
     return got
 
 
+_MATCHES_ANY: dict[tuple[str, ...], dict[str, bool]] = {}  # forms → text → matches one
+
+
+def _matching(texts: list[str], schemas: dict[str, FormSchema]) -> int:
+    """How many of the texts match a column of some form (each key takes a column of its own,
+    so a form has at most this many columns)."""
+    seen = _MATCHES_ANY.setdefault(tuple(schemas), {})
+    n = 0
+    for t in texts:
+        if not t:
+            continue
+        hit = seen.get(t)
+        if hit is None:
+            hit = any(_match(t, schema) for schema in schemas.values())
+            if len(seen) < 100_000:
+                seen[t] = hit
+        n += hit
+    return n
+
+
 def find_layout(grid: SheetGrid, schemas: dict[str, FormSchema]) -> Layout | None:
     """The most convincing header in the first rows of a sheet, or None if no form is there."""
     nrows = min(len(grid.rows), HEADER_SCAN_ROWS)
     width = max((len(r) for r in grid.rows[: nrows + 2]), default=0)
     if not nrows or not width:
         return None
-    normed = _normed_top(grid, min(len(grid.rows), nrows + 1), width)
+    normed = _TopRows(grid, min(len(grid.rows), nrows + 1), width)
     full = {form: len(schema.columns) for form, schema in schemas.items()}
     best: tuple[tuple[int, int, int], int, int, list[str], Candidate] | None = None
     for r in range(nrows):
@@ -226,7 +270,7 @@ def _layout(
 def is_footer(row: list[Any]) -> bool:
     """A note or signature line below the table (填报人…, 报送要求…, 注：…)."""
     for v in row:
-        t = norm(v)
+        t = norm_cell(v)
         if t:
             return t.startswith(FOOTER_MARKERS)
     return False
@@ -234,7 +278,7 @@ def is_footer(row: list[Any]) -> bool:
 
 def row_is_empty(row: list[Any]) -> bool:
     """No cell of the row has anything in it."""
-    return all(norm(v) == "" for v in row)
+    return all(norm_cell(v) == "" for v in row)
 
 
 # -- what is written around the table ------------------------------------------------------
@@ -267,7 +311,20 @@ class Meta:
         return person, "、".join(phones)
 
 
+_LABEL_OF: dict[str, tuple[str, str] | None] = {}
+
+
 def _label_of(text: str) -> tuple[str, str] | None:
+    """(kind, what follows the label) when a text starts with a label, remembered."""
+    if text in _LABEL_OF:
+        return _LABEL_OF[text]
+    got = _find_label(text)
+    if len(_LABEL_OF) < 50_000:
+        _LABEL_OF[text] = got
+    return got
+
+
+def _find_label(text: str) -> tuple[str, str] | None:
     for kind, labels in _LABELS.items():
         for lb in labels:
             if text.startswith(lb):
@@ -287,16 +344,16 @@ def read_meta(grid: SheetGrid, layout: Layout | None, data_end: int) -> Meta:
         c = 0
         while c < len(row):
             v = row[c]
-            t = norm(v)
+            t = norm_cell(v)
             lab = _label_of(t) if t else None
             if lab:
                 kind, rest = lab
                 value: Any = rest
                 if not rest:  # value in the following cells of the row
                     nxt = c + 1
-                    while nxt < len(row) and norm(row[nxt]) == "":
+                    while nxt < len(row) and norm_cell(row[nxt]) == "":
                         nxt += 1
-                    if nxt < len(row) and not _label_of(norm(row[nxt])):
+                    if nxt < len(row) and not _label_of(norm_cell(row[nxt])):
                         value = row[nxt] if kind == "date" else clean(row[nxt])
                         c = nxt
                 _set(meta, kind, value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -82,7 +83,7 @@ def sniff_once(path: Path, limits: Limits) -> tuple[bytes | None, Sniff]:
     data = path.read_bytes()
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return data, sniff_zip_file(path, data, limits)
-    return data, sniff(path, limits)
+    return data, sniff(path, limits, data)
 
 
 def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Context) -> None:
@@ -341,12 +342,7 @@ def _when(out: ReturnRead, meta: Meta, label: str, ctx: Context) -> None:
     if out.form == "A4":
         out.period = str(year)
         return
-    for source in (
-        meta.period_text,
-        meta.title,
-        PurePosixPath(label).name,
-        *PurePosixPath(label).parts[:-1],
-    ):
+    for source in _period_sources(meta, label):
         p = period_of_text(source)
         if p:
             out.period = f"{year}{p}"
@@ -361,6 +357,16 @@ def _when(out: ReturnRead, meta: Meta, label: str, ctx: Context) -> None:
                 "period-from-date",
                 f"标题未注明“上半年”或“年度”，按填报日期 {filled.isoformat()} 判断为{('上半年' if p == 'H1' else '全年')}。请在标题中注明。",
             )
+
+
+def _period_sources(meta: Meta, label: str) -> Iterator[str]:
+    """Where the period may be said, in order: 报送期次, title, file name, folder names (the
+    label parsed only when the first two say nothing)."""
+    yield meta.period_text
+    yield meta.title
+    path = PurePosixPath(label)
+    yield path.name
+    yield from path.parts[:-1]
 
 
 def _filled_date(v: Any, year: int) -> dt.date | None:

@@ -126,7 +126,7 @@ class ReturnRead:
 
     def cache_text(self) -> str:
         """The reading as JSON text, as the ledger caches it (:meth:`from_dict` reads it back)."""
-        return json.dumps(self, default=_plain, ensure_ascii=False)
+        return _ENCODER.encode(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (for the ledger cache)."""
@@ -148,3 +148,7 @@ class ReturnRead:
 def _plain(o: Any) -> Any:
     """JSON for the dataclasses of a reading (much faster than dataclasses.asdict)."""
     return o.__dict__
+
+
+# One encoder for every reading; a reading is plain data, never circular (the check is skipped).
+_ENCODER = json.JSONEncoder(default=_plain, ensure_ascii=False, check_circular=False)

@@ -15,7 +15,7 @@ from aggregator.rulebook import Context
 from aggregator.rulebook.policy import MAX_EXACT
 from aggregator.rulebook.reference import Registry, Resolution
 from aggregator.rulebook.words import default_words
-from aggregator.textnorm import clean, norm
+from aggregator.textnorm import clean, norm, norm_cell
 from aggregator.vocab import Form
 
 # what a count cell that did not read cleanly is told: by Count.status
@@ -55,11 +55,11 @@ def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
         if row_is_empty(g.rows[r]):
             continue
         raw_area = g.cell(r, area_c)
-        if norm(raw_area) in area_names:
+        if norm_cell(raw_area) in area_names:
             continue  # header repeated (a second page pasted below)
         raw = {m.key: g.cell(r, cols[m.key]) for m in metrics}
         cells = {m.key: a1(r, cols[m.key]) for m in metrics}
-        blank = all(norm(v) == "" for v in raw.values())
+        blank = all(norm_cell(v) == "" for v in raw.values())
         kind = words.sum_kind(raw_area)
         if kind is not None:
             if kind == "total" or not blank:
@@ -67,7 +67,7 @@ def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
                 row = TotalRow(g.name, r + 1, clean(raw_area), values, cells, kind)
                 (out.totals if kind == "total" else out.subtotals).append(row)
             continue
-        if norm(raw_area) == "" and blank:
+        if norm_cell(raw_area) == "" and blank:
             continue
         res = area_of(out, g.name, a1(r, area_c), raw_area, ctx)
         if res is None:
@@ -204,7 +204,7 @@ def read_a4(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
     cols = layout.columns
     header_names = {norm(n) for n in ctx.schemas[Form.PLAN].column("activity_name").names}
     for r in range(layout.first_data_row, end):
-        filled = [k for k, c in cols.items() if k != "seq" and norm(g.cell(r, c)) != ""]
+        filled = [k for k, c in cols.items() if k != "seq" and norm_cell(g.cell(r, c)) != ""]
         if not filled:
             continue
         name = _text(g, r, cols, "activity_name")

@@ -52,8 +52,9 @@ class Sniff:
     has_macros: bool = False
 
 
-def sniff(path: Path, limits: Limits) -> Sniff:
-    """Identify a file by content and check it against the limits before any parser sees it."""
+def sniff(path: Path, limits: Limits, data: bytes | None = None) -> Sniff:
+    """Identify a file by content and check it against the limits before any parser sees it
+    (``data``: the file's bytes when the caller has already read them)."""
     size = path.stat().st_size
     if size == 0:
         return Sniff("empty", "empty", WRONG_KIND["empty"])
@@ -63,10 +64,13 @@ def sniff(path: Path, limits: Limits) -> Sniff:
             "too-large",
             f"文件过大（{size / 1e6:.0f} MB，上限 {limits.max_file_mb:.0f} MB），不像是一份报表，未读取。",
         )
-    with path.open("rb") as f:
-        head = f.read(8192)
+    if data is None:
+        with path.open("rb") as f:
+            head = f.read(8192)
+    else:
+        head = data[:8192]
     if head.startswith(OLE_MAGIC):
-        return _encrypted_xls(path, _sniff_ole(path))
+        return _encrypted_xls(path, _sniff_ole(path, data))
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _encrypted_ods(path, _sniff_zip(path, limits))
     old = _old_excel(head)
@@ -130,8 +134,9 @@ def _utf16(name: str) -> bytes:
     return name.encode("utf-16-le")
 
 
-def _sniff_ole(path: Path) -> Sniff:
-    data = path.read_bytes()
+def _sniff_ole(path: Path, data: bytes | None = None) -> Sniff:
+    if data is None:
+        data = path.read_bytes()
     names = ole_stream_names(data)
     if names:
         return _ole_kind(names, path)
@@ -191,6 +196,7 @@ _FCELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _F = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
 _V = re.compile(rb"<(?:\w+:)?v\b[^>]*?>(.*?)</(?:\w+:)?v>", re.S)
 _R = re.compile(rb"\br=\"([A-Z]{1,3}\d+)\"")
+_SHEET_XML = re.compile(r"sheet\d+\.xml")
 _UNREADABLE = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError)
 
 
@@ -291,7 +297,7 @@ def _part_problem(out: Sniff, part: str, data: bytes, limits: Limits) -> bool:
 
 def _is_sheet_part(n: str) -> bool:
     return n == "content.xml" or (
-        n.endswith(".xml") and ("worksheets/" in n or re.fullmatch(r"sheet\d+\.xml", n) is not None)
+        n.endswith(".xml") and ("worksheets/" in n or _SHEET_XML.fullmatch(n) is not None)
     )
 
 
@@ -325,7 +331,8 @@ def _inflate(zf: zipfile.ZipFile, name: str, budget: int) -> tuple[bytes, int]:
 def _extent(data: bytes) -> tuple[int, int]:
     """The largest row number and column number any row or cell of a worksheet part claims."""
     refs = _REFS.findall(data)
-    rows = max((int(r) for tag, letters, r in refs if (tag == b"c") == bool(letters)), default=0)
+    claimed = [r for tag, x, r in refs if (tag == b"c") == (x != b"")]  # a cell has letters
+    rows = max(map(int, claimed), default=0)
     letters = {x for tag, x, _ in refs if x and tag == b"c"}
     return rows, max(map(col_number, letters), default=0)
 
@@ -333,17 +340,40 @@ def _extent(data: bytes) -> tuple[int, int]:
 def _formulas(data: bytes) -> list[tuple[str, str, bool]]:
     """(cell, formula text, has cached value) of every formula cell of a worksheet part."""
     out: list[tuple[str, str, bool]] = []
-    for m in _FCELL.finditer(data):
-        body = m.group(2)
+    for attrs, body in _FCELL.findall(data):  # a cell without a body gives b"" here
         if not body or b"f" not in body:
             continue
         fm = _F.search(body)
         if not fm:
             continue
-        ref = _R.search(m.group(1))
-        if not ref:
+        ref = _ref_of(attrs)
+        if ref is None:
             continue
-        text = (fm.group(1) or b"").decode("utf-8", "replace")
         vm = _V.search(body)
-        out.append((ref.group(1).decode(), unescape_xml(text), bool(vm and vm.group(1).strip())))
+        out.append((ref, _formula_text(fm.group(1)), bool(vm and vm.group(1).strip())))
     return out
+
+
+_REF_OF: dict[bytes, str | None] = {}
+_TEXT_OF: dict[bytes | None, str] = {}
+
+
+def _ref_of(attrs: bytes) -> str | None:
+    """The A1 reference in a cell's attributes, remembered (a template's cells recur)."""
+    if attrs in _REF_OF:
+        return _REF_OF[attrs]
+    m = _R.search(attrs)
+    ref = m.group(1).decode() if m else None
+    if len(_REF_OF) < 50_000 and len(attrs) < 200:
+        _REF_OF[attrs] = ref
+    return ref
+
+
+def _formula_text(raw: bytes | None) -> str:
+    """A formula's text as written in the part (unescaped), remembered."""
+    got = _TEXT_OF.get(raw)
+    if got is None:
+        got = unescape_xml((raw or b"").decode("utf-8", "replace"))
+        if len(_TEXT_OF) < 50_000 and len(raw or b"") < 500:
+            _TEXT_OF[raw] = got
+    return got

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from aggregator.rulebook.words import Words, default_words
-from aggregator.textnorm import norm
+from aggregator.textnorm import norm, norm_cell
 
 NONE_WORDS = {"无", "没有", "/", "—", "——", "-", "--", "－", "―", "无此项", "暂无"}
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
@@ -28,13 +28,23 @@ class Count:
     detail: str = ""  # the unit, or why it failed
 
 
+_FLOATS: dict[float, Count] = {}  # Count is frozen: one per value serves every cell
+
+
 def parse_count(raw: object, *, allow_approx: bool = False) -> Count:
     """A whole number ≥ 0 from a cell: numbers, text numbers, full-width digits, units, separators.
 
     ``无``/``—``/``/`` are 0; a blank is *missing*; ``12.5``, ``-3``, ``若干`` are errors. With
     ``allow_approx`` (planned experts), ``约10`` and ``5-8`` give 10 and 5 with status ``approx``.
     """
-    if raw is None or (isinstance(raw, str) and not norm(raw)):
+    if type(raw) is float and raw == raw:  # the usual cell: memoised by value
+        got = _FLOATS.get(raw)
+        if got is None:
+            got = _from_number(raw)
+            if len(_FLOATS) < 100_000:
+                _FLOATS[raw] = got
+        return got
+    if raw is None or (isinstance(raw, str) and not norm_cell(raw)):
         return Count(None, "missing")
     if isinstance(raw, bool):
         return Count(None, "error", "不是数字")
@@ -44,7 +54,7 @@ def parse_count(raw: object, *, allow_approx: bool = False) -> Count:
         return _from_number(raw)
     if isinstance(raw, dt.date | dt.time | dt.timedelta):
         return Count(None, "error", "填的是日期/时间，不是数字")
-    s = norm(raw).replace(",", "")
+    s = norm_cell(raw).replace(",", "")
     if s in NONE_WORDS:
         return Count(0, "ok", "无")
     s, unit = _measure_words(s, default_words())

@@ -19,22 +19,29 @@ def unescape_xml(s: str) -> str:
     )
 
 
-_SHEET_PATHS: dict[tuple[bytes, bytes], dict[str, str]] = {}
+_SHEET_PATHS: dict[tuple[int, int, int, int], dict[str, str]] = {}
+_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 
 
 def sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → worksheet part, from workbook.xml and its relationships (remembered by
-    their bytes: the returns of one template share them)."""
+    their CRC-32 and size as the zip directory states them, so that the returns of one template
+    share one parse without inflating the parts again)."""
     try:
-        wb = zf.read("xl/workbook.xml")
-        rels = zf.read("xl/_rels/workbook.xml.rels")
+        infos = [zf.getinfo(n) for n in _PARTS]
+    except KeyError:
+        return {}
+    key = (infos[0].CRC, infos[0].file_size, infos[1].CRC, infos[1].file_size)
+    got = _SHEET_PATHS.get(key)
+    if got is not None:
+        return dict(got)
+    try:
+        wb, rels = (zf.read(i) for i in infos)  # the CRC is checked as they are inflated
     except (KeyError, zipfile.BadZipFile, zlib.error, OSError):
         return {}
-    got = _SHEET_PATHS.get((wb, rels))
-    if got is None:
-        got = _parse_sheet_paths(wb, rels)
-        if len(_SHEET_PATHS) < 1000 and len(wb) + len(rels) < 100_000:
-            _SHEET_PATHS[(wb, rels)] = got
+    got = _parse_sheet_paths(wb, rels)
+    if len(_SHEET_PATHS) < 1000 and len(wb) + len(rels) < 100_000:
+        _SHEET_PATHS[key] = got
     return dict(got)
 
 

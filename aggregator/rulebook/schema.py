@@ -59,7 +59,7 @@ class FormSchema:
                 return c
         raise KeyError(key)
 
-    @property
+    @cached_property
     def metrics(self) -> tuple[Column, ...]:
         """The metric columns (Attachment 5), in form order."""
         return tuple(c for c in self.columns if c.metric)
