@@ -159,3 +159,29 @@ def test_sheets_of_too_many_real_rows_or_columns(
     wb.close()
     s = sniff(path, LIMITS)
     assert s.problem == "sheet-too-large" and says in s.message
+
+
+def test_sheet_paths_are_remembered_only_for_identical_parts(tmp_path: Path) -> None:
+    """Two workbooks whose sheets are the same names in another order: each gets its own
+    worksheet parts, whichever was seen first (the memo is keyed by the parts' stored bytes)."""
+    import io
+    import zipfile
+
+    from aggregator.read.xlsxparts import sheet_paths
+
+    MARK = {"甲": 111, "乙": 222}  # noqa: N806
+
+    def book(names: list[str]) -> bytes:
+        buf = io.BytesIO()
+        wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+        for n in names:
+            wb.add_worksheet(n).write_number(0, 0, MARK[n])
+        wb.close()
+        return buf.getvalue()
+
+    for order in (["甲", "乙"], ["乙", "甲"], ["甲", "乙"]):
+        with zipfile.ZipFile(io.BytesIO(book(order))) as zf:
+            paths = sheet_paths(zf)
+            for name, part in paths.items():
+                assert f"<v>{MARK[name]}</v>".encode() in zf.read(part)
+            assert list(paths) == order

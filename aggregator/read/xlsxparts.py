@@ -4,6 +4,7 @@ worksheet part holds which sheet, and XML text unescaped."""
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 import zlib
 
@@ -19,20 +20,20 @@ def unescape_xml(s: str) -> str:
     )
 
 
-_SHEET_PATHS: dict[tuple[int, int, int, int], dict[str, str]] = {}
+_SHEET_PATHS: dict[tuple[object, ...], dict[str, str]] = {}
 _PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 
 
 def sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → worksheet part, from workbook.xml and its relationships (remembered by
-    their CRC-32 and size as the zip directory states them, so that the returns of one template
-    share one parse without inflating the parts again)."""
+    their stored bytes as they sit in the zip, compressed: the returns of one template share
+    one parse without inflating the parts again, and only identical parts share it)."""
     try:
         infos = [zf.getinfo(n) for n in _PARTS]
     except KeyError:
         return {}
-    key = (infos[0].CRC, infos[0].file_size, infos[1].CRC, infos[1].file_size)
-    got = _SHEET_PATHS.get(key)
+    key = _key(zf, infos)
+    got = _SHEET_PATHS.get(key) if key else None
     if got is not None:
         return dict(got)
     try:
@@ -40,9 +41,29 @@ def sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
     except (KeyError, zipfile.BadZipFile, zlib.error, OSError):
         return {}
     got = _parse_sheet_paths(wb, rels)
-    if len(_SHEET_PATHS) < 1000 and len(wb) + len(rels) < 100_000:
+    if key and len(_SHEET_PATHS) < 1000 and len(wb) + len(rels) < 100_000:
         _SHEET_PATHS[key] = got
     return dict(got)
+
+
+def _key(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> tuple[object, ...] | None:
+    """The parts' bytes as stored (after each local header), not inflated; None when they
+    cannot be had cheaply (large, or an odd local header: the parts are then parsed afresh)."""
+    fp, key = zf.fp, []
+    try:
+        for info in infos:
+            if fp is None or info.compress_size > 50_000:
+                return None
+            fp.seek(info.header_offset)
+            head = fp.read(30)
+            if len(head) < 30 or head[:4] != b"PK\x03\x04":
+                return None
+            name_len, extra_len = struct.unpack("<HH", head[26:30])
+            fp.seek(info.header_offset + 30 + name_len + extra_len)
+            key.append((info.compress_type, info.file_size, fp.read(info.compress_size)))
+    except (OSError, ValueError, struct.error):
+        return None
+    return tuple(key)
 
 
 def _parse_sheet_paths(wb: bytes, rels: bytes) -> dict[str, str]:
