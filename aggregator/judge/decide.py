@@ -197,8 +197,11 @@ def _supersede(members: list[Entry]) -> None:
             if prev is not None:
                 e.changes.extend(_diff(prev, e, k))
             owner[k] = e
+    won: dict[int, list[str]] = {}
+    for k, o in owner.items():
+        won.setdefault(id(o), []).append(k)
     for e in members:
-        e.keys_won = [k for k, o in owner.items() if o is e]
+        e.keys_won = won.get(id(e), [])
         keys = entry_keys(e.read)
         if keys and not e.keys_won:
             by = owner[keys[0]].sub.name
