@@ -16,9 +16,7 @@ def full(text: str) -> str:
 
 
 # digits (ASCII, full-width, Arabic-Indic), separators, X in both widths, letters around
-_PIECES = st.sampled_from(
-    list("0123456789０１２３４５６７８９٠١٢٣ -\u3000XxＸｘAa市县：\n")
-)
+_PIECES = st.sampled_from(list("0123456789０１２３４５６７８９٠١٢٣ -\u3000XxＸｘAa市县：\n"))
 _ADVERSARIAL = [
     "330102199001011234",
     "33010219900101123X",
