@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple, Worksheet
 
 from aggregator.clock import CHINA, parse_time
 from aggregator.judge.facts import Facts
@@ -20,6 +21,7 @@ from aggregator.write.xlsx import Styles, print_setup
 LINE_HEIGHT = 15.0
 ONE_LINE = LINE_HEIGHT + 4  # a bordered one-line row: CJK text clear of its borders
 HEADER_LINE = 16.2  # five header lines in 81 pt, as in the templates
+_STRING, _NUMBER, _DATETIME = CellStringTuple, CellNumberTuple, CellDatetimeTuple
 
 
 def naive(t: dt.datetime) -> dt.datetime:
@@ -49,6 +51,22 @@ class ReportSheet(Worksheet):  # type: ignore[misc]
     def write_comment(self, row: int, col: int, comment: str, options: Any = None) -> Any:
         """A cell comment without a personal number."""
         return super().write_comment(row, col, scrub(comment), options)
+
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        """The XML of one cell: formatted strings and numbers (almost every cell) written here
+        exactly as xlsxwriter writes them, without its per-cell attribute lists; the rest by
+        xlsxwriter (tests/test_report_cells.py compares the two)."""
+        kind = type(cell)
+        if kind is _STRING and cell.format and not self.constant_memory:
+            ref = xl_rowcol_to_cell_fast(row, col)
+            xf = cell.format._get_xf_index()
+            self.fh.write(f'<c r="{ref}" s="{xf}" t="s"><v>{cell.string}</v></c>')
+        elif (kind is _NUMBER or kind is _DATETIME) and cell.format:
+            ref = xl_rowcol_to_cell_fast(row, col)
+            xf = cell.format._get_xf_index()
+            self.fh.write(f'<c r="{ref}" s="{xf}"><v>{cell.number:.16G}</v></c>')
+        else:
+            super()._write_cell(row, col, cell)
 
 
 def new_sheet(wb: xlsxwriter.Workbook, name: str) -> ReportSheet:
@@ -108,7 +126,10 @@ def text(ws: Worksheet, r: int, c: int, v: Any, fmt: Any) -> None:
         return
     if c >= len(ws.text_widths):
         return
-    note_lines(ws, r, value, ws.text_widths[c])
+    width = ws.text_widths[c]
+    if 2 * len(value) <= width - 1.0 and "\n" not in value:
+        return  # one line even if every character is wide: no taller row to remember
+    note_lines(ws, r, value, width)
 
 
 def note_lines(ws: Worksheet, r: int, value: str, width: float) -> None:
@@ -118,7 +139,7 @@ def note_lines(ws: Worksheet, r: int, value: str, width: float) -> None:
     ws.text_lines[r] = max(ws.text_lines.get(r, 1), wrapped_lines(value, width))
 
 
-_WIDE = re.compile("[\u2e81-\U0010ffff]")
+_NARROW = re.compile("[^\u2e81-\U0010ffff]+")  # what is left of a text is its wide characters
 
 
 def merged_width(ws: Worksheet, first: int, last: int) -> float:
@@ -135,7 +156,7 @@ def wrapped_lines(value: str, width: float) -> int:
 
 def display_width(s: str) -> float:
     """Width in column units: a CJK character is two digits wide, ASCII about one."""
-    return float(len(s) if s.isascii() else len(s) + len(_WIDE.findall(s)))
+    return float(len(s) if s.isascii() else len(s) + len(_NARROW.sub("", s)))
 
 
 def finish(ws: Worksheet) -> None:
