@@ -151,6 +151,8 @@ def merged_width(ws: Worksheet, first: int, last: int) -> float:
 def wrapped_lines(value: str, width: float) -> int:
     """How many lines ``value`` takes wrapped in a column ``width`` units wide."""
     usable = max(1.0, width - 1.0)  # cell padding
+    if "\n" not in value:
+        return math.ceil(max(1.0, display_width(value)) / usable)
     return sum(math.ceil(max(1.0, display_width(part)) / usable) for part in value.split("\n"))
 
 
