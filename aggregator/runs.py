@@ -20,6 +20,7 @@ from aggregator.gather import (
     intake_into,
     judge,
     light_start,
+    settled_heap,
 )
 from aggregator.judge.digest import Digest
 from aggregator.period import Period
@@ -177,12 +178,13 @@ def _summarise(
     from aggregator.write.feedback import send_back  # pandas: only when the report is written
 
     ctx = start or context_for(opts, period)
-    entries, facts, settled = judge(ledger, ctx, scan, run, progress)
-    notice = open_elsewhere(target)
-    notices = [notice] if notice else []
-    _write_outputs(target, opts, facts, ctx)
-    failpoint("after-report")
-    sent_back, why = send_back(entries, facts, ctx, root)
+    with settled_heap():
+        entries, facts, settled = judge(ledger, ctx, scan, run, progress)
+        notice = open_elsewhere(target)
+        notices = [notice] if notice else []
+        _write_outputs(target, opts, facts, ctx)
+        failpoint("after-report")
+        sent_back, why = send_back(entries, facts, ctx, root)
     notices += [why] if why else []
     if settled and not why:  # keyed as the state now is (readings kept), as the next run sees it
         key = inputs_key(ledger, fingerprint(ctx), scan, run, target)
@@ -201,7 +203,8 @@ def run_status(opts: Options, progress: Progress | None = None) -> Outcome:
     with run_lock(opts.state, wait=opts.lock_wait, what="status"):
         ledger = Ledger(opts.state)
         try:
-            _, _, facts, new = collect(opts, ledger, as_of, period, progress)
+            with settled_heap():
+                _, _, facts, new = collect(opts, ledger, as_of, period, progress)
         except sqlite3.Error as e:
             raise StateError(state_message(e, opts.state)) from e
         finally:
