@@ -75,3 +75,31 @@ def test_scrub_obj_keeps_enums_and_masks_nested_strings() -> None:
     assert out["status"] is Status.ACCEPTED
     assert out["rows"] == [["**************1234", 3]]
     assert out["n"] is None
+
+
+def test_json_entries_are_what_asdict_gives() -> None:
+    """``Problem.to_json`` and ``CountyFacts.to_json`` (written out for speed) match ``asdict``."""
+    from dataclasses import asdict
+
+    from aggregator.judge.merge import CountyFacts
+    from aggregator.problems import Problem
+
+    p = Problem("error", "x", "msg", "f.xlsx", "S", "B3", "杭州市", "西湖区", {"a": [1]})
+    d = asdict(p)
+    d.pop("extra")
+    assert p.to_json() == d and list(p.to_json()) == [
+        "severity", "code", "file", "sheet", "cell", "city", "county", "message"
+    ]  # fmt: skip
+    q = Problem("error", "x", "msg", cell="B3", extra={"a": [1]})
+    assert q.located(file="g", cell="C4") == Problem("error", "x", "msg", "g", cell="B3")
+    assert q.located(file="g").extra == {"a": [1]}
+    assert q.located(file="g").extra is not q.extra
+    assert q.located(cell="C4") is q
+    for metrics in ({"a": 1, "b": None}, None):
+        c = CountyFacts("杭州市", "西湖区", True, metrics, 3, None, ["余杭区"], 1, True, False,
+                        [], True, "f.xlsx", "备注")  # fmt: skip
+        want = asdict(c)
+        want.pop("file")
+        got = c.to_json()
+        assert got == want and list(got) == list(want)
+        assert got["paired_with"] is not c.paired_with
