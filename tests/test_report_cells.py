@@ -11,6 +11,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from aggregator.write.fastsheet import FastSheet
 from aggregator.write.layout import ReportSheet, display_width, text
 
 
@@ -41,6 +42,16 @@ def _fill(wb: xlsxwriter.Workbook, ws: Worksheet) -> None:
     ws.merge_range(7, 0, 7, 3, "merged 合并", wrap)
     ws.write_comment(8, 1, "a note")
     ws.write_string(9, 2, "＝全角", wrap)
+    ws.write_string("E11", "A1 notation", wrap)
+    ws.write_number("B12", 42, num)
+    ws.set_row(14, 30)  # a height only
+    ws.write_comment(15, 3, "comment only")
+    for r in range(20, 60, 3):  # rows over several spans, cells out of column order
+        ws.write_number(r, 6, r, num)
+        ws.write_string(r, 1, f"行 {r}", wrap)
+        ws.write_blank(r, 4, None, wrap)
+    ws.set_row(61, None, row_fmt)
+    ws.write_number(61, 2, 1)
 
 
 def _sheet_xml(cls: Any) -> bytes:
@@ -60,7 +71,10 @@ class PlainSheet(Worksheet):  # type: ignore[misc]
 
 
 def test_report_sheet_writes_the_same_xml_as_xlsxwriter() -> None:
-    assert _sheet_xml(ReportSheet) == _sheet_xml(PlainSheet)
+    plain = _sheet_xml(PlainSheet)
+    assert b"<row" in plain and b"A1 notation" not in plain  # shared strings, by index
+    assert _sheet_xml(ReportSheet) == plain
+    assert _sheet_xml(FastSheet) == plain
 
 
 def test_text_that_fits_one_line_notes_no_taller_row() -> None:

@@ -10,18 +10,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.utility import xl_rowcol_to_cell_fast
-from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple, Worksheet
+from xlsxwriter.worksheet import Worksheet
 
 from aggregator.clock import CHINA, parse_time
 from aggregator.judge.facts import Facts
 from aggregator.privacy import scrub
+from aggregator.write.fastsheet import FastSheet
 from aggregator.write.xlsx import Styles, print_setup
 
 LINE_HEIGHT = 15.0
 ONE_LINE = LINE_HEIGHT + 4  # a bordered one-line row: CJK text clear of its borders
 HEADER_LINE = 16.2  # five header lines in 81 pt, as in the templates
-_STRING, _NUMBER, _DATETIME = CellStringTuple, CellNumberTuple, CellDatetimeTuple
 
 
 def naive(t: dt.datetime) -> dt.datetime:
@@ -34,10 +33,11 @@ def chinese_date(d: dt.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-class ReportSheet(Worksheet):  # type: ignore[misc]
+class ReportSheet(FastSheet):
     """A worksheet that remembers how many lines its wrapped cells need: xlsxwriter cannot
     autofit rows (nor does LibreOffice on load), so ``finish`` sets the heights. No text it
-    holds shows an identity or bank number in full (``privacy.scrub``)."""
+    holds shows an identity or bank number in full (``privacy.scrub``). Its cells are written
+    by :class:`FastSheet`."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -51,22 +51,6 @@ class ReportSheet(Worksheet):  # type: ignore[misc]
     def write_comment(self, row: int, col: int, comment: str, options: Any = None) -> Any:
         """A cell comment without a personal number."""
         return super().write_comment(row, col, scrub(comment), options)
-
-    def _write_cell(self, row: int, col: int, cell: Any) -> None:
-        """The XML of one cell: formatted strings and numbers (almost every cell) written here
-        exactly as xlsxwriter writes them, without its per-cell attribute lists; the rest by
-        xlsxwriter (tests/test_report_cells.py compares the two)."""
-        kind = type(cell)
-        if kind is _STRING and cell.format and not self.constant_memory:
-            ref = xl_rowcol_to_cell_fast(row, col)
-            xf = cell.format._get_xf_index()
-            self.fh.write(f'<c r="{ref}" s="{xf}" t="s"><v>{cell.string}</v></c>')
-        elif (kind is _NUMBER or kind is _DATETIME) and cell.format:
-            ref = xl_rowcol_to_cell_fast(row, col)
-            xf = cell.format._get_xf_index()
-            self.fh.write(f'<c r="{ref}" s="{xf}"><v>{cell.number:.16G}</v></c>')
-        else:
-            super()._write_cell(row, col, cell)
 
 
 def new_sheet(wb: xlsxwriter.Workbook, name: str) -> ReportSheet:
