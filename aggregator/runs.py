@@ -4,7 +4,6 @@ judging is in :mod:`aggregator.gather`; the options in :mod:`aggregator.runopts`
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,7 +23,6 @@ from aggregator.gather import (
 )
 from aggregator.judge.digest import Digest
 from aggregator.period import Period
-from aggregator.privacy import scrub_obj
 from aggregator.rulebook import Context, load_context, resolve_period
 from aggregator.runopts import Options, UsageError, clocks, feedback_folder
 from aggregator.store import outputs
@@ -117,6 +115,7 @@ def _write_outputs(target: Path, opts: Options, facts: Facts, ctx: Context) -> N
     """Write the workbook and the JSON to temporaries, then put both in place together."""
     from xlsxwriter.exceptions import FileCreateError
 
+    from aggregator.write.jsonout import scrubbed_json
     from aggregator.write.report import write_report
 
     targets = [target] + ([opts.json_out] if opts.json_out else [])
@@ -131,7 +130,7 @@ def _write_outputs(target: Path, opts: Options, facts: Facts, ctx: Context) -> N
             raise OSError(no, getattr(cause, "strerror", None) or str(e), str(target)) from e
         failpoint("report-half-written")
         if opts.json_out:
-            text = json.dumps(scrub_obj(facts.json), ensure_ascii=False, indent=2) + "\n"
+            text = scrubbed_json(facts.json) + "\n"
             tmps[1].write_text(text, encoding="utf-8")
 
 
