@@ -7,10 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple, Worksheet
 
 _STRING, _NUMBER, _DATETIME = CellStringTuple, CellNumberTuple, CellDatetimeTuple
+_COLUMNS: dict[int, str] = {}  # column number → its letters
+
+
+def _column(col: int) -> str:
+    """The letters of column ``col`` (0 → A), remembered."""
+    _COLUMNS[col] = name = xl_col_to_name(col)
+    return name
 
 
 class FastSheet(Worksheet):  # type: ignore[misc]
@@ -59,7 +66,51 @@ class FastSheet(Worksheet):  # type: ignore[misc]
                     self._write_empty_row(row_num, spans.get(row_num // 16), row_info.get(row_num))
                 continue
             self._write_row(row_num, spans.get(row_num // 16), row_info.get(row_num))
-            for col_num in sorted(cells):
-                if first <= col_num <= last:
-                    self._write_cell(row_num, col_num, cells[col_num])
+            self._row_cells(row_num, [c for c in sorted(cells) if first <= c <= last], cells)
             self.fh.write("</row>")
+
+    def _row_cells(self, row_num: int, cols: list[int], cells: dict[int, Any]) -> None:
+        """One row's cells in column order, as :meth:`_write_cell` writes them, in one write
+        (unusual cells, and a sheet in constant-memory mode, through it)."""
+        if self.constant_memory:
+            for col in cols:
+                self._write_cell(row_num, col, cells[col])
+            return
+        row = str(row_num + 1)
+        parts: list[str] = []
+        for col in cols:
+            cell = cells[col]
+            kind = type(cell)
+            if not cell.format or (
+                kind is not _STRING and kind is not _NUMBER and kind is not _DATETIME
+            ):
+                self.fh.write("".join(parts))
+                parts = []
+                self._write_cell(row_num, col, cell)
+                continue
+            name = _COLUMNS.get(col) or _column(col)
+            xf = cell.format._get_xf_index()
+            if kind is _STRING:
+                parts.append(f'<c r="{name}{row}" s="{xf}" t="s"><v>{cell.string}</v></c>')
+            else:
+                parts.append(f'<c r="{name}{row}" s="{xf}"><v>{cell.number:.16G}</v></c>')
+        self.fh.write("".join(parts))
+
+    def _calculate_spans(self) -> None:
+        """The ``spans`` of each block of 16 rows (first and last column with a cell or a
+        comment), as xlsxwriter's ``_calculate_spans`` finds them, from each row's own cells."""
+        spans: dict[int, str] = {}
+        lo: int | None = None
+        hi = 0
+        first, last = self.dim_colmin, self.dim_colmax
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            for source in (self.table, self.comments):
+                row = source.get(row_num)
+                cols = [c for c in row if first <= c <= last] if row else None
+                if cols:
+                    a, b = min(cols), max(cols)
+                    lo, hi = (a, b) if lo is None else (min(lo, a), max(hi, b))
+            if lo is not None and ((row_num + 1) % 16 == 0 or row_num == self.dim_rowmax):
+                spans[row_num // 16] = f"{lo + 1}:{hi + 1}"
+                lo = None
+        self.row_spans = spans
