@@ -42,6 +42,9 @@ def _fill(wb: xlsxwriter.Workbook, ws: Worksheet) -> None:
     ws.merge_range(7, 0, 7, 3, "merged 合并", wrap)
     ws.write_comment(8, 1, "a note")
     ws.write_string(9, 2, "＝全角", wrap)
+    ws.write_formula(9, 3, "=SUM(A2:D2,B12,C3)", num, 7)
+    ws.write_formula(9, 4, "=SUM(C4:C12)", num, 0)
+    ws.write_formula(9, 5, "=FILTER(A1:A3,B1:B3)", num, 0)
     ws.write_string("E11", "A1 notation", wrap)
     ws.write_number("B12", 42, num)
     ws.set_row(14, 30)  # a height only
@@ -99,3 +102,17 @@ def test_display_width_counts_wide_characters_twice() -> None:
     assert display_width("（市、区）") == 10
     assert display_width("\u2e80\u2e81") == 3
     assert display_width("𠀀a") == 3
+
+
+def test_wrapped_lines_as_counted_character_by_character() -> None:
+    import math
+
+    from aggregator.write.layout import wrapped_lines
+
+    def slow(value: str, width: float) -> int:
+        usable = max(1.0, width - 1.0)
+        return sum(math.ceil(max(1.0, display_width(p)) / usable) for p in value.split("\n"))
+
+    for value in ("", "a", "杭州市", "杭州市西湖区\n\nabc", "x" * 50, "区" * 30 + "\n" + "ab" * 7):
+        for width in (0.5, 1, 2, 5, 9, 14, 44):
+            assert wrapped_lines(value, width) == slow(value, width), (value, width)

@@ -5,6 +5,7 @@ two writers on every kind of cell); anything unusual is left to xlsxwriter itsel
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
@@ -12,6 +13,8 @@ from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringT
 
 _STRING, _NUMBER, _DATETIME = CellStringTuple, CellNumberTuple, CellDatetimeTuple
 _COLUMNS: dict[int, str] = {}  # column number → its letters
+_REF = r"[A-Z]{1,3}[0-9]+(?::[A-Z]{1,3}[0-9]+)?"
+_PLAIN_SUM = re.compile(rf"=SUM\({_REF}(?:,{_REF})*\)")
 
 
 def _column(col: int) -> str:
@@ -34,6 +37,17 @@ class FastSheet(Worksheet):  # type: ignore[misc]
         if len(args) > 1 and type(args[0]) is int and type(args[1]) is int:
             return self._write_number(*args, **kwargs)
         return super().write_number(*args, **kwargs)
+
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> Any:
+        """A plain ``=SUM(A1:A9,B2)`` needs none of xlsxwriter's 30 rewrites for newer
+        functions (each a regex over the formula): only its ``=`` goes."""
+        if (
+            not self.use_future_functions
+            and not expand_future_functions
+            and _PLAIN_SUM.fullmatch(formula)
+        ):
+            return formula[1:]
+        return super()._prepare_formula(formula, expand_future_functions)
 
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
         """One cell's XML: formatted strings and numbers (almost every cell) here, exactly as

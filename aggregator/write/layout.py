@@ -136,8 +136,15 @@ def wrapped_lines(value: str, width: float) -> int:
     """How many lines ``value`` takes wrapped in a column ``width`` units wide."""
     usable = max(1.0, width - 1.0)  # cell padding
     if "\n" not in value:
-        return math.ceil(max(1.0, display_width(value)) / usable)
-    return sum(math.ceil(max(1.0, display_width(part)) / usable) for part in value.split("\n"))
+        return _part_lines(value, usable)
+    return sum(_part_lines(part, usable) for part in value.split("\n"))
+
+
+def _part_lines(part: str, usable: float) -> int:
+    """Lines of one paragraph: one when even all-wide characters would fit (no counting)."""
+    if 2 * len(part) <= usable:
+        return 1
+    return math.ceil(max(1.0, display_width(part)) / usable)
 
 
 def display_width(s: str) -> float:
