@@ -38,6 +38,12 @@ class FastSheet(Worksheet):  # type: ignore[misc]
             return self._write_number(*args, **kwargs)
         return super().write_number(*args, **kwargs)
 
+    def write_datetime(self, *args: Any, **kwargs: Any) -> Any:
+        """As xlsxwriter's, without its cell-notation wrapper when given row and column."""
+        if len(args) > 1 and type(args[0]) is int and type(args[1]) is int:
+            return self._write_datetime(*args, **kwargs)
+        return super().write_datetime(*args, **kwargs)
+
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> Any:
         """A plain ``=SUM(A1:A9,B2)`` needs none of xlsxwriter's 30 rewrites for newer
         functions (each a regex over the formula): only its ``=`` goes."""
