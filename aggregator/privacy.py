@@ -8,6 +8,7 @@ workbooks or the terminal. ``scrub`` masks number-like strings in any text as a 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -109,13 +110,34 @@ def _mask_match(m: re.Match[str]) -> str:
 
 def scrub(text: str) -> str:
     """The text with every identity-number- or bank-number-like string masked (last four kept)."""
-    if not text or not any(ch.isdigit() for ch in text):
-        return text
+    if not text or len(text) < _SHORTEST:
+        return text  # too short to hold a candidate (nothing shorter is ever masked)
+    if type(text) is not str:  # a str subclass (an enum) is not confused with a plain string
+        return _CANDIDATE.sub(_mask_match, text) if _CANDIDATE.search(text) else text
+    return _scrub_long(text)
+
+
+_SHORTEST = 11  # a candidate: a digit, 9 or more digits or separators, a digit or X
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _scrub_long(text: str) -> str:
+    """:func:`scrub` of a text long enough to hold a candidate; the same strings (cities,
+    statuses, file names) come again and again, so the answers are remembered."""
+    if _CANDIDATE.search(text) is None:
+        return text  # what ``sub`` would return, without building a new string
     return _CANDIDATE.sub(_mask_match, text)
 
 
 def scrub_obj(obj: Any) -> Any:
     """A copy of a JSON-like value (dicts, lists, strings) with every string scrubbed."""
+    kind = type(obj)
+    if kind is str:
+        return scrub(obj)
+    if kind is dict:
+        return {k: scrub_obj(v) for k, v in obj.items()}
+    if kind is list or kind is tuple:
+        return [scrub_obj(v) for v in obj]
     if isinstance(obj, str):
         return scrub(obj)
     if isinstance(obj, dict):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+import copy
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
@@ -28,12 +29,16 @@ class Problem:
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        """The issue object of the summary JSON."""
-        d = asdict(self)
-        d.pop("extra")
+        """The issue object of the summary JSON (its fields are strings: no copy to make)."""
         return {
-            k: d[k]
-            for k in ("severity", "code", "file", "sheet", "cell", "city", "county", "message")
+            "severity": self.severity,
+            "code": self.code,
+            "file": self.file,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "city": self.city,
+            "county": self.county,
+            "message": self.message,
         }
 
     def scrubbed(self) -> Problem:
@@ -45,11 +50,12 @@ class Problem:
 
     def located(self, **kw: str) -> Problem:
         """A copy with location fields filled in where still empty."""
-        vals = {k: v for k, v in kw.items() if not getattr(self, k)}
+        vals: dict[str, Any] = {k: v for k, v in kw.items() if not getattr(self, k)}
         if not vals:
             return self
-        d = {**asdict(self), **vals}
-        return Problem(**d)
+        if self.extra:  # a copy of its own, as before
+            return replace(self, **vals, extra=copy.deepcopy(self.extra))
+        return replace(self, **vals)
 
 
 def error(code: str, message: str, **where: Any) -> Problem:

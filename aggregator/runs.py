@@ -4,7 +4,6 @@ judging is in :mod:`aggregator.gather`; the options in :mod:`aggregator.runopts`
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,10 +19,10 @@ from aggregator.gather import (
     intake_into,
     judge,
     light_start,
+    settled_heap,
 )
 from aggregator.judge.digest import Digest
 from aggregator.period import Period
-from aggregator.privacy import scrub_obj
 from aggregator.rulebook import Context, load_context, resolve_period
 from aggregator.runopts import Options, UsageError, clocks, feedback_folder
 from aggregator.store import outputs
@@ -116,6 +115,7 @@ def _write_outputs(target: Path, opts: Options, facts: Facts, ctx: Context) -> N
     """Write the workbook and the JSON to temporaries, then put both in place together."""
     from xlsxwriter.exceptions import FileCreateError
 
+    from aggregator.write.jsonout import scrubbed_json
     from aggregator.write.report import write_report
 
     targets = [target] + ([opts.json_out] if opts.json_out else [])
@@ -130,7 +130,7 @@ def _write_outputs(target: Path, opts: Options, facts: Facts, ctx: Context) -> N
             raise OSError(no, getattr(cause, "strerror", None) or str(e), str(target)) from e
         failpoint("report-half-written")
         if opts.json_out:
-            text = json.dumps(scrub_obj(facts.json), ensure_ascii=False, indent=2) + "\n"
+            text = scrubbed_json(facts.json) + "\n"
             tmps[1].write_text(text, encoding="utf-8")
 
 
@@ -177,17 +177,18 @@ def _summarise(
     from aggregator.write.feedback import SendBack  # pandas: only when the report is written
 
     ctx = start or context_for(opts, period)
-    entries, facts, settled = judge(ledger, ctx, scan, run, progress)
-    notice = open_elsewhere(target)
-    notices = [notice] if notice else []
-    feedback = SendBack(entries, facts, ctx, root)  # copies begun by helpers meanwhile
-    try:
-        _write_outputs(target, opts, facts, ctx)
-        failpoint("after-report")
-    except BaseException:
-        feedback.abandon()
-        raise
-    sent_back, why = feedback.finish()
+    with settled_heap():
+        entries, facts, settled = judge(ledger, ctx, scan, run, progress)
+        notice = open_elsewhere(target)
+        notices = [notice] if notice else []
+        feedback = SendBack(entries, facts, ctx, root)  # copies begun by helpers meanwhile
+        try:
+            _write_outputs(target, opts, facts, ctx)
+            failpoint("after-report")
+        except BaseException:
+            feedback.abandon()
+            raise
+        sent_back, why = feedback.finish()
     notices += [why] if why else []
     if settled and not why:  # keyed as the state now is (readings kept), as the next run sees it
         key = inputs_key(ledger, fingerprint(ctx), scan, run, target)
@@ -206,7 +207,8 @@ def run_status(opts: Options, progress: Progress | None = None) -> Outcome:
     with run_lock(opts.state, wait=opts.lock_wait, what="status"):
         ledger = Ledger(opts.state)
         try:
-            _, _, facts, new = collect(opts, ledger, as_of, period, progress)
+            with settled_heap():
+                _, _, facts, new = collect(opts, ledger, as_of, period, progress)
         except sqlite3.Error as e:
             raise StateError(state_message(e, opts.state)) from e
         finally:

@@ -245,7 +245,7 @@ def test_workbook_and_json_are_replaced_together_or_not_at_all(
     def full_disk(*a: object, **k: object) -> str:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("aggregator.runs.json.dumps", full_disk)
+    monkeypatch.setattr("json.dumps", full_disk)  # (was reached through aggregator.runs.json)
     _stopped(_summary(runner, tmp_path), "原有汇总表未改动")
     assert (sha256(report), sha256(tmp_path / "out" / "s.json")) == before
     assert not list((tmp_path / "out").glob(".*.tmp"))

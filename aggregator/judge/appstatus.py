@@ -91,10 +91,9 @@ def application_returns(
     rows: list[AppReturnRow] = []
     chase: list[ChaseRow] = []
     problems: list[Problem] = []
+    by_city = _counted_by_city(entries, policy.year)
     for city, ca in apps.items():
-        got = sorted(
-            (e for e in entries if _counts_for(e, city, policy.year)), key=lambda e: e.received_at
-        )
+        got = sorted(by_city.get(city, ()), key=lambda e: e.received_at)
         on_time, days, state = _state(got)
         person, phone = city_contact(contacts, city)
         row = AppReturnRow(
@@ -117,13 +116,14 @@ def application_returns(
     return rows, chase, problems
 
 
-def _counts_for(e: Entry, city: str, year: int) -> bool:
-    return (
-        e.counted
-        and is_application(e.read.form)
-        and e.read.city == city
-        and e.read.period == str(year)
-    )
+def _counted_by_city(entries: Sequence[Entry], year: int) -> dict[str | None, list[Entry]]:
+    """The counted Attachments 1–3 returns of ``year``, city by city, in their order."""
+    out: dict[str | None, list[Entry]] = {}
+    period = str(year)
+    for e in entries:
+        if e.counted and is_application(e.read.form) and e.read.period == period:
+            out.setdefault(e.read.city, []).append(e)
+    return out
 
 
 def _owed(row: AppReturnRow) -> str:

@@ -72,18 +72,7 @@ def check_plausibility(
     out: list[Problem] = []
     if counties.empty:
         return out
-    for county, row in counties.iterrows():
-        v, t = row.get(EXPERT_VISITS), row.get(ACTIVITIES_DONE)
-        if pd.notna(v) and pd.notna(t) and v < t:
-            out.append(
-                warning(
-                    "visits-below-teams",
-                    f"{county}“邀请专家总人次”（{int(v)}）小于“已完成服务团数量”（{int(t)}），每个服务团至少有1人次专家，请核对。",
-                    file=str(row.get("file", "")),
-                    city=str(row["city"]),
-                    county=str(county),
-                )
-            )
+    out.extend(_visits_below_teams(counties))
     where = counties[["city", "file"]].astype(str).to_dict("index")
     for m in metrics:
         col = counties[m].dropna().astype(float)
@@ -104,6 +93,29 @@ def check_plausibility(
                         county=str(county),
                     )
                 )
+    return out
+
+
+def _visits_below_teams(counties: pd.DataFrame) -> list[Problem]:
+    """Counties whose expert visits are fewer than their completed teams (column by column,
+    not a Series per county)."""
+    if EXPERT_VISITS not in counties.columns or ACTIVITIES_DONE not in counties.columns:
+        return []
+    files = counties["file"] if "file" in counties.columns else [""] * len(counties)
+    out: list[Problem] = []
+    visits, teams = counties[EXPERT_VISITS], counties[ACTIVITIES_DONE]
+    rows = zip(counties.index, visits, teams, counties["city"], files, strict=True)
+    for county, v, t, city, file in rows:
+        if pd.notna(v) and pd.notna(t) and v < t:
+            out.append(
+                warning(
+                    "visits-below-teams",
+                    f"{county}“邀请专家总人次”（{int(v)}）小于“已完成服务团数量”（{int(t)}），每个服务团至少有1人次专家，请核对。",
+                    file=str(file),
+                    city=str(city),
+                    county=str(county),
+                )
+            )
     return out
 
 

@@ -190,16 +190,18 @@ def _timeliness(e: Entry, end: dt.datetime) -> None:
 
 def _supersede(members: list[Entry]) -> None:
     owner: dict[str, Entry] = {}
-    for e in members:
-        keys = entry_keys(e.read)
+    keys_of = [entry_keys(e.read) for e in members]
+    for e, keys in zip(members, keys_of, strict=True):
         for k in keys:
             prev = owner.get(k)
             if prev is not None:
                 e.changes.extend(_diff(prev, e, k))
             owner[k] = e
-    for e in members:
-        e.keys_won = [k for k, o in owner.items() if o is e]
-        keys = entry_keys(e.read)
+    won: dict[int, list[str]] = {}
+    for k, o in owner.items():
+        won.setdefault(id(o), []).append(k)
+    for e, keys in zip(members, keys_of, strict=True):
+        e.keys_won = won.get(id(e), [])
         if keys and not e.keys_won:
             by = owner[keys[0]].sub.name
             e.status = Status.SUPERSEDED

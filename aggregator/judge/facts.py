@@ -109,8 +109,11 @@ def _cities(
     demo = Counter(a.city for a in acts if a.demo_team)
     planned = Counter(a.city for a in acts)
     cities, own_rows = [], []
+    by_city: dict[str, list[CountyFacts]] = {}
+    for c in counties:
+        by_city.setdefault(c.city, []).append(c)
     for city in ctx.registry.cities:
-        mine = [c for c in counties if c.city == city.name]
+        mine = by_city.get(city.name, [])
         totals = {m: merge.as_int(sums.get(city.name, {}).get(m)) or 0 for m in metrics}
         if city.name in own:
             own_rows.append(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, cast
 
 import pandas as pd
@@ -42,10 +42,16 @@ class CountyFacts:
     remarks: str = ""  # 备注 as the return wrote it
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON entry (without the source file)."""
-        d = asdict(self)
-        d.pop("file")
+        """The JSON entry (without the source file); as ``asdict`` gives it, its lists and
+        dict copied (they hold only numbers and names)."""
+        d = {f.name: getattr(self, f.name) for f in _COUNTY_FIELDS}
+        d["metrics"] = None if self.metrics is None else dict(self.metrics)
+        d["paired_with"] = list(self.paired_with)
+        d["joint_unlisted"] = list(self.joint_unlisted)
         return d
+
+
+_COUNTY_FIELDS = [f for f in fields(CountyFacts) if f.name != "file"]
 
 
 @dataclass

@@ -10,7 +10,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from aggregator.cells import col_letter
 from aggregator.judge.facts import Facts
-from aggregator.judge.merge import CityFacts
+from aggregator.judge.merge import CityFacts, CountyFacts
 from aggregator.rulebook.schema import Column
 from aggregator.write.layout import finish, new_sheet, sub, top
 from aggregator.write.xlsx import Styles
@@ -59,10 +59,15 @@ def county_sheet(
     marks = error_marks(facts, metrics)
     subtotal_rows: list[int] = []
     breaks: list[int] = []
+    own = {c.city: c.metrics for c in facts.city_rows}
+    mine: dict[str, list[CountyFacts]] = {}
+    for c in facts.counties:
+        mine.setdefault(c.city, []).append(c)
     for city in facts.cities:
         if subtotal_rows:
             breaks.append(r)
-        r, subtotal = _city_block(ws, st, facts, city, r, metrics, marks)
+        block = (mine.get(city.city, []), own.get(city.city))
+        r, subtotal = _city_block(ws, st, city, block, r, metrics, marks)
         subtotal_rows.append(subtotal)
     ws.merge_range(r, 0, r, 1, "全省合计", st.total_label)
     for j, m in enumerate(metrics):
@@ -81,16 +86,17 @@ def county_sheet(
 def _city_block(
     ws: Worksheet,
     st: Styles,
-    facts: Facts,
     city: CityFacts,
+    block: tuple[list[CountyFacts], dict[str, int | None] | None],
     r: int,
     metrics: list[Column],
     marks: Marks,
 ) -> tuple[int, int]:
-    """One city's counties, its 市本级 row and its 小计; the next row and the 小计 row."""
+    """One city's counties, its 市本级 row (``block``: the counties, the 市本级 figures if any)
+    and its 小计; the next row and the 小计 row."""
     first = r
-    own = {c.city: c.metrics for c in facts.city_rows}
-    for c in [c for c in facts.counties if c.city == city.city]:
+    counties, own = block
+    for c in counties:
         ws.write_string(r, 0, city.city, st.text_center)
         ws.write_string(r, 1, c.county, st.text_center)
         for j, m in enumerate(metrics):
@@ -107,11 +113,11 @@ def _city_block(
         ws.write_string(r, 2 + len(metrics), "是" if c.mountain else "", st.text_center)
         ws.write_string(r, 3 + len(metrics), "" if c.reported else "未报送", st.text_center)
         r += 1
-    if city.city in own:
+    if own is not None:
         ws.write_string(r, 0, city.city, st.text_center)
         ws.write_string(r, 1, "市本级", st.text_center)
         for j, m in enumerate(metrics):
-            v = own[city.city][m.key]
+            v = own[m.key]
             if v is None:
                 ws.write_string(r, 2 + j, "未填", st.unknown)
             else:

@@ -15,6 +15,7 @@ from xlsxwriter.worksheet import Worksheet
 from aggregator.clock import CHINA, parse_time
 from aggregator.judge.facts import Facts
 from aggregator.privacy import scrub
+from aggregator.write.fastsheet import FastSheet
 from aggregator.write.xlsx import Styles, print_setup
 
 LINE_HEIGHT = 15.0
@@ -32,10 +33,11 @@ def chinese_date(d: dt.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-class ReportSheet(Worksheet):  # type: ignore[misc]
+class ReportSheet(FastSheet):
     """A worksheet that remembers how many lines its wrapped cells need: xlsxwriter cannot
     autofit rows (nor does LibreOffice on load), so ``finish`` sets the heights. No text it
-    holds shows an identity or bank number in full (``privacy.scrub``)."""
+    holds shows an identity or bank number in full (``privacy.scrub``). Its cells are written
+    by :class:`FastSheet`."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -108,7 +110,10 @@ def text(ws: Worksheet, r: int, c: int, v: Any, fmt: Any) -> None:
         return
     if c >= len(ws.text_widths):
         return
-    note_lines(ws, r, value, ws.text_widths[c])
+    width = ws.text_widths[c]
+    if 2 * len(value) <= width - 1.0 and "\n" not in value:
+        return  # one line even if every character is wide: no taller row to remember
+    note_lines(ws, r, value, width)
 
 
 def note_lines(ws: Worksheet, r: int, value: str, width: float) -> None:
@@ -118,7 +123,7 @@ def note_lines(ws: Worksheet, r: int, value: str, width: float) -> None:
     ws.text_lines[r] = max(ws.text_lines.get(r, 1), wrapped_lines(value, width))
 
 
-_WIDE = re.compile("[\u2e81-\U0010ffff]")
+_NARROW = re.compile("[^\u2e81-\U0010ffff]+")  # what is left of a text is its wide characters
 
 
 def merged_width(ws: Worksheet, first: int, last: int) -> float:
@@ -130,12 +135,21 @@ def merged_width(ws: Worksheet, first: int, last: int) -> float:
 def wrapped_lines(value: str, width: float) -> int:
     """How many lines ``value`` takes wrapped in a column ``width`` units wide."""
     usable = max(1.0, width - 1.0)  # cell padding
-    return sum(math.ceil(max(1.0, display_width(part)) / usable) for part in value.split("\n"))
+    if "\n" not in value:
+        return _part_lines(value, usable)
+    return sum(_part_lines(part, usable) for part in value.split("\n"))
+
+
+def _part_lines(part: str, usable: float) -> int:
+    """Lines of one paragraph: one when even all-wide characters would fit (no counting)."""
+    if 2 * len(part) <= usable:
+        return 1
+    return math.ceil(max(1.0, display_width(part)) / usable)
 
 
 def display_width(s: str) -> float:
     """Width in column units: a CJK character is two digits wide, ASCII about one."""
-    return float(len(s) if s.isascii() else len(s) + len(_WIDE.findall(s)))
+    return float(len(s) if s.isascii() else len(s) + len(_NARROW.sub("", s)))
 
 
 def finish(ws: Worksheet) -> None:

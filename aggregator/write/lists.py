@@ -3,6 +3,7 @@ pages; codes, checksums and configuration file names stay in the JSON)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import xlsxwriter
@@ -133,13 +134,23 @@ def files_sheet(wb: xlsxwriter.Workbook, st: Styles, facts: Facts) -> None:
         ("原因", 44),
     ]
     r = top(ws, st, "收到的文件", f"{sub(facts)}　共 {len(subs)} 个文件", heads)
+    forms: dict[Any, str] = {}  # the same few forms, periods and times, worked out once each
+    periods: dict[Any, str] = {}
+    times: dict[str, dt.datetime] = {}
     for n, s in enumerate(subs, start=1):
         ws.write_number(r, 0, n, st.text_center)
         text(ws, r, 1, s["city"], st.text_center)
         text(ws, r, 2, s["file"], st.text)
-        text(ws, r, 3, form_label(s["form"], short=True), st.text_center)
-        text(ws, r, 4, period_label(s["period"]) if s["period"] else "", st.text_center)
-        ws.write_datetime(r, 5, naive(parse_time(s["received_at"])), st.datetime)
+        form, period, at = s["form"], s["period"], s["received_at"]
+        if form not in forms:
+            forms[form] = form_label(form, short=True)
+        if period not in periods:
+            periods[period] = period_label(period) if period else ""
+        if at not in times:
+            times[at] = naive(parse_time(at))
+        text(ws, r, 3, forms[form], st.text_center)
+        text(ws, r, 4, periods[period], st.text_center)
+        ws.write_datetime(r, 5, times[at], st.datetime)
         status = s["status"]
         fmt = (
             st.ok

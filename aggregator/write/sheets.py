@@ -99,8 +99,12 @@ def _task_block(ws: Worksheet, st: Styles, facts: Facts, rows: list[QuotaRow], r
     ws.merge_range(r, 3, r, 6, "完成情况", st.header)
     ws.write_string(r, 7, "未达标事项", st.header)
     ws.text_widths = [9, 46, 0, 0, 0, 0, 0, 44]
+    by_city: dict[str, list[QuotaRow]] = {}
+    for q in rows:
+        if q.status != NOT_APPLICABLE:
+            by_city.setdefault(q.city, []).append(q)
     for city in facts.cities:
-        mine = [q for q in rows if q.city == city.city and q.status != NOT_APPLICABLE]
+        mine = by_city.get(city.city, [])
         if not mine:
             continue
         r += 1

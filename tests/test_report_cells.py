@@ -1,0 +1,118 @@
+"""The report sheet's own cell writer (and its shortcuts for text that fits on one line) gives
+the very XML xlsxwriter's own writer gives, for every kind of cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from aggregator.write.fastsheet import FastSheet
+from aggregator.write.layout import ReportSheet, display_width, text
+
+
+def _fill(wb: xlsxwriter.Workbook, ws: Worksheet) -> None:
+    wrap = wb.add_format({"text_wrap": True, "border": 1})
+    num = wb.add_format({"num_format": "#,##0"})
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    row_fmt = wb.add_format({"bold": True})
+    ws.set_column(0, 0, 12, wb.add_format({"italic": True}))
+    ws.set_row(5, 20, row_fmt)
+    ws.write_string(0, 0, "杭州市", wrap)
+    ws.write_string(0, 1, "no format")
+    ws.write_string(0, 2, "<&\"'> a & b", wrap)
+    ws.write_string(0, 3, " lead and trail ", wrap)
+    ws.write_number(1, 0, 12345, num)
+    ws.write_number(1, 1, 0.1 + 0.2, num)
+    ws.write_number(1, 2, 7)
+    ws.write_number(1, 3, -1e20, num)
+    ws.write_datetime(2, 0, dt.datetime(2023, 6, 9, 12, 30), date)
+    ws.write_datetime(2, 1, dt.datetime(2023, 6, 9))
+    ws.write_formula(3, 0, "=SUM(A2:D2)", num, 12345)
+    ws.write_formula(3, 1, '=IF(A1="","",A1)', None, "x")
+    ws.write_blank(4, 0, None, wrap)
+    ws.write_boolean(4, 1, True)
+    ws.write_string(5, 0, "row format only")
+    ws.write_number(5, 1, 3)
+    ws.write_string(6, 0, "column format")
+    ws.merge_range(7, 0, 7, 3, "merged 合并", wrap)
+    ws.write_comment(8, 1, "a note")
+    ws.write_string(9, 2, "＝全角", wrap)
+    ws.write_formula(9, 3, "=SUM(A2:D2,B12,C3)", num, 7)
+    ws.write_formula(9, 4, "=SUM(C4:C12)", num, 0)
+    ws.write_formula(9, 5, "=FILTER(A1:A3,B1:B3)", num, 0)
+    ws.write_string("E11", "A1 notation", wrap)
+    ws.write_number("B12", 42, num)
+    ws.set_row(14, 30)  # a height only
+    ws.write_comment(15, 3, "comment only")
+    for r in range(20, 60, 3):  # rows over several spans, cells out of column order
+        ws.write_number(r, 6, r, num)
+        ws.write_string(r, 1, f"行 {r}", wrap)
+        ws.write_blank(r, 4, None, wrap)
+    ws.set_row(61, None, row_fmt)
+    ws.write_number(61, 2, 1)
+
+
+def _sheet_xml(cls: Any) -> bytes:
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("s", worksheet_class=cls)
+    _fill(wb, ws)
+    wb.close()
+    with zipfile.ZipFile(buf) as z:
+        return z.read("xl/worksheets/sheet1.xml")
+
+
+class PlainSheet(Worksheet):  # type: ignore[misc]
+    """xlsxwriter's writer, with the attributes ``text`` looks for."""
+
+    text_widths: list[float] = []
+
+
+def test_report_sheet_writes_the_same_xml_as_xlsxwriter() -> None:
+    plain = _sheet_xml(PlainSheet)
+    assert b"<row" in plain and b"A1 notation" not in plain  # shared strings, by index
+    assert _sheet_xml(ReportSheet) == plain
+    assert _sheet_xml(FastSheet) == plain
+
+
+def test_text_that_fits_one_line_notes_no_taller_row() -> None:
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws: ReportSheet = wb.add_worksheet("s", worksheet_class=ReportSheet)
+    wrap = wb.add_format({"text_wrap": True})
+    ws.text_widths = [9.0, 9.0, 9.0, 9.0]
+    text(ws, 1, 0, "杭州市西湖", wrap)  # 10 units in 8 usable: two lines
+    text(ws, 2, 0, "杭州市西", wrap)  # 8 units: one line
+    text(ws, 3, 0, "abcdefgh", wrap)
+    text(ws, 4, 0, "a\nb", wrap)
+    assert ws.text_lines.get(1) == 2
+    assert ws.text_lines.get(2, 1) == 1 and ws.text_lines.get(3, 1) == 1
+    assert ws.text_lines.get(4) == 2
+    wb.close()
+
+
+def test_display_width_counts_wide_characters_twice() -> None:
+    assert display_width("abc") == 3
+    assert display_width("杭州 ab") == 7
+    assert display_width("（市、区）") == 10
+    assert display_width("\u2e80\u2e81") == 3
+    assert display_width("𠀀a") == 3
+
+
+def test_wrapped_lines_as_counted_character_by_character() -> None:
+    import math
+
+    from aggregator.write.layout import wrapped_lines
+
+    def slow(value: str, width: float) -> int:
+        usable = max(1.0, width - 1.0)
+        return sum(math.ceil(max(1.0, display_width(p)) / usable) for p in value.split("\n"))
+
+    for value in ("", "a", "杭州市", "杭州市西湖区\n\nabc", "x" * 50, "区" * 30 + "\n" + "ab" * 7):
+        for width in (0.5, 1, 2, 5, 9, 14, 44):
+            assert wrapped_lines(value, width) == slow(value, width), (value, width)
