@@ -8,10 +8,11 @@ import io
 import zipfile
 from typing import Any
 
+import pytest
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from aggregator.write.fastsheet import FastSheet
+from aggregator.write.fastsheet import CHECKED_WITH, FastSheet, base_sheet
 from aggregator.write.layout import ReportSheet, display_width, text
 
 
@@ -74,9 +75,12 @@ class PlainSheet(Worksheet):  # type: ignore[misc]
 
 
 def test_report_sheet_writes_the_same_xml_as_xlsxwriter() -> None:
+    assert ReportSheet.__mro__[1] is base_sheet()
     plain = _sheet_xml(PlainSheet)
     assert b"<row" in plain and b"A1 notation" not in plain  # shared strings, by index
     assert _sheet_xml(ReportSheet) == plain
+    if xlsxwriter.__version__ not in CHECKED_WITH:
+        pytest.skip(f"xlsxwriter {xlsxwriter.__version__}: FastSheet unused until checked")
     assert _sheet_xml(FastSheet) == plain
 
 
@@ -116,3 +120,10 @@ def test_wrapped_lines_as_counted_character_by_character() -> None:
     for value in ("", "a", "杭州市", "杭州市西湖区\n\nabc", "x" * 50, "区" * 30 + "\n" + "ab" * 7):
         for width in (0.5, 1, 2, 5, 9, 14, 44):
             assert wrapped_lines(value, width) == slow(value, width), (value, width)
+
+
+def test_the_fast_writer_is_used_only_with_a_checked_xlsxwriter(monkeypatch: Any) -> None:
+    """An xlsxwriter release FastSheet was not compared against gets its own writer."""
+    assert base_sheet() is (FastSheet if xlsxwriter.__version__ in CHECKED_WITH else Worksheet)
+    monkeypatch.setattr(xlsxwriter, "__version__", "99.0.0")
+    assert base_sheet() is Worksheet

@@ -8,9 +8,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple, Worksheet
 
+# FastSheet stands in for xlsxwriter's own private loops: it is used only with the releases it
+# was compared against (tests/test_report_cells.py); any other release writes as it always does.
+CHECKED_WITH = frozenset({"3.3.1"})
 _STRING, _NUMBER, _DATETIME = CellStringTuple, CellNumberTuple, CellDatetimeTuple
 _COLUMNS: dict[int, str] = {}  # column number → its letters
 _REF = r"[A-Z]{1,3}[0-9]+(?::[A-Z]{1,3}[0-9]+)?"
@@ -134,3 +138,9 @@ class FastSheet(Worksheet):  # type: ignore[misc]
                 spans[row_num // 16] = f"{lo + 1}:{hi + 1}"
                 lo = None
         self.row_spans = spans
+
+
+def base_sheet() -> type[Worksheet]:
+    """:class:`FastSheet` under the xlsxwriter releases it was checked against, else
+    xlsxwriter's own worksheet (slower, never different)."""
+    return FastSheet if xlsxwriter.__version__ in CHECKED_WITH else Worksheet

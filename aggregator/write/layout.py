@@ -15,7 +15,7 @@ from xlsxwriter.worksheet import Worksheet
 from aggregator.clock import CHINA, parse_time
 from aggregator.judge.facts import Facts
 from aggregator.privacy import scrub
-from aggregator.write.fastsheet import FastSheet
+from aggregator.write.fastsheet import base_sheet
 from aggregator.write.xlsx import Styles, print_setup
 
 LINE_HEIGHT = 15.0
@@ -33,11 +33,11 @@ def chinese_date(d: dt.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-class ReportSheet(FastSheet):
+class ReportSheet(base_sheet()):  # type: ignore[misc]
     """A worksheet that remembers how many lines its wrapped cells need: xlsxwriter cannot
     autofit rows (nor does LibreOffice on load), so ``finish`` sets the heights. No text it
     holds shows an identity or bank number in full (``privacy.scrub``). Its cells are written
-    by :class:`FastSheet`."""
+    by :class:`~aggregator.write.fastsheet.FastSheet` where xlsxwriter's release allows."""
 
     def __init__(self) -> None:
         super().__init__()
