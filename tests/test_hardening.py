@@ -242,11 +242,16 @@ def test_workbook_and_json_are_replaced_together_or_not_at_all(
     report = tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx"
     before = (sha256(report), sha256(tmp_path / "out" / "s.json"))
 
+    _inbox_with_returns(tmp_path, extra=True)  # a correction: the report is to be written again
+    written: list[int] = []
+
     def full_disk(*a: object, **k: object) -> str:
+        written.extend(p.stat().st_size for p in (tmp_path / "out").glob(".*.tmp"))
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("json.dumps", full_disk)  # (was reached through aggregator.runs.json)
+    monkeypatch.setattr("aggregator.write.jsonout.scrubbed_json", full_disk)
     _stopped(_summary(runner, tmp_path), "原有汇总表未改动")
+    assert max(written, default=0) > 1000  # the JSON failed after the new workbook was written
     assert (sha256(report), sha256(tmp_path / "out" / "s.json")) == before
     assert not list((tmp_path / "out").glob(".*.tmp"))
 
