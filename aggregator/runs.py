@@ -181,7 +181,7 @@ def _summarise(
         entries, facts, settled = judge(ledger, ctx, scan, run, progress)
         notice = open_elsewhere(target)
         notices = [notice] if notice else []
-        feedback = SendBack(entries, facts, ctx, root)  # copies begun by helpers meanwhile
+        feedback = SendBack(entries, facts, ctx, root, opts.jobs)  # copies begun meanwhile
         try:
             _write_outputs(target, opts, facts, ctx)
             failpoint("after-report")

@@ -56,13 +56,13 @@ def _plain(f: Any, stage: Path) -> Path:
 def _alone(tmp_path: Path) -> list[tuple[str, str]]:
     """The copies as one process makes them."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(feedbackcopies, "helpers_wanted", lambda copies: 0)
+        mp.setattr(feedbackcopies, "helpers_wanted", lambda copies, processes=None: 0)
         return _run(tmp_path / "alone", _plain)
 
 
 @pytest.fixture
 def helpers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(feedbackcopies, "helpers_wanted", lambda copies: 2)
+    monkeypatch.setattr(feedbackcopies, "helpers_wanted", lambda copies, processes=None: 2)
 
 
 def test_helpers_give_the_names_of_one_process(tmp_path: Path, helpers: None) -> None:
@@ -125,3 +125,10 @@ def test_copies_given_up_half_way_leave_no_helper_and_no_staging(
     assert not any(p.is_alive() for p in procs)
     assert sorted(p.name for p in work.iterdir()) == ["city"]
     assert not list((work / "city").iterdir())
+
+
+def test_jobs_zero_makes_every_copy_in_this_process() -> None:
+    """`--jobs 0` (read in this process) forks no copy helper either; `--jobs 2` at most one."""
+    assert feedbackcopies.helpers_wanted(40, 0) == 0
+    assert feedbackcopies.helpers_wanted(40, 2) <= 1
+    assert feedbackcopies.helpers_wanted(2) == 0  # a handful: not worth a fork

@@ -291,6 +291,9 @@ def test_outputs_keep_the_previous_mode_or_follow_the_umask(
         _ok(_summary(runner, tmp_path))
         assert stat.S_IMODE(report.stat().st_mode) == 0o664
         assert stat.S_IMODE((tmp_path / "out" / "s.json").stat().st_mode) == 0o644
+        feedback = [p for p in (tmp_path / "out" / "反馈").rglob("*")]
+        assert feedback  # colleagues on a shared drive can open every folder and file in it
+        assert all(stat.S_IMODE(p.stat().st_mode) & 0o044 == 0o044 for p in feedback)
     finally:
         os.umask(old)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -206,11 +207,24 @@ def _place(job: CopyJob, made: Path) -> None:
     job.file.annotated = target
 
 
+def _folder_mode() -> int:
+    """A new folder's mode under the process's umask (as ``mkdir`` gives it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o777 & ~mask
+
+
 class PendingFeedback:
     """A period's feedback folder under way: built beside its final place, the annotated
     copies begun by forked helpers, so that the summary workbook is written meanwhile."""
 
-    def __init__(self, cities: list[CityFeedback], folder: Path, facts: Facts) -> None:
+    def __init__(
+        self,
+        cities: list[CityFeedback],
+        folder: Path,
+        facts: Facts,
+        processes: int | None = None,
+    ) -> None:
         self.cities, self.facts = cities, facts
         self.final = folder / facts.period.code
         # folders made for it, deepest first: removed again if the report is not written
@@ -220,13 +234,14 @@ class PendingFeedback:
             shutil.rmtree(stale, ignore_errors=True)
         self.work = Path(tempfile.mkdtemp(prefix=f".{facts.period.code}.", dir=folder))
         try:
+            self.work.chmod(_folder_mode())  # mkdtemp's 0700 would shut colleagues out
             jobs = []
             for c in cities:
                 (self.work / c.city).mkdir()
                 jobs += [CopyJob(f, self.work / c.city) for f in c.files]
             if jobs:  # openpyxl loaded once, before the helpers are forked, not in each
                 import aggregator.write.annotate  # noqa: F401
-            self.copies = CopyRun(jobs, self.work, _made)
+            self.copies = CopyRun(jobs, self.work, _made, processes)
         except BaseException:
             shutil.rmtree(self.work, ignore_errors=True)
             raise
@@ -279,13 +294,20 @@ class SendBack:
     """The period's feedback, begun before the report is written and finished after it: a
     folder that cannot be written is a notice then, the previous one kept."""
 
-    def __init__(self, entries: list[Entry], facts: Facts, ctx: Context, folder: Path | None):
+    def __init__(
+        self,
+        entries: list[Entry],
+        facts: Facts,
+        ctx: Context,
+        folder: Path | None,
+        jobs: int | None = None,
+    ):
         self.folder, self.ctx = folder, ctx
         self.pending: PendingFeedback | None = None
         self.error: OSError | None = None
         if folder is not None:
             try:
-                self.pending = PendingFeedback(gather(entries, facts, ctx), folder, facts)
+                self.pending = PendingFeedback(gather(entries, facts, ctx), folder, facts, jobs)
             except OSError as e:
                 self.error = e
 

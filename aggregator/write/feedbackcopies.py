@@ -39,25 +39,29 @@ class CopyJob:
     folder: Path
 
 
-def helpers_wanted(copies: int) -> int:
-    """Forked helpers beside this process: one per further core (at most 3), none for a
-    handful of copies or where processes cannot be forked."""
-    if copies < 4 or "fork" not in mp.get_all_start_methods():
+def helpers_wanted(copies: int, jobs: int | None = None) -> int:
+    """Forked helpers beside this process: one per further core (at most 3; ``jobs`` caps the
+    processes as it does the readers', 0 meaning this process alone), none for a handful of
+    copies or where processes cannot be forked."""
+    if copies < 4 or jobs == 0 or "fork" not in mp.get_all_start_methods():
         return 0
-    return max(0, min(3, (os.cpu_count() or 1) - 1, copies // 2))
+    cores = (os.cpu_count() or 1) if jobs is None else jobs
+    return max(0, min(3, cores - 1, copies // 2))
 
 
 class CopyRun:
     """Copies under way: helpers start at once, each claiming the next copy not yet taken;
     this process may do other work first (the summary workbook), then :meth:`finish`."""
 
-    def __init__(self, jobs: list[CopyJob], work: Path, make: MakeCopy) -> None:
+    def __init__(
+        self, jobs: list[CopyJob], work: Path, make: MakeCopy, processes: int | None = None
+    ) -> None:
         self.jobs, self.make = jobs, make
         self.stage = work / STAGE
         self.stage.mkdir()
         self.helpers: list[tuple[mp.process.BaseProcess, Connection]] = []
         mpc = mp.get_context("fork")
-        for _ in range(helpers_wanted(len(jobs))):
+        for _ in range(helpers_wanted(len(jobs), processes)):
             parent, child = mpc.Pipe(duplex=False)
             args = (child, jobs, self.stage, make, os.getpid())
             proc = mpc.Process(target=_helper, args=args, daemon=True)
