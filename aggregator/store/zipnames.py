@@ -18,6 +18,11 @@ _UTF8_FLAG = 0x800
 _MAX_EXTRACT_VERSION = 63  # zipfile refuses entries needing a later version
 
 
+def _decode(raw: bytes, utf8: int) -> str:
+    """A name as zipfile decodes it: UTF-8 when flagged, else cp437."""
+    return raw.decode("utf-8") if utf8 else raw.decode("cp437")
+
+
 def plain_names(data: bytes) -> list[str] | None:
     """The entry names of a plain zip (see the module), or None: not plain, ask ``zipfile``."""
     if len(data) < _END.size + _ENTRY.size:
@@ -37,8 +42,8 @@ def plain_names(data: bytes) -> list[str] | None:
         if entry[0] != _ENTRY_SIG or entry[3] > _MAX_EXTRACT_VERSION or extra_len:
             return None
         raw = data[pos + 46 : pos + 46 + name_len]
-        try:
-            name = raw.decode("utf-8") if entry[5] & _UTF8_FLAG else raw.decode("cp437")
+        try:  # ASCII (most names) reads the same in UTF-8 and cp437, and decodes fastest
+            name = raw.decode("ascii") if raw.isascii() else _decode(raw, entry[5] & _UTF8_FLAG)
         except UnicodeDecodeError:
             return None
         names.append(name.split("\0", 1)[0])
