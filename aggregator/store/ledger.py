@@ -21,7 +21,7 @@ from typing import Any
 
 from aggregator.read.returns import ReturnRead
 from aggregator.store.atomic import copy_hashing
-from aggregator.store.schema import SCHEMA, insert_arrivals, latest_sha, migrate
+from aggregator.store.schema import SCHEMA, insert_arrivals, latest_arrivals, latest_sha, migrate
 from aggregator.store.state import StateError, check_ledger_file, open_error, state_message
 
 __all__ = ["Arrival", "Ledger", "Submission", "insert_arrivals"]
@@ -157,6 +157,10 @@ class Ledger:
         other content since is a new arrival: a resend of an earlier version)."""
         return latest_sha(self.db, name) == sha256
 
+    def latest_shas(self, names: set[str]) -> dict[str, str]:
+        """Name → content of its latest arrival, for the names among ``names`` ever seen."""
+        return {n: sha for n, (_, sha) in latest_arrivals(self.db, names).items()}
+
     def store_copy(self, source: Path, sha256: str) -> str | None:
         """Keep a copy of the bytes under blobs/, hashing while copying; returns its path relative
         to the state folder, or None when the file changed since it was hashed (still being
@@ -260,7 +264,8 @@ class Ledger:
     def _journal(self, rows: list[Arrival]) -> None:
         """Append each arrival to arrivals.jsonl (flushed) before the ledger records it: what
         ``rebuild-ledger`` needs besides the copies (names, receipt times and their evidence)."""
-        lines = "".join(json.dumps(a.to_json(), ensure_ascii=False) + "\n" for a in rows)
+        encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(…, ensure_ascii=False)
+        lines = "".join(encode(a.to_json()) + "\n" for a in rows)
         try:
             fd = os.open(self.state / JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             with os.fdopen(fd, "a", encoding="utf-8") as f:
