@@ -288,8 +288,16 @@ def _changed(scan: Scan, known: dict[str, tuple[int, int, int, str]]) -> list[tu
 
 def _read_settled(path: str, st: os.stat_result) -> bytes | None:
     """A file's bytes, or None when it changed while being read (or since it was looked at)."""
-    with open(path, "rb") as f:
-        data = f.read()
+    want = st.st_size + 1  # a byte more than looked at: a file that grew since is seen
+    chunks: list[bytes] = []
+    fd = os.open(path, os.O_RDONLY)  # no buffered file object: 10,000 files read per intake
+    try:
+        while want > 0 and (chunk := os.read(fd, want)):
+            chunks.append(chunk)
+            want -= len(chunk)
+    finally:
+        os.close(fd)
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     again = os.stat(path)
     if (len(data), again.st_size, again.st_mtime_ns) != (st.st_size,) * 2 + (st.st_mtime_ns,):
         return None
