@@ -96,7 +96,7 @@ class CopyWriter:
             if folder not in self.folders:
                 os.makedirs(folder, mode=0o700, exist_ok=True)
                 self.folders.add(folder)
-            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
             with open(os.open(os.path.join(folder, sha256), flags, 0o600), "wb") as f:
                 f.write(data)
         except OSError as e:
