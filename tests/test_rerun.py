@@ -58,6 +58,7 @@ def test_a_rerun_with_nothing_new_leaves_the_report_and_hashes_nothing(
 
     monkeypatch.setattr(Path, "read_bytes", counting)
     monkeypatch.setattr(intake, "copy_in", lambda *a: pytest.fail("copied again"))
+    monkeypatch.setattr(intake, "_read_settled", lambda *a: pytest.fail("read again"))
     again = run_summary(_opts(tmp_path))
     assert again.unchanged and again.facts is None and again.digest == first.digest
     assert "汇总表未重写" in again.notices[0]  # the analyst is told

@@ -26,6 +26,7 @@ from aggregator.problems import Problem, error
 from aggregator.rulebook.policy import Limits
 from aggregator.store import mail
 from aggregator.store.names import decode_name, escape_bytes, readable
+from aggregator.store.zipnames import plain_names
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -88,6 +89,9 @@ def container_kind(data: bytes, name: str = "") -> str | None:
     directory cannot be read counts as a container only when ``name`` ends in ``.zip``.
     """
     if data.startswith(ZIP_MAGIC):
+        plain = plain_names(data)  # most workbooks: no zipfile opened
+        if plain is not None:
+            return None if is_office_document([n.replace("\\", "/") for n in plain]) else "zip"
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = [n.replace("\\", "/") for n in zf.namelist()]

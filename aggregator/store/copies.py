@@ -51,3 +51,54 @@ def _keep(ledger: Ledger, tmp: Path, sha256: str, size: int) -> str:
         tmp.unlink(missing_ok=True)
         raise StateError(state_message(e, ledger.state)) from e
     return rel
+
+
+class CopyWriter:
+    """The copies of one intake's files held in memory, kept under blobs/ at one file creation
+    each. Bytes already recorded are checked and, if their copy is lost, put back atomically
+    (:meth:`Ledger.store_bytes`). New bytes are written straight under their final name: no row
+    points at them until :meth:`Ledger.record_many` has flushed them to disk, and a copy left by
+    a killed run (no row) is never trusted but written again in full."""
+
+    def __init__(self, ledger: Ledger, many: bool) -> None:
+        """``many``: the intake has many files, so the recorded copies are looked up in one query
+        (else one query per file)."""
+        self.ledger = ledger
+        self.blobs = os.path.join(ledger.state, "blobs")
+        self.recorded: dict[str, str] | None = None
+        if many:
+            self.recorded = dict(ledger.db.execute("SELECT sha256, stored FROM blobs"))
+        self.kept: dict[str, str] = {}  # sha256 → path of the copy, this intake
+        self.folders: set[str] = set()
+
+    def _is_recorded(self, sha256: str) -> bool:
+        if self.recorded is not None:
+            return sha256 in self.recorded
+        row = self.ledger.db.execute("SELECT 1 FROM blobs WHERE sha256=?", (sha256,)).fetchone()
+        return row is not None
+
+    def keep(self, data: bytes, sha256: str) -> str:
+        """Keep a copy of ``data`` (hashed by the caller); its path relative to the state
+        folder. A failure to write the state folder raises :class:`StateError`."""
+        rel = self.kept.get(sha256)
+        if rel is not None:
+            return rel
+        if self._is_recorded(sha256):
+            rel = self.ledger.store_bytes(data, sha256)
+        else:
+            rel = self._write_new(data, sha256)
+        self.kept[sha256] = rel
+        return rel
+
+    def _write_new(self, data: bytes, sha256: str) -> str:
+        folder = os.path.join(self.blobs, sha256[:2])
+        try:
+            if folder not in self.folders:
+                os.makedirs(folder, mode=0o700, exist_ok=True)
+                self.folders.add(folder)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+            with open(os.open(os.path.join(folder, sha256), flags, 0o600), "wb") as f:
+                f.write(data)
+        except OSError as e:
+            raise StateError(state_message(e, self.ledger.state)) from e
+        return f"blobs/{sha256[:2]}/{sha256}"

@@ -20,7 +20,7 @@ from aggregator.read.returns import ReturnRead
 from aggregator.rulebook.policy import Limits
 from aggregator.store import evidence
 from aggregator.store.containers import container_kind, unpack
-from aggregator.store.copies import copy_in
+from aggregator.store.copies import CopyWriter, copy_in
 from aggregator.store.ledger import Arrival, Ledger, Submission
 from aggregator.store.names import decode_name, decode_path
 
@@ -214,6 +214,29 @@ def _incomplete_zip(path: str | Path, st: os.stat_result | None = None) -> bool:
 Stat = tuple[str, int, int, int, str]  # name, size, mtime_ns, inode, sha256
 
 
+@dataclass
+class _Intake:
+    """One intake's lookups, gathered once for the batch: the content of each name's latest
+    arrival, the copies kept, the run's clock."""
+
+    ledger: Ledger
+    limits: Limits
+    now: dt.datetime
+    latest: dict[str, str]  # name → sha256 of its latest arrival, for the candidates
+    copies: CopyWriter
+    stats: list[Stat] = field(default_factory=list)
+    seen: str = ""  # the run's clock as recorded (first_seen)
+
+    def __post_init__(self) -> None:
+        self.seen = iso(self.now)
+
+    def known(self, name: str, sha256: str) -> bool:
+        """Whether the latest arrival under this name holds this content."""
+        if name in self.latest:
+            return self.latest[name] == sha256
+        return self.ledger.known(name, sha256)  # a container's member: looked up alone
+
+
 def take_in(
     ledger: Ledger, scan: Scan, now: dt.datetime, limits: Limits, *, quick: bool = False
 ) -> int:
@@ -224,16 +247,21 @@ def take_in(
     recorded (ledgers from before signatures were kept). Returns how many submissions were
     recorded."""
     rows: list[Arrival] = []
-    stats: list[Stat] = []
-    known = ledger.inbox_stats()
+    changed = _changed(scan, ledger.inbox_stats())
+    many = len(changed) > 100
+    names = {name for name, _ in changed}
+    latest = ledger.latest_shas(names) if many else {}
+    batch = _Intake(ledger, limits, now, latest, CopyWriter(ledger, many))
+    if many:  # every candidate looked up at once: a name not found was never seen
+        batch.latest.update((n, "") for n in names - latest.keys())
     # Files arriving together are ordered shortest name first, so that an original counts
     # before its "- 副本" and a "（更正）" version after the file it corrects.
-    for name, path in sorted(_changed(scan, known), key=lambda c: (len(c[0]), c[0])):
+    for name, path in sorted(changed, key=lambda c: (len(c[0]), c[0])):
         try:
             st = scan.stats.get(name) or os.stat(path)
             if quick and ledger.known_stat(name, st.st_size, st.st_mtime):
                 continue
-            rows += _take_one(ledger, scan, (name, Path(path), st), limits, now, stats)
+            rows += _take_one(batch, scan, (name, path, st))
         except OSError as e:
             scan.problems.append(
                 warning(
@@ -242,7 +270,7 @@ def take_in(
                     file=name,
                 )
             )
-    ledger.record_many(rows, stats)
+    ledger.record_many(rows, batch.stats)
     return len(rows)
 
 
@@ -258,41 +286,51 @@ def _changed(scan: Scan, known: dict[str, tuple[int, int, int, str]]) -> list[tu
     return out
 
 
-def _take_one(
-    ledger: Ledger,
-    scan: Scan,
-    file: tuple[str, Path, os.stat_result],
-    limits: Limits,
-    now: dt.datetime,
-    stats: list[Stat],
-) -> list[Arrival]:
+def _read_settled(path: str, st: os.stat_result) -> bytes | None:
+    """A file's bytes, or None when it changed while being read (or since it was looked at)."""
+    want = st.st_size + 1  # a byte more than looked at: a file that grew since is seen
+    chunks: list[bytes] = []
+    fd = os.open(path, os.O_RDONLY)  # no buffered file object: 10,000 files read per intake
+    try:
+        while want > 0 and (chunk := os.read(fd, want)):
+            chunks.append(chunk)
+            want -= len(chunk)
+    finally:
+        os.close(fd)
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    again = os.stat(path)
+    if (len(data), again.st_size, again.st_mtime_ns) != (st.st_size,) * 2 + (st.st_mtime_ns,):
+        return None
+    return data
+
+
+def _take_one(batch: _Intake, scan: Scan, file: tuple[str, str, os.stat_result]) -> list[Arrival]:
     """One inbox file read once (hashed, copied, and looked into when it is a container) and,
     when new, its arrival (and those of the documents inside a container)."""
     name, path, st = file
     data: bytes | None = None
     stored: str | None = None
-    if st.st_size <= limits.max_container_mb * 1024 * 1024:  # kept in memory while taken in
-        data = path.read_bytes()
-        again = path.stat()
-        if (len(data), again.st_size, again.st_mtime_ns) != (st.st_size,) * 2 + (st.st_mtime_ns,):
+    if st.st_size <= batch.limits.max_container_mb * 1024 * 1024:  # kept in memory while taken in
+        data = _read_settled(path, st)
+        if data is None:
             scan.pending.append(name)  # changed while we read it: next run
             return []
         digest = hashlib.sha256(data).hexdigest()
     else:
-        got = copy_in(ledger, path)
+        got = copy_in(batch.ledger, Path(path))
         if got is None:  # changed while we copied: next run
             scan.pending.append(name)
             return []
         digest, stored = got
-    stats.append((name, st.st_size, st.st_mtime_ns, st.st_ino, digest))
-    if ledger.known(name, digest):
+    batch.stats.append((name, st.st_size, st.st_mtime_ns, st.st_ino, digest))
+    if batch.known(name, digest):
         return []
     if stored is None and data is not None:
-        stored = ledger.store_bytes(data, digest)
+        stored = batch.copies.keep(data, digest)
     assert stored is not None
-    at, kind = evidence.inbox_evidence(st, now)
-    row = Arrival(name, digest, st.st_size, st.st_mtime, iso(now), stored, iso(at), kind)
-    return [row, *_members(ledger, row, data, limits, (at, kind))]
+    at, kind = evidence.inbox_evidence(st, batch.now)
+    row = Arrival(name, digest, st.st_size, st.st_mtime, batch.seen, stored, iso(at), kind)
+    return [row, *_members(batch, row, data, (at, kind))]
 
 
 def read_container(path: Path, name: str, limits: Limits) -> tuple[str, bytes] | None:
@@ -305,7 +343,7 @@ def read_container(path: Path, name: str, limits: Limits) -> tuple[str, bytes] |
 
 
 def _members(
-    ledger: Ledger, row: Arrival, data: bytes | None, limits: Limits, own: tuple[dt.datetime, str]
+    batch: _Intake, row: Arrival, data: bytes | None, own: tuple[dt.datetime, str]
 ) -> list[Arrival]:
     """When the file (its bytes; None when too large to be a container) is a container: mark
     its row, and one arrival per document inside (lock files and the like left out; problems
@@ -315,14 +353,14 @@ def _members(
         return []
     row.container = kind
     out: list[Arrival] = []
-    got = unpack(row.name, data, limits)
+    got = unpack(row.name, data, batch.limits)
     for m in [*got.containers, *got.members]:  # nested containers are listed as unpacked
         if is_ignored(m.name):
             continue
         digest = hashlib.sha256(m.data).hexdigest()
-        if ledger.known(m.name, digest):
+        if batch.known(m.name, digest):
             continue
-        stored = ledger.store_bytes(m.data, digest)
+        stored = batch.copies.keep(m.data, digest)
         at, kind = evidence.email_evidence(m.received_at, own)
         out.append(
             Arrival(

@@ -98,6 +98,24 @@ def latest_sha(db: sqlite3.Connection, name: str) -> str | None:
     return str(row[0]) if row else None
 
 
+def latest_arrivals(db: sqlite3.Connection, names: set[str]) -> dict[str, tuple[int, str]]:
+    """Name → (number, content) of its latest arrival, for the names ever seen among ``names``:
+    a few queries for a batch instead of one per file."""
+    out: dict[str, tuple[int, str]] = {}
+    ordered = sorted(names)
+    for start in range(0, len(ordered), 500):  # SQLite's limit on parameters is 999 or more
+        chunk = ordered[start : start + 500]
+        rows = db.execute(
+            "SELECT name, arrival, sha256 FROM submissions"
+            f" WHERE name IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        for name, arrival, sha in rows:
+            if arrival > out.get(name, (0, ""))[0]:
+                out[name] = (int(arrival), str(sha))
+    return out
+
+
 def insert_arrivals(db: sqlite3.Connection, rows: list[Arrival]) -> None:
     """The INSERTs of new arrivals (blob and submission rows), inside the caller's transaction.
     An arrival whose name already holds the same content is not new (a journal line written
@@ -106,16 +124,22 @@ def insert_arrivals(db: sqlite3.Connection, rows: list[Arrival]) -> None:
         "INSERT OR IGNORE INTO blobs (sha256, size, stored) VALUES (?,?,?)",
         [(a.sha256, a.size, a.stored) for a in rows],
     )
+    latest = latest_arrivals(db, {a.name for a in rows})
+    new = []
     for a in rows:
-        if latest_sha(db, a.name) == a.sha256:
+        number, sha = latest.get(a.name, (0, None))
+        if sha == a.sha256:
             continue
-        db.execute(
-            "INSERT INTO submissions (name, sha256, size, mtime, first_seen, received_at,"
-            " received_from, sender, container, arrival) VALUES (?,?,?,?,?,?,?,?,?,"
-            " 1 + (SELECT COALESCE(MAX(arrival), 0) FROM submissions WHERE name=?))",
+        latest[a.name] = (number + 1, a.sha256)
+        new.append(
             (a.name, a.sha256, a.size, a.mtime, a.first_seen, a.received_at, a.received_from)
-            + (a.sender, a.container, a.name),
+            + (a.sender, a.container, number + 1)
         )
+    db.executemany(
+        "INSERT INTO submissions (name, sha256, size, mtime, first_seen, received_at,"
+        " received_from, sender, container, arrival) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        new,
+    )
 
 
 def renumber_arrivals(db: sqlite3.Connection) -> None:
