@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -26,11 +27,12 @@ from aggregator.rulebook.policy import Limits, Policy
 from aggregator.runopts import Options, UsageError, clocks, feedback_folder
 from aggregator.store import evidence, outputs
 from aggregator.store.intake import Scan, container_read, scan_inbox, take_in
-from aggregator.store.ledger import Ledger, Submission
+from aggregator.store.ledger import Arrival, Ledger, Submission
 
 if TYPE_CHECKING:  # the readers and the judge (pandas) are loaded only by the runs that use them
     from aggregator.judge.decide import Entry
     from aggregator.judge.facts import Facts
+    from aggregator.read.early import EarlyReads
     from aggregator.read.workers import Progress
 
 
@@ -55,17 +57,20 @@ def fingerprint_of(policy: Policy | PolicyBasics, salt: bytes) -> str:
 
 def _copies_at_hand(
     ledger: Ledger, subs: list[Submission], inbox: Path, problems: list[Problem]
-) -> dict[int, ReturnRead]:
+) -> tuple[dict[int, ReturnRead], set[int]]:
     """Check the stored copy of each submission to be read against its sha256; put back a
     missing or damaged one from the inbox (with a warning). Those that cannot be put back get a
-    rejection for this run only (never cached): the file is not judged on a broken copy."""
+    rejection for this run only (never cached): the file is not judged on a broken copy.
+    Returns those rejections and the ids of the copies put back."""
     from aggregator.read.reader import reject
 
     unreadable: dict[int, ReturnRead] = {}
+    restored: set[int] = set()
     for s in subs:
         if ledger.copy_is_sound(s):
             continue
         if ledger.restore_copy(s, inbox / s.name):
+            restored.add(s.id)
             problems.append(
                 warning(
                     "stored-copy-restored",
@@ -80,7 +85,7 @@ def _copies_at_hand(
             f"“{s.name}”在台账文件夹中保存的副本缺失或已损坏，收件箱中也已没有同样内容的原文件，"
             "本次无法读取（不作为对该文件的结论）。请把原文件放回收件箱后重新运行。",
         )
-    return unreadable
+    return unreadable, restored
 
 
 def _inside(name: str, containers: set[str]) -> bool:
@@ -96,11 +101,13 @@ def _read_all(
     opts: Options,
     scan: Scan,
     progress: Progress | None,
+    early: Early | None = None,
 ) -> tuple[list[tuple[Submission, ReturnRead]], bool]:
-    """Every submission received by ``as_of`` with its reading (cached, else read now), and
-    whether every reading is settled (none failed for the machine's sake or a missing copy);
-    containers are unpacked again for their problems, never read as a form."""
-    from aggregator.read.workers import is_unsettled, read_many
+    """Every submission received by ``as_of`` with its reading (cached, read early as it was
+    taken in, else read now), and whether every reading is settled (none failed for the
+    machine's sake or a missing copy); containers are unpacked again for their problems, never
+    read as a form."""
+    from aggregator.read.workers import is_unsettled
 
     subs = ledger.submissions(until=iso(as_of))
     version = fingerprint(ctx)
@@ -121,37 +128,100 @@ def _read_all(
             todo.append(s)
         else:
             cached[s.id] = r
-    missing = _copies_at_hand(ledger, todo, opts.inbox, scan.problems)
+    pre = early.results() if early is not None else {}
+    missing, restored = _copies_at_hand(ledger, todo, opts.inbox, scan.problems)
+    for s in todo:
+        if s.id in restored:  # read early from a copy since found damaged: read again
+            pre.pop((s.sha256, s.name), None)
     cached.update(missing)
     settled = not missing
     todo = [s for s in todo if s.id not in cached]
     if todo:
-        files = [(s.stored, s.name) for s in todo]
-        texts: dict[int, str] = {}  # the readings as cached, made by the workers
-        results = read_many(files, ctx, jobs=opts.jobs, progress=progress, texts=texts)
-        pairs = list(zip(todo, results, strict=True))
+        read = _read_todo(todo, pre, ctx, opts, progress)
         # a worker killed, out of time or memory is the machine's failure: not remembered
         ledger.save_reads(
-            [
-                (s.sha256, s.name, version, texts.get(i) or r)
-                for i, (s, r) in enumerate(pairs)
-                if not is_unsettled(r)
-            ]
+            [(s.sha256, s.name, version, t or r) for s, r, t in read if not is_unsettled(r)]
         )
-        settled = settled and not any(is_unsettled(r) for _, r in pairs)
-        for s, r in pairs:
+        settled = settled and not any(is_unsettled(r) for _, r, _ in read)
+        for s, r, _ in read:
             cached[s.id] = r
     return [(s, cached[s.id]) for s in subs], settled
 
 
-def intake_into(ledger: Ledger, opts: Options, limits: Limits, *, quick: bool = False) -> Scan:
+def _read_todo(
+    todo: list[Submission],
+    pre: dict[tuple[str, str], tuple[ReturnRead, str]],
+    ctx: Context,
+    opts: Options,
+    progress: Progress | None = None,
+) -> list[tuple[Submission, ReturnRead, str]]:
+    """Each submission's reading and its cache text: read early, else read now."""
+    from aggregator.read.workers import read_many
+
+    def key(s: Submission) -> tuple[str, str]:
+        return (s.sha256, s.name)
+
+    rest = [s for s in todo if key(s) not in pre]
+    texts: dict[int, str] = {}  # the readings as cached, made by the workers
+    files = [(s.stored, s.name) for s in rest]
+    now = read_many(files, ctx, jobs=opts.jobs, progress=progress, texts=texts)
+    fresh = {key(s): (r, texts.get(i, "")) for i, (s, r) in enumerate(zip(rest, now, strict=True))}
+    return [(s, *(pre.get(key(s)) or fresh[key(s)])) for s in todo]
+
+
+class Early:
+    """Reading begun during the intake: each new copy goes to the reader workers as soon as it
+    is stored (the rulebook loaded at the first), so that reading overlaps taking in. Readings
+    are keyed by content and name; one whose copy is later found damaged is not used."""
+
+    def __init__(
+        self,
+        state: Path,
+        opts: Options,
+        period: Period,
+        ctx: Context | None,
+        progress: Progress | None,
+    ) -> None:
+        self.state, self.opts, self.period, self.ctx = state, opts, period, ctx
+        self.progress = progress
+        self.reads: EarlyReads | None = None
+
+    def add(self, row: Arrival) -> None:
+        """Hand one new arrival's copy to the workers (containers are unpacked, not read)."""
+        if row.container or self.opts.jobs == 0:
+            return
+        if self.reads is None:
+            from aggregator.read.early import EarlyReads
+
+            self.ctx = self.ctx or context_for(self.opts, self.period)
+            self.reads = EarlyReads(self.ctx, self.opts.jobs, self.progress)
+        self.reads.add(os.path.join(self.state, row.stored), row.name, (row.sha256, row.name))
+
+    def results(self) -> dict[tuple[str, str], tuple[ReturnRead, str]]:
+        """The readings made early, each with its cache text (all read by now)."""
+        return self.reads.results() if self.reads is not None else {}
+
+    def close(self) -> None:
+        """Stop the workers, if any are left (the run ended early)."""
+        if self.reads is not None:
+            self.reads.close()
+
+
+def intake_into(
+    ledger: Ledger,
+    opts: Options,
+    limits: Limits,
+    *,
+    quick: bool = False,
+    on_new: Callable[[Arrival], None] | None = None,
+) -> Scan:
     """Take in what is new in the inbox (at the run's clock) and apply the analyst's
     registrations; the scan carries the count in ``new`` and every problem met."""
     run_now, _ = clocks(opts)
     if not opts.inbox.is_dir():
         raise UsageError(f"收件箱文件夹不存在：{opts.inbox}")
     scan = scan_inbox(opts.inbox)
-    scan.new = take_in(ledger, scan, run_now, limits, quick=quick)
+    scan.new = take_in(ledger, scan, run_now, limits, quick=quick, on_new=on_new)
     paths = evidence.receipt_files(opts.state, opts.inbox)
     if paths:
         regs, problems = evidence.load_registrations(paths, run_now)
@@ -222,14 +292,15 @@ def judge(
     scan: Scan,
     run: tuple[Options, dt.datetime, Period],
     progress: Progress | None = None,
+    early: Early | None = None,
 ) -> tuple[list[Entry], Facts, bool]:
-    """Read what is to be read, decide what counts and build the facts (statuses stored);
-    whether every reading is settled (see :func:`_read_all`)."""
+    """Read what is to be read (or was read ``early``), decide what counts and build the facts
+    (statuses stored); whether every reading is settled (see :func:`_read_all`)."""
     from aggregator.judge.decide import decide
     from aggregator.judge.facts import build_facts
 
     opts, as_of, period = run
-    pairs, settled = _read_all(ledger, ctx, as_of, opts, scan, progress)
+    pairs, settled = _read_all(ledger, ctx, as_of, opts, scan, progress, early)
     failpoint("after-reads")
     if _HEAP["held"]:
         gc.freeze()  # the readings too (see settled_heap)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from aggregator.clock import iso, now
 from aggregator.faults import failpoint
 from aggregator.gather import (
+    Early,
     collect,
     context_for,
     fingerprint,
@@ -164,21 +165,44 @@ def _summarise(
     opts, as_of, period = run
     run_id = ledger.start_run(iso(run_now), iso(as_of), period.code)
     start, limits, version, data = light_start(opts, period)
-    scan = intake_into(ledger, opts, limits)
-    failpoint("after-intake")
-    key = inputs_key(ledger, version, scan, run, target)
-    root = feedback_folder(opts, target)
-    tree = root / period.code if root is not None else None  # this period's feedback
-    kept = outputs.unchanged(opts.state, key, target, opts.json_out, tree)
-    if kept is not None:
-        ledger.finish_run(run_id, iso(now()), str(target), scan.new)
-        said = [UNCHANGED]
-        return Outcome(period, None, 0, target, opts.json_out, as_of, said, Digest(**kept), True)
+    early = Early(ledger.state, opts, period, start, progress)  # reading begins with the intake
+    try:
+        scan = intake_into(ledger, opts, limits, on_new=early.add)
+        failpoint("after-intake")
+        key = inputs_key(ledger, version, scan, run, target)
+        root = feedback_folder(opts, target)
+        tree = root / period.code if root is not None else None  # this period's feedback
+        kept = outputs.unchanged(opts.state, key, target, opts.json_out, tree)
+        if kept is not None:
+            ledger.finish_run(run_id, iso(now()), str(target), scan.new)
+            said = [UNCHANGED]
+            digest = Digest(**kept)
+            return Outcome(period, None, 0, target, opts.json_out, as_of, said, digest, True)
+        ctx = early.ctx or context_for(opts, period)
+        outcome = _report(ledger, (run, target, data), ctx, scan, early, progress)
+    finally:
+        early.close()
+    ledger.finish_run(run_id, iso(now()), str(target), scan.new)
+    return outcome
+
+
+def _report(
+    ledger: Ledger,
+    what: tuple[tuple[Options, dt.datetime, Period], Path, str],
+    ctx: Context,
+    scan: Scan,
+    early: Early,
+    progress: Progress | None,
+) -> Outcome:
+    """Judge and write the report, the JSON and the feedback folder (begun meanwhile), and
+    remember what they were made from when every reading is settled."""
     from aggregator.write.feedback import SendBack  # pandas: only when the report is written
 
-    ctx = start or context_for(opts, period)
+    run, target, data = what
+    opts, as_of, period = run
+    root = feedback_folder(opts, target)
     with settled_heap():
-        entries, facts, settled = judge(ledger, ctx, scan, run, progress)
+        entries, facts, settled = judge(ledger, ctx, scan, run, progress, early)
         notice = open_elsewhere(target)
         notices = [notice] if notice else []
         feedback = SendBack(entries, facts, ctx, root, opts.jobs)  # copies begun meanwhile
@@ -192,9 +216,8 @@ def _summarise(
     notices += [why] if why else []
     if settled and not why:  # keyed as the state now is (readings kept), as the next run sees it
         key = inputs_key(ledger, fingerprint(ctx), scan, run, target)
-        written = (target, opts.json_out, tree)
-        outputs.remember(opts.state, key, written, asdict(facts.digest), data)
-    ledger.finish_run(run_id, iso(now()), str(target), scan.new)
+        tree = root / period.code if root is not None else None
+        outputs.remember(opts.state, key, (target, opts.json_out, tree), asdict(facts.digest), data)
     return Outcome(
         period, facts, scan.new, target, opts.json_out, as_of, notices, feedback=sent_back
     )

@@ -100,3 +100,64 @@ def test_summary_facts_and_json_identical_pooled_or_single(inbox: Path, tmp_path
         assert outcome.facts is not None and not outcome.unchanged
         docs.append(json.loads((tmp_path / f"summary{jobs}.json").read_text(encoding="utf-8")))
     assert docs[0] == docs[1]
+
+
+def test_files_read_early_as_they_arrive_read_as_one_process_does(
+    inbox: Path, ctx: Context
+) -> None:
+    """Files handed over one by one while the intake goes on (reading overlapping taking in):
+    the same readings as one process; a file that kills its worker is the only one rejected,
+    as the machine's failure (never remembered), not a verdict."""
+    from aggregator.read.early import EarlyReads
+    from aggregator.read.workers import is_unsettled
+
+    files = _files(inbox)[:12]
+    files[5] = (files[5][0], files[5][1] + "#abort")
+    serial = [r.to_dict() for r in read_many(files, ctx, jobs=0, reader=_dies_on_serially)]
+    early = EarlyReads(ctx, 2, reader=_dies_on)
+    for p, label in files:
+        early.add(str(p), label, label)
+    got = early.results()
+    assert list(got) == [label for _, label in files]
+    killed = got[files[5][1]][0]
+    assert killed.problems[-1].code == "file-reader-crashed" and is_unsettled(killed)
+    others = [got[label][0].to_dict() for i, (_, label) in enumerate(files) if i != 5]
+    assert others == [r for i, r in enumerate(serial) if i != 5]
+    assert all(got[label][1] for i, (_, label) in enumerate(files) if i != 5)  # cache texts
+
+
+def test_a_reading_made_early_from_a_copy_found_damaged_is_not_used(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy read early and then found damaged (put back from the inbox) is read again from
+    the copy put back: the early reading is dropped."""
+    from aggregator.read import early
+    from aggregator.read.reader import reject
+    from aggregator.store.ledger import Ledger
+
+    real = early.EarlyReads.results
+
+    def poisoned(self: early.EarlyReads) -> dict:
+        got = real(self)
+        return {k: (reject(ReturnRead(file=k[1]), "poisoned", "早读结果"), "") for k in got}
+
+    sound = Ledger.copy_is_sound
+    monkeypatch.setattr(early.EarlyReads, "results", poisoned)
+    monkeypatch.setattr(Ledger, "copy_is_sound", lambda self, s: "杭州" not in s.name)
+    monkeypatch.setattr(Ledger, "restore_copy", lambda self, s, src: sound(self, s))
+    opts = Options(
+        period="2023H1",
+        inbox=inbox,
+        state=tmp_path / "state",
+        now=parse_time("2023-06-12T12:00"),
+        out=tmp_path / "out",
+        json_out=tmp_path / "s.json",
+        jobs=2,
+    )
+    outcome = run_summary(opts)
+    assert outcome.facts is not None
+    doc = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    text = json.dumps(doc, ensure_ascii=False)
+    hangzhou = [f for f in doc["submissions"] if "杭州" in f["file"]]
+    assert hangzhou and all(f["status"] != "rejected" for f in hangzhou)  # read again
+    assert "早读结果" in text  # the other files kept their (poisoned) early readings

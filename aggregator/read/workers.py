@@ -219,6 +219,7 @@ class _Pool:
         self.results: dict[int, ReturnRead] = {}
         self.texts: dict[int, str] | None = None  # filled when the caller wants cache texts
         self.pending: deque[list[Task]] = deque()
+        self.todo: deque[Task] = deque()
         self.slots: list[_Slot] = []
 
     def _spawn(self) -> _Slot:
@@ -242,28 +243,48 @@ class _Pool:
 
     def run(self, tasks: list[Task], batch: int | None) -> None:
         """Read every task; results land in ``self.results`` by index."""
+        self.start()
+        self.todo.extend(tasks)
+        self.drain(batch)
+
+    def start(self) -> None:
+        """Start the workers (before any task: forked while this process is one thread)."""
         self.slots = [self._spawn() for _ in range(self.n)]
-        todo = deque(tasks)
-        while todo or self.pending or any(s.batches for s in self.slots):
-            for i, s in enumerate(self.slots):
-                while len(s.batches) < 2 and (self.pending or todo):
-                    if self.pending:
-                        b = self.pending.popleft()
-                    else:
-                        size = batch or batch_size(len(todo), len(self.slots))
-                        b = [todo.popleft() for _ in range(min(size, len(todo)))]
-                    if not self._send(s, b):
-                        self.pending.appendleft(b)  # never delivered: no file to blame
-                        if not s.batches:  # nothing in flight tells of its death: replace it
-                            _stop(s)
-                            self.slots[i] = self._spawn()
-                        break
-            failpoint("while-reading")
-            busy = [s for s in self.slots if s.batches]
-            ready = wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout=0.2)
-            for i, s in enumerate(self.slots):
-                if s.batches and not self._collect(s, ready):
-                    self.slots[i] = self._fail(s)
+
+    def busy(self) -> bool:
+        """Whether any task is still to be sent or being read."""
+        return bool(self.todo or self.pending or any(s.batches for s in self.slots))
+
+    def drain(self, batch: int | None = None) -> None:
+        """Read until every task given so far has its result."""
+        while self.busy():
+            self.step(batch, 0.2)
+
+    def step(self, batch: int | None, timeout: float) -> None:
+        """Keep every worker two batches deep, then take in what is done (waiting at most
+        ``timeout`` seconds for it); a dead or overrunning worker's files are dealt with."""
+        todo = self.todo
+        for i, s in enumerate(self.slots):
+            while len(s.batches) < 2 and (self.pending or todo):
+                if self.pending:
+                    b = self.pending.popleft()
+                else:
+                    size = batch or batch_size(len(todo), len(self.slots))
+                    b = [todo.popleft() for _ in range(min(size, len(todo)))]
+                if not self._send(s, b):
+                    self.pending.appendleft(b)  # never delivered: no file to blame
+                    if not s.batches:  # nothing in flight tells of its death: replace it
+                        _stop(s)
+                        self.slots[i] = self._spawn()
+                    break
+        failpoint("while-reading")
+        busy = [s for s in self.slots if s.batches]
+        if not busy:
+            return
+        ready = wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout=timeout)
+        for i, s in enumerate(self.slots):
+            if s.batches and not self._collect(s, ready):
+                self.slots[i] = self._fail(s)
 
     def _send(self, s: _Slot, b: list[Task]) -> bool:
         """Hand a batch to a worker; False when it is already gone (the pipe is broken)."""

@@ -11,6 +11,7 @@ import os
 import stat
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -238,14 +239,21 @@ class _Intake:
 
 
 def take_in(
-    ledger: Ledger, scan: Scan, now: dt.datetime, limits: Limits, *, quick: bool = False
+    ledger: Ledger,
+    scan: Scan,
+    now: dt.datetime,
+    limits: Limits,
+    *,
+    quick: bool = False,
+    on_new: Callable[[Arrival], None] | None = None,
 ) -> int:
     """Record every new file (name and content) with a copy of its bytes and the evidence of its
     arrival; a container is recorded as such and each document in it as a submission of its
     own. A file whose size, modification time and inode are those recorded when it was last
     taken in is not read again; ``quick`` also skips files whose name, size and time are
-    recorded (ledgers from before signatures were kept). Returns how many submissions were
-    recorded."""
+    recorded (ledgers from before signatures were kept). ``on_new`` is handed each new
+    arrival as soon as its copy is stored (before the batch is recorded). Returns how many
+    submissions were recorded."""
     rows: list[Arrival] = []
     changed = _changed(scan, ledger.inbox_stats())
     many = len(changed) > 100
@@ -257,11 +265,12 @@ def take_in(
     # Files arriving together are ordered shortest name first, so that an original counts
     # before its "- 副本" and a "（更正）" version after the file it corrects.
     for name, path in sorted(changed, key=lambda c: (len(c[0]), c[0])):
+        new: list[Arrival] = []
         try:
             st = scan.stats.get(name) or os.stat(path)
             if quick and ledger.known_stat(name, st.st_size, st.st_mtime):
                 continue
-            rows += _take_one(batch, scan, (name, path, st))
+            new = _take_one(batch, scan, (name, path, st))
         except OSError as e:
             scan.problems.append(
                 warning(
@@ -270,6 +279,10 @@ def take_in(
                     file=name,
                 )
             )
+        rows += new
+        if on_new is not None:
+            for row in new:
+                on_new(row)
     ledger.record_many(rows, batch.stats)
     return len(rows)
 

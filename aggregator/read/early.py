@@ -1,0 +1,54 @@
+"""Reading that overlaps taking in: the intake hands each new copy to the reader workers as
+soon as it is stored, instead of reading everything once the intake is done."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aggregator.read.reader import Context
+from aggregator.read.returns import ReturnRead
+from aggregator.read.workers import Progress, Reader, _Pool, _read_file, default_jobs
+
+
+class EarlyReads:
+    """Files read by the workers while more are still being found (the intake hands each new
+    copy over as it is stored), so that reading and taking in overlap. Results are keyed as
+    the caller says; the same supervision as :func:`read_many` (a worker's death or overrun is
+    never a verdict on a file). The workers are forked when this is made."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        jobs: int | None = None,
+        progress: Progress | None = None,
+        reader: Reader | None = None,
+    ):
+        self.pool = _Pool(ctx, reader or _read_file, jobs or default_jobs(), progress, 0)
+        self.pool.texts = {}
+        self.keys: list[Any] = []
+        self.last = 0.0
+        self.pool.start()
+
+    def add(self, path: str, label: str, key: Any) -> None:
+        """Queue one file and keep the workers fed (without waiting for them)."""
+        self.pool.todo.append((len(self.keys), path, label))
+        self.keys.append(key)
+        self.pool.total = len(self.keys)
+        now = time.monotonic()
+        if now - self.last >= 0.01:  # a look at the workers costs a poll: not for every file
+            self.last = now
+            self.pool.step(None, 0)
+
+    def results(self) -> dict[Any, tuple[ReturnRead, str]]:
+        """Every file's reading and its cache text, once all are read; the workers stopped."""
+        try:
+            self.pool.drain()
+        finally:
+            self.close()
+        texts = self.pool.texts or {}
+        return {k: (self.pool.results[i], texts.get(i, "")) for i, k in enumerate(self.keys)}
+
+    def close(self) -> None:
+        """Stop the workers (also when the run stops early)."""
+        self.pool.close()
