@@ -149,7 +149,9 @@ def summary(
     json_out: Annotated[Path | None, typer.Option("--json", help="同时写出 JSON 文件")] = None,
     as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
     now: Annotated[str | None, typer.Option(help=NOW_HELP)] = None,
-    jobs: Annotated[int | None, typer.Option(help="并行读取的进程数")] = None,
+    jobs: Annotated[
+        int | None, typer.Option(help="并行读取、标注的进程数（0：都在本进程内）")
+    ] = None,
     wait: Annotated[float, typer.Option(help="另一个汇总正在运行时最多等待的秒数")] = 10.0,
     pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 生成 PDF")] = False,
     feedback: Annotated[
