@@ -162,17 +162,6 @@ class Ledger:
         """Name → content of its latest arrival, for the names among ``names`` ever seen."""
         return {n: sha for n, (_, sha) in latest_arrivals(self.db, names).items()}
 
-    def store_copy(self, source: Path, sha256: str) -> str | None:
-        """Keep a copy of the bytes under blobs/, hashing while copying; returns its path relative
-        to the state folder, or None when the file changed since it was hashed (still being
-        written: the caller leaves it for the next run). Copies are synced by :meth:`record_many`."""
-        row = self.db.execute("SELECT stored FROM blobs WHERE sha256=?", (sha256,)).fetchone()
-        rel = str(row[0]) if row else f"blobs/{sha256[:2]}/{sha256}"
-        target = self.state / rel
-        if target.is_file() and target.stat().st_size == source.stat().st_size and row:
-            return rel
-        return rel if self._copy(source, target, sha256) else None
-
     def store_bytes(self, data: bytes, sha256: str) -> str:
         """Keep a copy of bytes taken out of a container (hashed by the caller) under blobs/."""
         row = self.db.execute("SELECT stored FROM blobs WHERE sha256=?", (sha256,)).fetchone()
