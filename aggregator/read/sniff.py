@@ -13,9 +13,9 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aggregator.cells import col_number
 from aggregator.read import sealed
-from aggregator.read.xlsxparts import sheet_paths, unescape_xml
+from aggregator.read.sheetscan import extent, formulas
+from aggregator.read.xlsxparts import sheet_paths
 from aggregator.rulebook.policy import Limits
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -190,12 +190,6 @@ def _ole_kind(names: set[str], path: Path) -> Sniff:
     return Sniff("unknown", "unknown", WRONG_KIND["unknown"])
 
 
-# One pass finds every row and cell reference of a worksheet part (its extent).
-_REFS = re.compile(rb"<(?:\w+:)?(row|c)\b[^>]*?\br=\"([A-Z]{0,3})(\d+)\"")
-_FCELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
-_F = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
-_V = re.compile(rb"<(?:\w+:)?v\b[^>]*?>(.*?)</(?:\w+:)?v>", re.S)
-_R = re.compile(rb"\br=\"([A-Z]{1,3}\d+)\"")
 _SHEET_XML = re.compile(r"sheet\d+\.xml")
 _UNREADABLE = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError)
 
@@ -285,13 +279,13 @@ def _declared_too_big(out: Sniff, zf: zipfile.ZipFile, limits: Limits) -> bool:
 
 def _part_problem(out: Sniff, part: str, data: bytes, limits: Limits) -> bool:
     """Check one worksheet part's extent (the problem set on ``out``) and note its formulas."""
-    rows, cols = _extent(data)
+    rows, cols = extent(data)
     if rows > limits.max_sheet_rows or cols > limits.max_sheet_cols:
         out.problem = "sheet-too-large"
         out.message = f"工作表范围过大（{rows} 行 × {cols} 列，上限 {limits.max_sheet_rows} 行 × {limits.max_sheet_cols} 列），不像是一份报表，未读取。请删除多余的行列后重新报送。"
         return True
     if b"<f" in data or b":f" in data:
-        out.formulas[part] = _formulas(data)
+        out.formulas[part] = formulas(data)
     return False
 
 
@@ -326,54 +320,3 @@ def _inflate(zf: zipfile.ZipFile, name: str, budget: int) -> tuple[bytes, int]:
                 raise _TooBig
             chunks.append(chunk)
     return b"".join(chunks), budget
-
-
-def _extent(data: bytes) -> tuple[int, int]:
-    """The largest row number and column number any row or cell of a worksheet part claims."""
-    refs = _REFS.findall(data)
-    claimed = [r for tag, x, r in refs if (tag == b"c") == (x != b"")]  # a cell has letters
-    rows = max(map(int, claimed), default=0)
-    letters = {x for tag, x, _ in refs if x and tag == b"c"}
-    return rows, max(map(col_number, letters), default=0)
-
-
-def _formulas(data: bytes) -> list[tuple[str, str, bool]]:
-    """(cell, formula text, has cached value) of every formula cell of a worksheet part."""
-    out: list[tuple[str, str, bool]] = []
-    for attrs, body in _FCELL.findall(data):  # a cell without a body gives b"" here
-        if not body or b"f" not in body:
-            continue
-        fm = _F.search(body)
-        if not fm:
-            continue
-        ref = _ref_of(attrs)
-        if ref is None:
-            continue
-        vm = _V.search(body)
-        out.append((ref, _formula_text(fm.group(1)), bool(vm and vm.group(1).strip())))
-    return out
-
-
-_REF_OF: dict[bytes, str | None] = {}
-_TEXT_OF: dict[bytes | None, str] = {}
-
-
-def _ref_of(attrs: bytes) -> str | None:
-    """The A1 reference in a cell's attributes, remembered (a template's cells recur)."""
-    if attrs in _REF_OF:
-        return _REF_OF[attrs]
-    m = _R.search(attrs)
-    ref = m.group(1).decode() if m else None
-    if len(_REF_OF) < 50_000 and len(attrs) < 200:
-        _REF_OF[attrs] = ref
-    return ref
-
-
-def _formula_text(raw: bytes | None) -> str:
-    """A formula's text as written in the part (unescaped), remembered."""
-    got = _TEXT_OF.get(raw)
-    if got is None:
-        got = unescape_xml((raw or b"").decode("utf-8", "replace"))
-        if len(_TEXT_OF) < 50_000 and len(raw or b"") < 500:
-            _TEXT_OF[raw] = got
-    return got
