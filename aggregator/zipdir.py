@@ -11,6 +11,7 @@ same cut at a NUL, same sizes, offsets and flags).
 from __future__ import annotations
 
 import struct
+import zlib
 from typing import NamedTuple
 
 _END = struct.Struct("<4s4H2LH")  # end of central directory record (22 bytes)
@@ -84,3 +85,60 @@ def plain_names(data: bytes) -> list[str] | None:
     """The entry names of a plain zip (see the module), or None: not plain, ask ``zipfile``."""
     entries = plain_entries(data)
     return None if entries is None else [e.name for e in entries]
+
+
+_LOCAL = struct.Struct("<4s2xH18xHH")  # local header: signature, flags, name and extra lengths
+_SAFE_FLAGS = 0x80E  # deflate options, data descriptor, UTF-8 names: nothing zipfile refuses
+_STORED, _DEFLATED = 0, 8
+
+
+def local_data_start(data: bytes, entry: Entry) -> int | None:
+    """Where an entry's stored bytes begin (after its local header), or None when the local
+    header is missing or truncated."""
+    at = entry.header_offset
+    if at + 30 > len(data):
+        return None
+    sig, _flags, name_len, extra_len = _LOCAL.unpack_from(data, at)
+    return at + 30 + name_len + extra_len if sig == b"PK\x03\x04" else None
+
+
+def plain_member(data: bytes, entry: Entry) -> bytes | None:
+    """An entry's content when it reads cleanly: stored or deflated, not encrypted, its local
+    header naming it as the directory does, all its bytes present, a complete deflate stream
+    giving exactly the declared size with the declared CRC. Otherwise None: ask ``zipfile``,
+    which decides what is wrong (a bad CRC, a truncated stream, a size that lies)."""
+    if entry.flags & ~_SAFE_FLAGS or entry.method not in (_STORED, _DEFLATED):
+        return None
+    start = local_data_start(data, entry)
+    if start is None:
+        return None
+    at = entry.header_offset
+    _sig, flags, name_len, _extra = _LOCAL.unpack_from(data, at)
+    if data[at + 30 : at + 30 + name_len] != entry.raw:
+        return None
+    if (flags ^ entry.flags) & _UTF8_FLAG and not entry.raw.isascii():
+        return None  # the same bytes decoded two ways: let zipfile compare the names
+    end = start + entry.compress_size
+    if end > len(data):
+        return None
+    out: bytes | None
+    if entry.method == _STORED:
+        if entry.compress_size != entry.file_size:
+            return None
+        out = data[start:end]
+    else:
+        out = _inflate(data[start:end], entry.file_size)
+    if out is None or len(out) != entry.file_size or zlib.crc32(out) != entry.crc:
+        return None
+    return out
+
+
+def _inflate(raw: bytes, size: int) -> bytes | None:
+    """A raw deflate stream inflated to at most ``size`` + 1 bytes, or None when the stream is
+    damaged, incomplete or followed by other bytes."""
+    d = zlib.decompressobj(-15)
+    try:
+        out = d.decompress(raw, size + 1)
+    except zlib.error:
+        return None
+    return out if d.eof and not d.unused_data and not d.unconsumed_tail else None

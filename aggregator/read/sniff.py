@@ -10,13 +10,15 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aggregator.read import sealed
 from aggregator.read.sheetscan import extent, formulas
-from aggregator.read.xlsxparts import sheet_paths
+from aggregator.read.xlsxparts import cached_sheet_paths, sheet_paths
 from aggregator.rulebook.policy import Limits
+from aggregator.zipdir import plain_entries, plain_member
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SPREADSHEET_KINDS = ("xlsx", "xlsm", "xlsb", "xls", "ods")
@@ -202,14 +204,21 @@ def sniff_zip_file(path: Path, data: bytes, limits: Limits) -> Sniff:
 
 def sniff_zip(source: Path | bytes, limits: Limits) -> Sniff:
     """The zip branch of :func:`sniff` on a file or on its bytes already read (the reader reads
-    a file once and hands the same bytes to python-calamine)."""
+    a file once and hands the same bytes to python-calamine). Bytes of a plain zip whose parts
+    read cleanly are checked without ``zipfile`` (:func:`_sniff_plain`), to the same verdict."""
+    if isinstance(source, bytes):
+        fast = _sniff_plain(source, limits)
+        if fast is not None:
+            return fast
     try:
         zf = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
     except (zipfile.BadZipFile, OSError, ValueError):
         return Sniff("truncated", "truncated", WRONG_KIND["truncated"])
     with zf:
         out = _zip_kind(zf)
-        if out.problem or _declared_too_big(out, zf, limits):
+        infos = zf.infolist()
+        sizes = (sum(i.file_size for i in infos), sum(i.compress_size for i in infos))
+        if out.problem or _declared_too_big(out, *sizes, limits):
             return out
         budget = int(limits.max_uncompressed_mb * 1e6)
         for part in (n for n in zf.namelist() if _is_sheet_part(n.replace("\\", "/"))):
@@ -231,6 +240,47 @@ def sniff_zip(source: Path | bytes, limits: Limits) -> Sniff:
         return out
 
 
+class _Aside(Exception):
+    """The plain path steps aside: ``zipfile`` decides."""
+
+
+def _sniff_plain(data: bytes, limits: Limits) -> Sniff | None:
+    """:func:`sniff_zip` on a plain zip (:mod:`aggregator.zipdir`) whose entries are unique
+    and whose worksheet parts read cleanly; None (ask ``zipfile``) for anything else: a part
+    that is damaged, encrypted or bigger than declared, a directory zipfile would read
+    differently. The checks and their order are those of :func:`sniff_zip`."""
+    entries = plain_entries(data)
+    if entries is None or len({e.name for e in entries}) != len(entries):
+        return None
+    try:
+        out = _kind_of({e.name.replace("\\", "/") for e in entries}, _aside)
+    except _Aside:
+        return None
+    sizes = (sum(e.file_size for e in entries), sum(e.compress_size for e in entries))
+    if out.problem or _declared_too_big(out, *sizes, limits):
+        return out
+    budget = int(limits.max_uncompressed_mb * 1e6)
+    for e in (e for e in entries if _is_sheet_part(e.name.replace("\\", "/"))):
+        part = plain_member(data, e) if e.file_size <= budget else None
+        if part is None:
+            return None
+        budget -= len(part)
+        if e.name != "content.xml" and _part_problem(out, e.name, part, limits):
+            return out
+    if out.formulas and out.kind in ("xlsx", "xlsm"):
+        by_name = {e.name: e for e in entries}
+        paths = cached_sheet_paths(data, by_name)
+        if paths is None:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                paths = sheet_paths(zf)
+        out.sheet_paths = paths
+    return out
+
+
+def _aside() -> bytes:
+    raise _Aside
+
+
 def _sniff_zip(path: Path, limits: Limits) -> Sniff:
     return sniff_zip(path, limits)
 
@@ -238,11 +288,15 @@ def _sniff_zip(path: Path, limits: Limits) -> Sniff:
 def _zip_kind(zf: zipfile.ZipFile) -> Sniff:
     """What a zip holds by its member names (a problem set when it is not a document)."""
     names = {n.replace("\\", "/") for n in zf.namelist()}
+    return _kind_of(names, lambda: _read_small(zf, "[Content_Types].xml"))
+
+
+def _kind_of(names: set[str], content_types: Callable[[], bytes]) -> Sniff:
+    """What a zip holds by its member names (``/`` for ``\\``), and ``[Content_Types].xml``
+    only when the names do not say."""
     if any(n.endswith("workbook.bin") for n in names):
         kind = "xlsb"
-    elif any(n.endswith("workbook.xml") for n in names) or b"spreadsheetml" in _read_small(
-        zf, "[Content_Types].xml"
-    ):
+    elif any(n.endswith("workbook.xml") for n in names) or b"spreadsheetml" in content_types():
         kind = "xlsx"
     elif "content.xml" in names and ("mimetype" in names or "META-INF/manifest.xml" in names):
         kind = "ods"
@@ -259,11 +313,10 @@ def _zip_kind(zf: zipfile.ZipFile) -> Sniff:
     return out
 
 
-def _declared_too_big(out: Sniff, zf: zipfile.ZipFile, limits: Limits) -> bool:
-    """Whether the sizes the zip declares are beyond the limits (the problem set on ``out``)."""
-    infos = zf.infolist()
-    declared = sum(i.file_size for i in infos)
-    compressed = sum(i.compress_size for i in infos) or 1
+def _declared_too_big(out: Sniff, declared: int, compressed: int, limits: Limits) -> bool:
+    """Whether the sizes the zip declares (summed over its entries) are beyond the limits (the
+    problem set on ``out``)."""
+    compressed = compressed or 1
     if (
         declared > limits.max_uncompressed_mb * 1e6
         or declared / compressed > limits.max_compression_ratio
