@@ -15,15 +15,16 @@ _FCELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _F = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
 _V = re.compile(rb"<(?:\w+:)?v\b[^>]*?>(.*?)</(?:\w+:)?v>", re.S)
 _R = re.compile(rb"\br=\"([A-Z]{1,3}\d+)\"")
+# The usual formula cell's body, whose formula and value _F and _V would find in two searches.
+_PLAIN_BODY = re.compile(rb"<f>([^<]*)</f><v>([^<]*)</v>")
 
 
 def extent(data: bytes) -> tuple[int, int]:
     """The largest row number and column number any row or cell of a worksheet part claims."""
     refs = _REFS.findall(data)
-    claimed = [r for tag, x, r in refs if (tag == b"c") == (x != b"")]  # a cell has letters
-    rows = max(map(int, claimed), default=0)
+    claimed = {r for tag, x, r in refs if (tag == b"c") == (x != b"")}  # a cell has letters
     letters = {x for tag, x, _ in refs if x and tag == b"c"}
-    return rows, max(map(col_number, letters), default=0)
+    return max(map(int, claimed), default=0), max(map(col_number, letters), default=0)
 
 
 def formulas(data: bytes) -> list[tuple[str, str, bool]]:
@@ -31,6 +32,12 @@ def formulas(data: bytes) -> list[tuple[str, str, bool]]:
     out: list[tuple[str, str, bool]] = []
     for attrs, body in _FCELL.findall(data):  # a cell without a body gives b"" here
         if not body or b"f" not in body:
+            continue
+        plain = _PLAIN_BODY.fullmatch(body)  # <f>text</f><v>value</v>: what _F and _V find
+        if plain is not None:
+            ref = _ref_of(attrs)
+            if ref is not None:
+                out.append((ref, _formula_text(plain[1]), bool(plain[2].strip())))
             continue
         fm = _F.search(body)
         if not fm:
