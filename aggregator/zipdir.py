@@ -37,6 +37,9 @@ class Entry(NamedTuple):
     header_offset: int
 
 
+_new_entry = tuple.__new__
+
+
 def _decode(raw: bytes, utf8: int) -> str:
     """A name as zipfile decodes it: UTF-8 when flagged, else cp437."""
     return raw.decode("utf-8") if utf8 else raw.decode("cp437")
@@ -76,7 +79,10 @@ def plain_entries(data: bytes) -> list[Entry] | None:
             name = raw.decode("ascii") if raw.isascii() else _decode(raw, flags & _UTF8_FLAG)
         except UnicodeDecodeError:
             return None
-        entries.append(Entry(name.split("\0", 1)[0], raw, flags, method, crc, csize, usize, at))
+        if "\0" in name:
+            name = name.split("\0", 1)[0]
+        fields = (name, raw, flags, method, crc, csize, usize, at)
+        entries.append(_new_entry(Entry, fields))  # tuple.__new__: no keyword handling
         pos += 46 + name_len + comment_len
     return entries if pos == end else None
 

@@ -250,17 +250,21 @@ def _sniff_plain(data: bytes, limits: Limits) -> Sniff | None:
     that is damaged, encrypted or bigger than declared, a directory zipfile would read
     differently. The checks and their order are those of :func:`sniff_zip`."""
     entries = plain_entries(data)
-    if entries is None or len({e.name for e in entries}) != len(entries):
+    if entries is None:
         return None
+    names = {e.name: e for e in entries}
+    if len(names) != len(entries):
+        return None  # a name twice: zipfile reads the last one
+    slashed = [n.replace("\\", "/") if "\\" in n else n for n in names]
     try:
-        out = _kind_of({e.name.replace("\\", "/") for e in entries}, _aside)
+        out = _kind_of(set(slashed), _aside)
     except _Aside:
         return None
-    sizes = (sum(e.file_size for e in entries), sum(e.compress_size for e in entries))
+    sizes = (sum([e.file_size for e in entries]), sum([e.compress_size for e in entries]))
     if out.problem or _declared_too_big(out, *sizes, limits):
         return out
     budget = int(limits.max_uncompressed_mb * 1e6)
-    for e in (e for e in entries if _is_sheet_part(e.name.replace("\\", "/"))):
+    for e in [e for e, n in zip(entries, slashed, strict=True) if _is_sheet_part(n)]:
         part = plain_member(data, e) if e.file_size <= budget else None
         if part is None:
             return None
@@ -268,8 +272,7 @@ def _sniff_plain(data: bytes, limits: Limits) -> Sniff | None:
         if e.name != "content.xml" and _part_problem(out, e.name, part, limits):
             return out
     if out.formulas and out.kind in ("xlsx", "xlsm"):
-        by_name = {e.name: e for e in entries}
-        paths = cached_sheet_paths(data, by_name)
+        paths = cached_sheet_paths(data, names)
         if paths is None:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 paths = sheet_paths(zf)
