@@ -36,6 +36,7 @@ BASE_MODULES = {
     "problems",
     "textnorm",
     "vocab",
+    "zipdir",
 }
 RANKS = {
     "base": 0,

@@ -7,7 +7,7 @@ import random
 import zipfile
 
 from aggregator.store.containers import ZIP_ERRORS
-from aggregator.store.zipnames import plain_names
+from aggregator.zipdir import plain_names
 
 
 def _zip(names: list[str], comment: bytes = b"") -> bytes:

@@ -10,13 +10,15 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aggregator.cells import col_number
 from aggregator.read import sealed
-from aggregator.read.xlsxparts import sheet_paths, unescape_xml
+from aggregator.read.sheetscan import extent, formulas
+from aggregator.read.xlsxparts import cached_sheet_paths, sheet_paths
 from aggregator.rulebook.policy import Limits
+from aggregator.zipdir import plain_entries, plain_member
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SPREADSHEET_KINDS = ("xlsx", "xlsm", "xlsb", "xls", "ods")
@@ -190,12 +192,6 @@ def _ole_kind(names: set[str], path: Path) -> Sniff:
     return Sniff("unknown", "unknown", WRONG_KIND["unknown"])
 
 
-# One pass finds every row and cell reference of a worksheet part (its extent).
-_REFS = re.compile(rb"<(?:\w+:)?(row|c)\b[^>]*?\br=\"([A-Z]{0,3})(\d+)\"")
-_FCELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
-_F = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
-_V = re.compile(rb"<(?:\w+:)?v\b[^>]*?>(.*?)</(?:\w+:)?v>", re.S)
-_R = re.compile(rb"\br=\"([A-Z]{1,3}\d+)\"")
 _SHEET_XML = re.compile(r"sheet\d+\.xml")
 _UNREADABLE = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError)
 
@@ -208,14 +204,21 @@ def sniff_zip_file(path: Path, data: bytes, limits: Limits) -> Sniff:
 
 def sniff_zip(source: Path | bytes, limits: Limits) -> Sniff:
     """The zip branch of :func:`sniff` on a file or on its bytes already read (the reader reads
-    a file once and hands the same bytes to python-calamine)."""
+    a file once and hands the same bytes to python-calamine). Bytes of a plain zip whose parts
+    read cleanly are checked without ``zipfile`` (:func:`_sniff_plain`), to the same verdict."""
+    if isinstance(source, bytes):
+        fast = _sniff_plain(source, limits)
+        if fast is not None:
+            return fast
     try:
         zf = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
     except (zipfile.BadZipFile, OSError, ValueError):
         return Sniff("truncated", "truncated", WRONG_KIND["truncated"])
     with zf:
         out = _zip_kind(zf)
-        if out.problem or _declared_too_big(out, zf, limits):
+        infos = zf.infolist()
+        sizes = (sum(i.file_size for i in infos), sum(i.compress_size for i in infos))
+        if out.problem or _declared_too_big(out, *sizes, limits):
             return out
         budget = int(limits.max_uncompressed_mb * 1e6)
         for part in (n for n in zf.namelist() if _is_sheet_part(n.replace("\\", "/"))):
@@ -237,6 +240,50 @@ def sniff_zip(source: Path | bytes, limits: Limits) -> Sniff:
         return out
 
 
+class _Aside(Exception):
+    """The plain path steps aside: ``zipfile`` decides."""
+
+
+def _sniff_plain(data: bytes, limits: Limits) -> Sniff | None:
+    """:func:`sniff_zip` on a plain zip (:mod:`aggregator.zipdir`) whose entries are unique
+    and whose worksheet parts read cleanly; None (ask ``zipfile``) for anything else: a part
+    that is damaged, encrypted or bigger than declared, a directory zipfile would read
+    differently. The checks and their order are those of :func:`sniff_zip`."""
+    entries = plain_entries(data)
+    if entries is None:
+        return None
+    names = {e.name: e for e in entries}
+    if len(names) != len(entries):
+        return None  # a name twice: zipfile reads the last one
+    slashed = [n.replace("\\", "/") if "\\" in n else n for n in names]
+    try:
+        out = _kind_of(set(slashed), _aside)
+    except _Aside:
+        return None
+    sizes = (sum([e.file_size for e in entries]), sum([e.compress_size for e in entries]))
+    if out.problem or _declared_too_big(out, *sizes, limits):
+        return out
+    budget = int(limits.max_uncompressed_mb * 1e6)
+    for e in [e for e, n in zip(entries, slashed, strict=True) if _is_sheet_part(n)]:
+        part = plain_member(data, e) if e.file_size <= budget else None
+        if part is None:
+            return None
+        budget -= len(part)
+        if e.name != "content.xml" and _part_problem(out, e.name, part, limits):
+            return out
+    if out.formulas and out.kind in ("xlsx", "xlsm"):
+        paths = cached_sheet_paths(data, names)
+        if paths is None:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                paths = sheet_paths(zf)
+        out.sheet_paths = paths
+    return out
+
+
+def _aside() -> bytes:
+    raise _Aside
+
+
 def _sniff_zip(path: Path, limits: Limits) -> Sniff:
     return sniff_zip(path, limits)
 
@@ -244,11 +291,15 @@ def _sniff_zip(path: Path, limits: Limits) -> Sniff:
 def _zip_kind(zf: zipfile.ZipFile) -> Sniff:
     """What a zip holds by its member names (a problem set when it is not a document)."""
     names = {n.replace("\\", "/") for n in zf.namelist()}
+    return _kind_of(names, lambda: _read_small(zf, "[Content_Types].xml"))
+
+
+def _kind_of(names: set[str], content_types: Callable[[], bytes]) -> Sniff:
+    """What a zip holds by its member names (``/`` for ``\\``), and ``[Content_Types].xml``
+    only when the names do not say."""
     if any(n.endswith("workbook.bin") for n in names):
         kind = "xlsb"
-    elif any(n.endswith("workbook.xml") for n in names) or b"spreadsheetml" in _read_small(
-        zf, "[Content_Types].xml"
-    ):
+    elif any(n.endswith("workbook.xml") for n in names) or b"spreadsheetml" in content_types():
         kind = "xlsx"
     elif "content.xml" in names and ("mimetype" in names or "META-INF/manifest.xml" in names):
         kind = "ods"
@@ -265,11 +316,10 @@ def _zip_kind(zf: zipfile.ZipFile) -> Sniff:
     return out
 
 
-def _declared_too_big(out: Sniff, zf: zipfile.ZipFile, limits: Limits) -> bool:
-    """Whether the sizes the zip declares are beyond the limits (the problem set on ``out``)."""
-    infos = zf.infolist()
-    declared = sum(i.file_size for i in infos)
-    compressed = sum(i.compress_size for i in infos) or 1
+def _declared_too_big(out: Sniff, declared: int, compressed: int, limits: Limits) -> bool:
+    """Whether the sizes the zip declares (summed over its entries) are beyond the limits (the
+    problem set on ``out``)."""
+    compressed = compressed or 1
     if (
         declared > limits.max_uncompressed_mb * 1e6
         or declared / compressed > limits.max_compression_ratio
@@ -285,13 +335,13 @@ def _declared_too_big(out: Sniff, zf: zipfile.ZipFile, limits: Limits) -> bool:
 
 def _part_problem(out: Sniff, part: str, data: bytes, limits: Limits) -> bool:
     """Check one worksheet part's extent (the problem set on ``out``) and note its formulas."""
-    rows, cols = _extent(data)
+    rows, cols = extent(data)
     if rows > limits.max_sheet_rows or cols > limits.max_sheet_cols:
         out.problem = "sheet-too-large"
         out.message = f"工作表范围过大（{rows} 行 × {cols} 列，上限 {limits.max_sheet_rows} 行 × {limits.max_sheet_cols} 列），不像是一份报表，未读取。请删除多余的行列后重新报送。"
         return True
     if b"<f" in data or b":f" in data:
-        out.formulas[part] = _formulas(data)
+        out.formulas[part] = formulas(data)
     return False
 
 
@@ -326,54 +376,3 @@ def _inflate(zf: zipfile.ZipFile, name: str, budget: int) -> tuple[bytes, int]:
                 raise _TooBig
             chunks.append(chunk)
     return b"".join(chunks), budget
-
-
-def _extent(data: bytes) -> tuple[int, int]:
-    """The largest row number and column number any row or cell of a worksheet part claims."""
-    refs = _REFS.findall(data)
-    claimed = [r for tag, x, r in refs if (tag == b"c") == (x != b"")]  # a cell has letters
-    rows = max(map(int, claimed), default=0)
-    letters = {x for tag, x, _ in refs if x and tag == b"c"}
-    return rows, max(map(col_number, letters), default=0)
-
-
-def _formulas(data: bytes) -> list[tuple[str, str, bool]]:
-    """(cell, formula text, has cached value) of every formula cell of a worksheet part."""
-    out: list[tuple[str, str, bool]] = []
-    for attrs, body in _FCELL.findall(data):  # a cell without a body gives b"" here
-        if not body or b"f" not in body:
-            continue
-        fm = _F.search(body)
-        if not fm:
-            continue
-        ref = _ref_of(attrs)
-        if ref is None:
-            continue
-        vm = _V.search(body)
-        out.append((ref, _formula_text(fm.group(1)), bool(vm and vm.group(1).strip())))
-    return out
-
-
-_REF_OF: dict[bytes, str | None] = {}
-_TEXT_OF: dict[bytes | None, str] = {}
-
-
-def _ref_of(attrs: bytes) -> str | None:
-    """The A1 reference in a cell's attributes, remembered (a template's cells recur)."""
-    if attrs in _REF_OF:
-        return _REF_OF[attrs]
-    m = _R.search(attrs)
-    ref = m.group(1).decode() if m else None
-    if len(_REF_OF) < 50_000 and len(attrs) < 200:
-        _REF_OF[attrs] = ref
-    return ref
-
-
-def _formula_text(raw: bytes | None) -> str:
-    """A formula's text as written in the part (unescaped), remembered."""
-    got = _TEXT_OF.get(raw)
-    if got is None:
-        got = unescape_xml((raw or b"").decode("utf-8", "replace"))
-        if len(_TEXT_OF) < 50_000 and len(raw or b"") < 500:
-            _TEXT_OF[raw] = got
-    return got

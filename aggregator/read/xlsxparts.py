@@ -8,6 +8,8 @@ import struct
 import zipfile
 import zlib
 
+from aggregator.zipdir import Entry, local_data_start
+
 
 def unescape_xml(s: str) -> str:
     """XML text with its five predefined entities turned back into characters."""
@@ -44,6 +46,23 @@ def sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
     if key and len(_SHEET_PATHS) < 1000 and len(wb) + len(rels) < 100_000:
         _SHEET_PATHS[key] = got
     return dict(got)
+
+
+def cached_sheet_paths(data: bytes, entries: dict[str, Entry]) -> dict[str, str] | None:
+    """What :func:`sheet_paths` gives for a plain zip in bytes at hand (``entries`` by name)
+    when it needs no zipfile: the parts are missing ({}) or their stored bytes were parsed
+    before. None: ask :func:`sheet_paths` with a ``zipfile.ZipFile``."""
+    infos = [entries.get(n) for n in _PARTS]
+    key: list[object] = []
+    for info in infos:
+        if info is None:
+            return {}
+        start = local_data_start(data, info)
+        if info.compress_size > 50_000 or start is None:
+            return None
+        key.append((info.method, info.file_size, data[start : start + info.compress_size]))
+    got = _SHEET_PATHS.get(tuple(key))
+    return None if got is None else dict(got)
 
 
 def _key(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> tuple[object, ...] | None:

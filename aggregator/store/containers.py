@@ -26,7 +26,7 @@ from aggregator.problems import Problem, error
 from aggregator.rulebook.policy import Limits
 from aggregator.store import mail
 from aggregator.store.names import decode_name, escape_bytes, readable
-from aggregator.store.zipnames import plain_names
+from aggregator.zipdir import plain_names
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
