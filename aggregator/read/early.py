@@ -15,7 +15,8 @@ class EarlyReads:
     """Files read by the workers while more are still being found (the intake hands each new
     copy over as it is stored), so that reading and taking in overlap. Results are keyed as
     the caller says; the same supervision as :func:`read_many` (a worker's death or overrun is
-    never a verdict on a file). The workers are forked when this is made."""
+    never a verdict on a file). While files are still coming, one worker reads beside the
+    intake (which keeps a core of its own); the others join once all have come."""
 
     def __init__(
         self,
@@ -28,7 +29,7 @@ class EarlyReads:
         self.pool.texts = {}
         self.keys: list[Any] = []
         self.last = 0.0
-        self.pool.start()
+        self.pool.slots = [self.pool._spawn()]
 
     def add(self, path: str, label: str, key: Any) -> None:
         """Queue one file and keep the workers fed (without waiting for them)."""
@@ -43,6 +44,8 @@ class EarlyReads:
     def results(self) -> dict[Any, tuple[ReturnRead, str]]:
         """Every file's reading and its cache text, once all are read; the workers stopped."""
         try:
+            while len(self.pool.slots) < self.pool.n:
+                self.pool.slots.append(self.pool._spawn())
             self.pool.drain()
         finally:
             self.close()
