@@ -102,9 +102,15 @@ def local_data_start(data: bytes, entry: Entry) -> int | None:
     """Where an entry's stored bytes begin (after its local header), or None when the local
     header is missing or truncated."""
     at = entry.header_offset
-    if at + 30 > len(data):
+    return data_start(data[at : at + 30], at)
+
+
+def data_start(header: bytes, at: int) -> int | None:
+    """Where a member's stored bytes begin, from the 30 bytes of its local header found at
+    ``at``; None when they are not a local header."""
+    if len(header) < 30:
         return None
-    sig, _flags, name_len, extra_len = _LOCAL.unpack_from(data, at)
+    sig, _flags, name_len, extra_len = _LOCAL.unpack_from(header)
     return at + 30 + name_len + extra_len if sig == b"PK\x03\x04" else None
 
 

@@ -29,7 +29,7 @@ class EarlyReads:
         self.pool.texts = {}
         self.keys: list[Any] = []
         self.last = 0.0
-        self.pool.slots = [self.pool._spawn()]
+        self.pool.start(1)
 
     def add(self, path: str, label: str, key: Any) -> None:
         """Queue one file and keep the workers fed (without waiting for them)."""
@@ -44,8 +44,7 @@ class EarlyReads:
     def results(self) -> dict[Any, tuple[ReturnRead, str]]:
         """Every file's reading and its cache text, once all are read; the workers stopped."""
         try:
-            while len(self.pool.slots) < self.pool.n:
-                self.pool.slots.append(self.pool._spawn())
+            self.pool.grow()
             self.pool.drain()
         finally:
             self.close()

@@ -247,9 +247,13 @@ class _Pool:
         self.todo.extend(tasks)
         self.drain(batch)
 
-    def start(self) -> None:
-        """Start the workers (before any task: forked while this process is one thread)."""
-        self.slots = [self._spawn() for _ in range(self.n)]
+    def start(self, count: int | None = None) -> None:
+        """Start ``count`` workers (all ``n`` by default; :meth:`grow` adds the rest)."""
+        self.slots = [self._spawn() for _ in range(min(self.n, count or self.n))]
+
+    def grow(self) -> None:
+        """Start workers up to ``n``."""
+        self.slots += [self._spawn() for _ in range(self.n - len(self.slots))]
 
     def busy(self) -> bool:
         """Whether any task is still to be sent or being read."""

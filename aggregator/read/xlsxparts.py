@@ -4,11 +4,10 @@ worksheet part holds which sheet, and XML text unescaped."""
 from __future__ import annotations
 
 import re
-import struct
 import zipfile
 import zlib
 
-from aggregator.zipdir import Entry, local_data_start
+from aggregator.zipdir import Entry, data_start, local_data_start
 
 
 def unescape_xml(s: str) -> str:
@@ -24,6 +23,7 @@ def unescape_xml(s: str) -> str:
 
 _SHEET_PATHS: dict[tuple[object, ...], dict[str, str]] = {}
 _PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+_KEYED_MAX = 50_000  # parts stored larger than this are parsed afresh, never remembered
 
 
 def sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -58,7 +58,7 @@ def cached_sheet_paths(data: bytes, entries: dict[str, Entry]) -> dict[str, str]
         if info is None:
             return {}
         start = local_data_start(data, info)
-        if info.compress_size > 50_000 or start is None:
+        if info.compress_size > _KEYED_MAX or start is None:
             return None
         key.append((info.method, info.file_size, data[start : start + info.compress_size]))
     got = _SHEET_PATHS.get(tuple(key))
@@ -71,16 +71,15 @@ def _key(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> tuple[object, ...
     fp, key = zf.fp, []
     try:
         for info in infos:
-            if fp is None or info.compress_size > 50_000:
+            if fp is None or info.compress_size > _KEYED_MAX:
                 return None
             fp.seek(info.header_offset)
-            head = fp.read(30)
-            if len(head) < 30 or head[:4] != b"PK\x03\x04":
+            start = data_start(fp.read(30), info.header_offset)
+            if start is None:
                 return None
-            name_len, extra_len = struct.unpack("<HH", head[26:30])
-            fp.seek(info.header_offset + 30 + name_len + extra_len)
+            fp.seek(start)
             key.append((info.compress_type, info.file_size, fp.read(info.compress_size)))
-    except (OSError, ValueError, struct.error):
+    except (OSError, ValueError):
         return None
     return tuple(key)
 

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from aggregator.store.state import StateError, state_message
+
 
 class OutputError(OSError):
     """An output cannot be written where asked (the message says why, in Chinese)."""
@@ -35,10 +37,15 @@ def check_target(target: Path) -> None:
         )
 
 
-def _new_mode() -> int:
+def umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
     mask = os.umask(0o022)
     os.umask(mask)
-    return 0o666 & ~mask
+    return mask
+
+
+def _new_mode() -> int:
+    return 0o666 & ~umask()
 
 
 def _take_mode(tmp: Path, target: Path) -> None:
@@ -121,3 +128,18 @@ def copy_hashing(src: BinaryIO, tmp: Path) -> str:
             h.update(chunk)
             dst.write(chunk)
     return h.hexdigest()
+
+
+def copy_into_state(source: Path, tmp: Path, state: Path) -> str:
+    """Copy ``source`` into ``tmp`` in the state folder while hashing it; its sha256. An
+    OSError reading ``source`` is raised as it is; a failure to write the state folder raises
+    :class:`StateError` and leaves no partial ``tmp``."""
+    with source.open("rb") as src:
+        try:
+            tmp.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            return copy_hashing(src, tmp)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            if e.filename is not None and Path(e.filename) == source:
+                raise
+            raise StateError(state_message(e, state)) from e

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aggregator.store.atomic import copy_hashing
+from aggregator.store.atomic import copy_into_state
 from aggregator.store.state import StateError, state_message
 
 if TYPE_CHECKING:
@@ -21,14 +21,7 @@ def copy_in(ledger: Ledger, source: Path) -> tuple[str, str] | None:
     OSError; a failure to write the state folder raises :class:`StateError`."""
     before = source.stat()
     tmp = ledger.state / "blobs" / f".incoming-{os.getpid()}.tmp"
-    with source.open("rb") as src:
-        try:
-            sha = copy_hashing(src, tmp)
-        except OSError as e:
-            tmp.unlink(missing_ok=True)
-            if e.filename is not None and Path(e.filename) == source:
-                raise
-            raise StateError(state_message(e, ledger.state)) from e
+    sha = copy_into_state(source, tmp, ledger.state)
     after = source.stat()
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
         tmp.unlink(missing_ok=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from aggregator.read.returns import ReturnRead
-from aggregator.store.atomic import copy_hashing
+from aggregator.store.atomic import copy_into_state
 from aggregator.store.schema import SCHEMA, insert_arrivals, latest_arrivals, latest_sha, migrate
 from aggregator.store.state import StateError, check_ledger_file, open_error, state_message
 
@@ -186,15 +186,7 @@ class Ledger:
         still hash to ``sha256``. Reading ``source`` may raise OSError; a failure to write the
         state folder raises :class:`StateError`, leaving no partial copy."""
         tmp = target.with_name(f".{target.name}.tmp")
-        with source.open("rb") as src:
-            try:
-                target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                sha = copy_hashing(src, tmp)
-            except OSError as e:
-                tmp.unlink(missing_ok=True)
-                if e.filename is not None and Path(e.filename) == source:
-                    raise
-                raise StateError(state_message(e, self.state)) from e
+        sha = copy_into_state(source, tmp, self.state)
         if sha != sha256:
             tmp.unlink(missing_ok=True)
             return False

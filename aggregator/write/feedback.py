@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -23,6 +22,7 @@ from aggregator.period import Period
 from aggregator.problems import Problem, Severity
 from aggregator.rulebook import Context
 from aggregator.rulebook.policy import Policy
+from aggregator.store.atomic import umask
 from aggregator.vocab import Form, Status
 from aggregator.write.feedbackcopies import CopyJob, CopyRun
 
@@ -207,13 +207,6 @@ def _place(job: CopyJob, made: Path) -> None:
     job.file.annotated = target
 
 
-def _folder_mode() -> int:
-    """A new folder's mode under the process's umask (as ``mkdir`` gives it)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o777 & ~mask
-
-
 class PendingFeedback:
     """A period's feedback folder under way: built beside its final place, the annotated
     copies begun by forked helpers, so that the summary workbook is written meanwhile."""
@@ -234,7 +227,7 @@ class PendingFeedback:
             shutil.rmtree(stale, ignore_errors=True)
         self.work = Path(tempfile.mkdtemp(prefix=f".{facts.period.code}.", dir=folder))
         try:
-            self.work.chmod(_folder_mode())  # mkdtemp's 0700 would shut colleagues out
+            self.work.chmod(0o777 & ~umask())  # mkdtemp's 0700 would shut colleagues out
             jobs = []
             for c in cities:
                 (self.work / c.city).mkdir()
