@@ -56,16 +56,34 @@ def _fill(wb: xlsxwriter.Workbook, ws: Worksheet) -> None:
         ws.write_blank(r, 4, None, wrap)
     ws.set_row(61, None, row_fmt)
     ws.write_number(61, 2, 1)
+    # what the shortcuts leave to xlsxwriter: out of bounds, odd numbers, hidden or odd rows
+    ws.write_string(-1, 0, "above the sheet")
+    ws.write_string(0, 16384, "right of the sheet")
+    ws.write_number(1_048_576, 0, 1)
+    ws.write_string(62, 0, "长" * 20000, wrap)  # more than half the limit: xlsxwriter checks
+    ws.write_number(63, 0, 10**400 // 10**390, num)
+    ws.write_number(63, 1, True, num)
+    ws.write_number(63, 2, 1e301, num)
+    ws.write_number(63, 3, -0.0, num)
+    ws.set_row(64, 0)  # hidden
+    ws.set_row(65, 0.2)  # rounds to no pixels: hidden
+    ws.set_row(66, 18, None, {"level": 1})
+    ws.set_row(67, 33.3)
+    ws.set_row(1_048_576, 20)
+    ws.write_string(68, 7, "after the last row heights")
+    ws.set_row(70, 15)
+    ws.write_number(71, 9, 5, num)  # the sheet's last row and column: a number's
 
 
-def _sheet_xml(cls: Any) -> bytes:
+def _sheet_xml(cls: Any) -> tuple[bytes, bytes]:
+    """The sheet's XML and the shared strings (the cells name strings by their index)."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     ws = wb.add_worksheet("s", worksheet_class=cls)
     _fill(wb, ws)
     wb.close()
     with zipfile.ZipFile(buf) as z:
-        return z.read("xl/worksheets/sheet1.xml")
+        return z.read("xl/worksheets/sheet1.xml"), z.read("xl/sharedStrings.xml")
 
 
 class PlainSheet(Worksheet):  # type: ignore[misc]
@@ -77,7 +95,8 @@ class PlainSheet(Worksheet):  # type: ignore[misc]
 def test_report_sheet_writes_the_same_xml_as_xlsxwriter() -> None:
     assert ReportSheet.__mro__[1] is base_sheet()
     plain = _sheet_xml(PlainSheet)
-    assert b"<row" in plain and b"A1 notation" not in plain  # shared strings, by index
+    assert b"<row" in plain[0] and b"A1 notation" not in plain[0]  # shared strings, by index
+    assert b"A1 notation" in plain[1] and b'hidden="1"' in plain[0]
     assert _sheet_xml(ReportSheet) == plain
     if xlsxwriter.__version__ not in CHECKED_WITH:
         pytest.skip(f"xlsxwriter {xlsxwriter.__version__}: FastSheet unused until checked")

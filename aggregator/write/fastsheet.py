@@ -10,12 +10,20 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
-from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple, Worksheet
+from xlsxwriter.worksheet import (
+    CellDatetimeTuple,
+    CellNumberTuple,
+    CellStringTuple,
+    RowInfo,
+    Worksheet,
+)
 
 # FastSheet stands in for xlsxwriter's own private loops: it is used only with the releases it
 # was compared against (tests/test_report_cells.py); any other release writes as it always does.
 CHECKED_WITH = frozenset({"3.3.1"})
 _STRING, _NUMBER, _DATETIME = CellStringTuple, CellNumberTuple, CellDatetimeTuple
+_ROW = RowInfo
+_HUGE = 1e300  # beyond it (and NaN) xlsxwriter decides: an error cell, or its own exception
 _COLUMNS: dict[int, str] = {}  # column number → its letters
 _REF = r"[A-Z]{1,3}[0-9]+(?::[A-Z]{1,3}[0-9]+)?"
 _PLAIN_SUM = re.compile(rf"=SUM\({_REF}(?:,{_REF})*\)")
@@ -29,6 +37,11 @@ def _column(col: int) -> str:
 
 class FastSheet(Worksheet):  # type: ignore[misc]
     """A worksheet whose cells are written (by the program, and to XML) with less overhead."""
+
+    dim_rowmin: Any  # the extent xlsxwriter keeps (None until a cell is written)
+    dim_rowmax: Any
+    dim_colmin: Any
+    dim_colmax: Any
 
     def write_string(self, *args: Any, **kwargs: Any) -> Any:
         """As xlsxwriter's, without its cell-notation wrapper when given row and column."""
@@ -47,6 +60,68 @@ class FastSheet(Worksheet):  # type: ignore[misc]
         if len(args) > 1 and type(args[0]) is int and type(args[1]) is int:
             return self._write_datetime(*args, **kwargs)
         return super().write_datetime(*args, **kwargs)
+
+    def _write_string(self, row: int, col: int, string: str, cell_format: Any = None) -> Any:
+        """As xlsxwriter's, for a cell in bounds with a string of usual length: the cell and
+        the sheet's extent noted without a call per check (else by xlsxwriter)."""
+        if (
+            self.constant_memory
+            or not (0 <= row < self.xls_rowmax and 0 <= col < self.xls_colmax)
+            or len(string) > self.xls_strmax // 2
+        ):
+            return super()._write_string(row, col, string, cell_format)
+        self._extend(row, col)
+        self.table[row][col] = _STRING(self.str_table._get_shared_string_index(string), cell_format)
+        return 0
+
+    def _write_number(self, row: int, col: int, number: Any, cell_format: Any = None) -> Any:
+        """As xlsxwriter's, for a finite int or float in bounds (else by xlsxwriter)."""
+        kind = type(number)
+        if (
+            self.constant_memory
+            or not ((kind is int or kind is float) and -_HUGE < number < _HUGE)
+            or not (0 <= row < self.xls_rowmax and 0 <= col < self.xls_colmax)
+        ):
+            return super()._write_number(row, col, number, cell_format)
+        self._extend(row, col)
+        self.table[row][col] = _NUMBER(number, cell_format)
+        return 0
+
+    def _extend(self, row: int, col: int) -> None:
+        """Note a written cell in the sheet's extent (xlsxwriter's ``_check_dimensions``)."""
+        if self.dim_rowmin is None or row < self.dim_rowmin:
+            self.dim_rowmin = row
+        if self.dim_rowmax is None or row > self.dim_rowmax:
+            self.dim_rowmax = row
+        if self.dim_colmin is None or col < self.dim_colmin:
+            self.dim_colmin = col
+        if self.dim_colmax is None or col > self.dim_colmax:
+            self.dim_colmax = col
+
+    def set_row(
+        self, row: int, height: float | None = None, cell_format: Any = None, options: Any = None
+    ) -> Any:
+        """As xlsxwriter's, for a row given only a height (the summary's wrapped rows): the
+        height in pixels and the row's extent noted directly (else by xlsxwriter)."""
+        if (
+            self.constant_memory
+            or height is None
+            or height <= 0
+            or cell_format is not None
+            or options
+            or not (0 <= row < self.xls_rowmax)
+        ):
+            return super().set_row(row, height, cell_format, options)
+        pixels = int(height * 4.0 / 3.0 + 0.5)
+        if pixels == 0:
+            return super().set_row(row, height, cell_format, options)
+        col = self.dim_colmin if self.dim_colmin is not None else 0
+        self._extend(row, col)
+        self.row_info[row] = _ROW(
+            height=pixels, row_format=None, hidden=False, level=0, collapsed=False
+        )
+        self.row_sizes[row] = [pixels, False]
+        return 0
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> Any:
         """A plain ``=SUM(A1:A9,B2)`` needs none of xlsxwriter's 30 rewrites for newer

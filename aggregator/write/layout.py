@@ -105,8 +105,11 @@ def sub(facts: Facts) -> str:
 def text(ws: Worksheet, r: int, c: int, v: Any, fmt: Any) -> None:
     """Write text as text (never a formula), noting how many lines it needs when it wraps."""
     value = "" if v is None else str(v)
-    ws.write_string(r, c, value, fmt)
-    if not isinstance(ws, ReportSheet) or not value or not getattr(fmt, "text_wrap", False):
+    if not isinstance(ws, ReportSheet):
+        ws.write_string(r, c, value, fmt)
+        return
+    ws._write_string(r, c, value, fmt)  # row and column are numbers: no notation to convert
+    if not value or not getattr(fmt, "text_wrap", False):
         return
     if c >= len(ws.text_widths):
         return
@@ -132,8 +135,21 @@ def merged_width(ws: Worksheet, first: int, last: int) -> float:
     return float(sum(widths[first : last + 1])) if len(widths) > last else 0.0
 
 
+_LINES: dict[tuple[str, float], int] = {}  # the same texts recur (reasons, names, statuses)
+
+
 def wrapped_lines(value: str, width: float) -> int:
     """How many lines ``value`` takes wrapped in a column ``width`` units wide."""
+    key = (value, width)
+    n = _LINES.get(key)
+    if n is None:
+        if len(_LINES) > 200_000:
+            _LINES.clear()
+        n = _LINES[key] = _count_lines(value, width)
+    return n
+
+
+def _count_lines(value: str, width: float) -> int:
     usable = max(1.0, width - 1.0)  # cell padding
     if "\n" not in value:
         return _part_lines(value, usable)
