@@ -106,7 +106,8 @@ def _read_all(
     """Every submission received by ``as_of`` with its reading (cached, read early as it was
     taken in, else read now), and whether every reading is settled (none failed for the
     machine's sake or a missing copy); containers are unpacked again for their problems, never
-    read as a form."""
+    read as a form. A copy is hashed again here only when no worker vouches that the reading
+    is of the recorded bytes (see :func:`_copies_at_hand`)."""
     from aggregator.read.workers import is_unsettled
 
     subs = ledger.submissions(until=iso(as_of))
@@ -129,8 +130,16 @@ def _read_all(
         else:
             cached[s.id] = r
     pre = early.results() if early is not None else {}
-    missing, restored = _copies_at_hand(ledger, todo, opts.inbox, scan.problems)
+    vouched = set()  # read early from bytes that hash to what was recorded: the copy is sound
     for s in todo:
+        digest = pre[(s.sha256, s.name)][2] if (s.sha256, s.name) in pre else ""
+        if digest == s.sha256:
+            vouched.add(s.id)
+        elif digest:  # read early from other bytes: checked, put back and read again
+            pre.pop((s.sha256, s.name))
+    unvouched = [s for s in todo if s.id not in vouched]
+    missing, restored = _copies_at_hand(ledger, unvouched, opts.inbox, scan.problems)
+    for s in unvouched:
         if s.id in restored:  # read early from a copy since found damaged: read again
             pre.pop((s.sha256, s.name), None)
     cached.update(missing)
@@ -150,7 +159,7 @@ def _read_all(
 
 def _read_todo(
     todo: list[Submission],
-    pre: dict[tuple[str, str], tuple[ReturnRead, str]],
+    pre: dict[tuple[str, str], tuple[ReturnRead, str, str]],
     ctx: Context,
     opts: Options,
     progress: Progress | None = None,
@@ -166,7 +175,8 @@ def _read_todo(
     files = [(s.stored, s.name) for s in rest]
     now = read_many(files, ctx, jobs=opts.jobs, progress=progress, texts=texts)
     fresh = {key(s): (r, texts.get(i, "")) for i, (s, r) in enumerate(zip(rest, now, strict=True))}
-    return [(s, *(pre.get(key(s)) or fresh[key(s)])) for s in todo]
+    early = {k: (r, t) for k, (r, t, _) in pre.items()}
+    return [(s, *(early.get(key(s)) or fresh[key(s)])) for s in todo]
 
 
 class Early:
@@ -197,8 +207,9 @@ class Early:
             self.reads = EarlyReads(self.ctx, self.opts.jobs, self.progress)
         self.reads.add(os.path.join(self.state, row.stored), row.name, (row.sha256, row.name))
 
-    def results(self) -> dict[tuple[str, str], tuple[ReturnRead, str]]:
-        """The readings made early, each with its cache text (all read by now)."""
+    def results(self) -> dict[tuple[str, str], tuple[ReturnRead, str, str]]:
+        """The readings made early, each with its cache text and the sha256 of the bytes read
+        (see :meth:`EarlyReads.results`; all read by now)."""
         return self.reads.results() if self.reads is not None else {}
 
     def close(self) -> None:

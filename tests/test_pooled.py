@@ -4,9 +4,11 @@ only the file that killed it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import province as pv
 import pytest
@@ -124,13 +126,19 @@ def test_files_read_early_as_they_arrive_read_as_one_process_does(
     others = [got[label][0].to_dict() for i, (_, label) in enumerate(files) if i != 5]
     assert others == [r for i, r in enumerate(serial) if i != 5]
     assert all(got[label][1] for i, (_, label) in enumerate(files) if i != 5)  # cache texts
+    # each reading says which bytes it is of; none for the file whose reader died
+    digests = {label: hashlib.sha256(p.read_bytes()).hexdigest() for p, label in files}
+    assert all(got[label][2] == digests[label] for i, (_, label) in enumerate(files) if i != 5)
+    assert got[files[5][1]][2] == ""
 
 
+@pytest.mark.parametrize("damaged_still", [True, False])
 def test_a_reading_made_early_from_a_copy_found_damaged_is_not_used(
-    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damaged_still: bool
 ) -> None:
-    """A copy read early and then found damaged (put back from the inbox) is read again from
-    the copy put back: the early reading is dropped."""
+    """A copy read early from bytes other than those recorded is checked (put back from the
+    inbox when ``damaged_still``) and read again: the early reading is dropped. Readings of
+    the recorded bytes are kept without the copy being hashed again."""
     from aggregator.read import early
     from aggregator.read.reader import reject
     from aggregator.store.ledger import Ledger
@@ -139,11 +147,24 @@ def test_a_reading_made_early_from_a_copy_found_damaged_is_not_used(
 
     def poisoned(self: early.EarlyReads) -> dict:
         got = real(self)
-        return {k: (reject(ReturnRead(file=k[1]), "poisoned", "早读结果"), "") for k in got}
+        return {
+            k: (
+                reject(ReturnRead(file=k[1]), "poisoned", "早读结果"),
+                "",
+                "0" * 64 if "杭州" in k[1] else digest,  # what the worker found it hashed to
+            )
+            for k, (_, _, digest) in got.items()
+        }
 
     sound = Ledger.copy_is_sound
     monkeypatch.setattr(early.EarlyReads, "results", poisoned)
-    monkeypatch.setattr(Ledger, "copy_is_sound", lambda self, s: "杭州" not in s.name)
+    checked: list[str] = []
+
+    def check(self: Ledger, s: Any) -> bool:
+        checked.append(s.name)
+        return "杭州" not in s.name or not damaged_still
+
+    monkeypatch.setattr(Ledger, "copy_is_sound", check)
     monkeypatch.setattr(Ledger, "restore_copy", lambda self, s, src: sound(self, s))
     opts = Options(
         period="2023H1",
@@ -161,3 +182,4 @@ def test_a_reading_made_early_from_a_copy_found_damaged_is_not_used(
     hangzhou = [f for f in doc["submissions"] if "杭州" in f["file"]]
     assert hangzhou and all(f["status"] != "rejected" for f in hangzhou)  # read again
     assert "早读结果" in text  # the other files kept their (poisoned) early readings
+    assert checked and all("杭州" in name for name in checked)  # only those copies hashed again

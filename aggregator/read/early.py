@@ -41,15 +41,20 @@ class EarlyReads:
             self.last = now
             self.pool.step(None, 0)
 
-    def results(self) -> dict[Any, tuple[ReturnRead, str]]:
-        """Every file's reading and its cache text, once all are read; the workers stopped."""
+    def results(self) -> dict[Any, tuple[ReturnRead, str, str]]:
+        """Every file's reading, its cache text and the sha256 of the bytes it is a reading of
+        ("" when no worker vouches for any: the file could not be read, or its reader died or
+        overran), once all are read; the workers stopped."""
         try:
             self.pool.grow()
             self.pool.drain()
         finally:
             self.close()
-        texts = self.pool.texts or {}
-        return {k: (self.pool.results[i], texts.get(i, "")) for i, k in enumerate(self.keys)}
+        texts, digests = self.pool.texts or {}, self.pool.digests
+        return {
+            k: (self.pool.results[i], texts.get(i, ""), digests.get(i, ""))
+            for i, k in enumerate(self.keys)
+        }
 
     def close(self) -> None:
         """Stop the workers (also when the run stops early)."""

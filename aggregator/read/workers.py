@@ -11,6 +11,7 @@ single-process run.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import multiprocessing as mp
 import os
 import signal
@@ -130,12 +131,31 @@ def _worker(
 Task = tuple[int, str, str]  # (index, path, label)
 
 
-def _one(reader: Reader, task: Task, ctx: Context, text: bool) -> tuple[int, ReturnRead, str]:
+def file_digest(path: str) -> str:
+    """The sha256 of a file's bytes, or "" when it cannot be read."""
+    h = hashlib.sha256()
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return ""
+    try:
+        while chunk := os.read(fd, 1 << 20):
+            h.update(chunk)
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
+    return h.hexdigest()
+
+
+def _one(reader: Reader, task: Task, ctx: Context, text: bool) -> tuple[int, ReturnRead, str, str]:
     """One file read (in a worker), with its reading as cache text when asked for (made here,
-    off the supervisor's back)."""
+    off the supervisor's back) and the sha256 of the file as it was just before (so that the
+    caller knows which bytes the reading is of without hashing the file again itself)."""
     idx, path, label = task
+    digest = file_digest(path) if text else ""
     result = _guarded(reader, path, label, ctx)
-    return idx, result, result.cache_text() if text else ""
+    return idx, result, result.cache_text() if text else "", digest
 
 
 @dataclass
@@ -181,7 +201,7 @@ def read_many(
     if jobs == 0:
         out = []
         for i, (p, label) in enumerate(files):
-            idx, result, text = _one(reader, (i, str(p), label), ctx, texts is not None)
+            idx, result, text, _ = _one(reader, (i, str(p), label), ctx, texts is not None)
             out.append(result)
             if texts is not None:
                 texts[idx] = text
@@ -218,6 +238,7 @@ class _Pool:
         self.limits = ctx.policy.limits
         self.results: dict[int, ReturnRead] = {}
         self.texts: dict[int, str] | None = None  # filled when the caller wants cache texts
+        self.digests: dict[int, str] = {}  # with the texts: the sha256 of each file read
         self.pending: deque[list[Task]] = deque()
         self.todo: deque[Task] = deque()
         self.slots: list[_Slot] = []
@@ -310,10 +331,11 @@ class _Pool:
                 return s.proc.is_alive() and not self._overran(s)
             s.batches.popleft()
             s.started = time.monotonic()
-            for idx, result, text in results:
+            for idx, result, text, digest in results:
                 self.results[idx] = result
                 if self.texts is not None:
                     self.texts[idx] = text
+                    self.digests[idx] = digest
                 if self.progress:
                     self.progress(len(self.results), self.total, result.file)
             return True
