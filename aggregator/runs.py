@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aggregator.aside import Aside
 from aggregator.clock import iso, now
 from aggregator.faults import failpoint
 from aggregator.gather import (
@@ -123,16 +124,25 @@ def _write_outputs(target: Path, opts: Options, facts: Facts, ctx: Context) -> N
     for t in targets:
         remove_stale(t)
     with atomic_paths(*targets) as tmps:
+
+        def write_json() -> None:
+            tmps[1].write_text(scrubbed_json(facts.json) + "\n", encoding="utf-8")
+
+        # the JSON is written beside the workbook by a forked child; again here if it fails
+        aside = Aside(write_json, enabled=opts.json_out is not None and opts.jobs != 0)
         try:
             write_report(tmps[0], facts, ctx)
+            failpoint("report-half-written")
         except FileCreateError as e:
+            aside.cancel()
             cause = e.__cause__ or (e.args[0] if e.args else None)
             no = getattr(cause, "errno", 0) or 0
             raise OSError(no, getattr(cause, "strerror", None) or str(e), str(target)) from e
-        failpoint("report-half-written")
-        if opts.json_out:
-            text = scrubbed_json(facts.json) + "\n"
-            tmps[1].write_text(text, encoding="utf-8")
+        except BaseException:
+            aside.cancel()
+            raise
+        if opts.json_out and not aside.done():
+            write_json()
 
 
 def run_summary(opts: Options, progress: Progress | None = None) -> Outcome:

@@ -1,0 +1,90 @@
+"""Work done beside the run in a forked child: done there when it can be, here when the child
+cannot be forked, fails or is killed, never lost (the summary JSON is written this way)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import province as pv
+import pytest
+
+from aggregator.aside import Aside
+from aggregator.clock import parse_time
+from aggregator.runs import Options, run_summary
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A province's half-year returns."""
+    box = tmp_path_factory.mktemp("aside") / "inbox"
+    pv.half_year(box)
+    return box
+
+
+def test_the_child_does_the_work_and_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "x.txt"
+    aside = Aside(lambda: out.write_text("beside", encoding="utf-8"))
+    assert aside.pid is not None and aside.pid != os.getpid()
+    assert aside.done() is True
+    assert out.read_text(encoding="utf-8") == "beside"
+    assert aside.done() is False  # waited for once: nothing more to wait for
+
+
+def test_a_child_that_fails_or_dies_leaves_the_work_to_the_caller(tmp_path: Path) -> None:
+    def fails() -> None:
+        raise OSError(28, "No space left on device")
+
+    assert Aside(fails).done() is False
+    assert Aside(lambda: os.kill(os.getpid(), signal.SIGKILL)).done() is False
+    assert Aside(lambda: os._exit(3)).done() is False
+
+
+def test_disabled_or_cancelled_work_is_not_done(tmp_path: Path) -> None:
+    out = tmp_path / "x.txt"
+    off = Aside(lambda: out.write_text("no", encoding="utf-8"), enabled=False)
+    assert off.pid is None and off.done() is False and not out.exists()
+    slow = Aside(lambda: os.system("sleep 30"))
+    slow.cancel()
+    assert slow.done() is False
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left behind
+
+
+def test_the_json_is_written_when_the_child_writing_it_is_killed(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed child is the machine's failure: the run writes the JSON itself, the same."""
+    import aggregator.write.jsonout as jsonout
+
+    real, parent = jsonout.scrubbed_json, os.getpid()
+
+    def killed_in_the_child(doc: object) -> str:
+        if os.getpid() != parent:
+            (tmp_path / "child-was-here").touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(doc)
+
+    docs = []
+    for name in ("plain", "killed"):
+        if name == "killed":
+            monkeypatch.setattr(jsonout, "scrubbed_json", killed_in_the_child)
+        opts = Options(
+            period="2023H1",
+            inbox=inbox,
+            state=tmp_path / f"state-{name}",
+            now=parse_time("2023-06-12T12:00"),
+            out=tmp_path / f"out-{name}",
+            json_out=tmp_path / f"{name}.json",
+            jobs=2,
+        )
+        assert run_summary(opts).facts is not None
+        docs.append(json.loads((tmp_path / f"{name}.json").read_text(encoding="utf-8")))
+        assert not list(tmp_path.glob(".*.tmp"))
+    plain, killed = docs
+    assert (tmp_path / "child-was-here").exists()  # the child did start on it, and died
+    assert killed["province"] == plain["province"] and killed["counties"] == plain["counties"]
