@@ -131,7 +131,7 @@ def _write_outputs(target: Path, opts: Options, facts: Facts, ctx: Context) -> N
         # the JSON is written beside the workbook by a forked child; again here if it fails
         aside = Aside(write_json, enabled=opts.json_out is not None and opts.jobs != 0)
         try:
-            write_report(tmps[0], facts, ctx)
+            write_report(tmps[0], facts, ctx, aside=opts.jobs != 0)
             failpoint("report-half-written")
         except FileCreateError as e:
             aside.cancel()

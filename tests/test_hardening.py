@@ -263,7 +263,7 @@ def test_xlsxwriter_file_create_error_is_a_message(
 
     _inbox_with_returns(tmp_path)
 
-    def cannot(*a: object) -> None:
+    def cannot(*a: object, **k: object) -> None:
         raise FileCreateError(OSError(errno.ENOSPC, "No space left on device"))
 
     monkeypatch.setattr("aggregator.write.report.write_report", cannot)

@@ -146,3 +146,64 @@ def test_the_fast_writer_is_used_only_with_a_checked_xlsxwriter(monkeypatch: Any
     assert base_sheet() is (FastSheet if xlsxwriter.__version__ in CHECKED_WITH else Worksheet)
     monkeypatch.setattr(xlsxwriter, "__version__", "99.0.0")
     assert base_sheet() is Worksheet
+    from aggregator.write.fastsheet import new_book
+
+    assert type(new_book(io.BytesIO(), {"in_memory": True})) is xlsxwriter.Workbook
+
+
+def _package(path: Any, book: Any) -> dict[str, bytes]:
+    """A workbook of several sheets (formats first used in different sheets, the long ones
+    written by children when ``book`` forks), as its zip members (the creation time left out)."""
+    wb = book(str(path))
+    late = wb.add_format({"bg_color": "#FFEB9C"})
+    own = wb.add_format({"bg_color": "#C6EFCE", "bold": True})  # first used in a child's sheet
+    for i in range(4):
+        ws = wb.add_worksheet(f"s{i}", worksheet_class=FastSheet)
+        if i != 2:
+            _fill(wb, ws)
+        if i % 2:  # long: a child's
+            for r in range(100, 140):
+                ws.write_string(r, 0, f"第{r}行", late if i == 3 else own if r % 3 else None)
+    wb.get_worksheet_by_name("s2").write_string(0, 0, "late", late)
+    wb.close()
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+
+def test_long_sheets_written_by_children_make_the_same_package(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    """Sheets written by forked children (styles numbered beforehand in one process's order)
+    give the very bytes one process writes; a child that dies is redone by the parent."""
+    import os
+    import signal
+
+    from aggregator.write import fastsheet
+    from aggregator.write.fastsheet import FastBook
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork here")
+    plain = _package(tmp_path / "plain.xlsx", xlsxwriter.Workbook)
+    monkeypatch.setattr(fastsheet, "ASIDE_ROWS", 100)
+    real = fastsheet._assemble
+
+    def noted(ws: Any, filename: str) -> None:
+        if os.getpid() != parent:
+            (tmp_path / f"child-{ws.name}").touch()
+        real(ws, filename)
+
+    parent = os.getpid()
+    monkeypatch.setattr(fastsheet, "_assemble", noted)
+    assert _package(tmp_path / "split.xlsx", FastBook) == plain
+    assert sorted(p.name for p in tmp_path.glob("child-*")) == ["child-s1", "child-s3"]
+    assert _package(tmp_path / "alone.xlsx", lambda p: FastBook(p, aside=False)) == plain
+
+    def dies(ws: Any, filename: str) -> None:
+        if os.getpid() != parent:
+            (tmp_path / f"killed-{ws.name}").touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        real(ws, filename)
+
+    monkeypatch.setattr(fastsheet, "_assemble", dies)
+    assert _package(tmp_path / "killed.xlsx", FastBook) == plain
+    assert sorted(p.name for p in tmp_path.glob("killed-*")) == ["killed-s1", "killed-s3"]

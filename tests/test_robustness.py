@@ -201,7 +201,7 @@ def test_unwritable_output_keeps_the_previous_report(
     report = tmp_path / "out" / "2023H1_专家服务活动成果汇总表.xlsx"
     before = sha256(report)
 
-    def full_disk(path: Path, *a: object) -> None:
+    def full_disk(path: Path, *a: object, **k: object) -> None:
         path.write_bytes(b"partial")
         raise OSError(28, "No space left on device")
 

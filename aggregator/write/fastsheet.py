@@ -1,14 +1,19 @@
 """xlsxwriter's innermost loops for a big sheet, written out once: the summary workbook holds
 ≈300,000 cells at 10,000 returns, and xlsxwriter spends most of its time building each cell's
 attribute list and looking up each row. The XML is exactly xlsxwriter's (a test compares the
-two writers on every kind of cell); anything unusual is left to xlsxwriter itself."""
+two writers on every kind of cell); anything unusual is left to xlsxwriter itself.
+
+:class:`FastBook` also has the XML of its long sheets assembled by forked children while the
+rest of the package is written (the same bytes; a child that fails is redone here)."""
 
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.packager import Packager
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import (
     CellDatetimeTuple,
@@ -17,6 +22,8 @@ from xlsxwriter.worksheet import (
     RowInfo,
     Worksheet,
 )
+
+from aggregator.aside import Aside
 
 # FastSheet stands in for xlsxwriter's own private loops: it is used only with the releases it
 # was compared against (tests/test_report_cells.py); any other release writes as it always does.
@@ -219,3 +226,110 @@ def base_sheet() -> type[Worksheet]:
     """:class:`FastSheet` under the xlsxwriter releases it was checked against, else
     xlsxwriter's own worksheet (slower, never different)."""
     return FastSheet if xlsxwriter.__version__ in CHECKED_WITH else Worksheet
+
+
+ASIDE_ROWS = 2000  # a sheet this long is worth a forked child (a fork costs ≈10–30 ms)
+
+
+def _worth_a_child(ws: Worksheet) -> bool:
+    """A long sheet whose XML changes nothing in the sheet itself (hyperlinks are numbered as
+    they are written)."""
+    if ws.dim_rowmax is None or ws.hyperlinks:
+        return False
+    return bool(ws.dim_rowmax - ws.dim_rowmin >= ASIDE_ROWS)
+
+
+def _number_formats(ws: Worksheet) -> None:
+    """Give each format the sheet's XML uses its style number, in the order xlsxwriter's
+    writing of the sheet does: column formats, then row by row the row's format and its cells'
+    formats in column order (a cell without one shows its row's or column's)."""
+    for col in sorted(ws.col_info):
+        fmt = ws.col_info[col].column_format
+        if fmt is not None and fmt.xf_index is None:
+            fmt._get_xf_index()
+    if ws.dim_rowmin is None:
+        return  # no sheet data is written
+    table, row_info = ws.table, ws.row_info
+    first, last = ws.dim_colmin, ws.dim_colmax
+    for row in sorted(set(table) | set(row_info)):
+        if not ws.dim_rowmin <= row <= ws.dim_rowmax:
+            continue
+        info = row_info.get(row)
+        if info is not None and info.row_format and info.row_format.xf_index is None:
+            info.row_format._get_xf_index()
+        cells = table.get(row)
+        if not cells:
+            continue
+        for col in sorted(cells):
+            fmt = cells[col].format
+            if fmt and fmt.xf_index is None and first <= col <= last:
+                fmt._get_xf_index()
+
+
+def _assemble(ws: Worksheet, filename: str) -> None:
+    """Write one sheet's XML to ``filename`` (from the start), as xlsxwriter's packager does."""
+    ws._set_xml_writer(filename)
+    ws._assemble_xml_file()
+
+
+class SplitPackager(Packager):  # type: ignore[misc]
+    """xlsxwriter's packager, the XML of each long sheet assembled by a forked child while
+    this process writes the rest of the package. A sheet whose XML would change the sheet's
+    own state (hyperlinks are numbered while written) is assembled here, as is every sheet of
+    a workbook in memory or in constant-memory mode."""
+
+    def __init__(self, aside: bool = True) -> None:
+        super().__init__()
+        self.aside = aside
+        self.asides: list[tuple[Worksheet, str, Aside]] = []
+
+    def _write_worksheet_files(self) -> None:
+        sheets = [ws for ws in self.workbook.worksheets() if not ws.is_chartsheet]
+        long = [ws for ws in sheets if _worth_a_child(ws)]
+        if not self.aside or self.in_memory or any(ws.constant_memory for ws in sheets):
+            long = []
+        if not long:
+            super()._write_worksheet_files()
+            return
+        # styles are numbered as first used while sheets are written: number them now, in
+        # the order one process would, so that no child numbers one of its own
+        for ws in sheets[: sheets.index(long[-1]) + 1]:
+            _number_formats(ws)
+        for index, ws in enumerate(sheets, start=1):
+            filename = self._filename(f"xl/worksheets/sheet{index}.xml")
+            if ws in long:
+                self.asides.append((ws, filename, Aside(partial(_assemble, ws, filename))))
+            else:
+                _assemble(ws, filename)
+
+    def _create_package(self) -> Any:
+        try:
+            files = super()._create_package()
+        except BaseException:
+            for _, _, aside in self.asides:
+                aside.cancel()
+            raise
+        for ws, filename, aside in self.asides:
+            if not aside.done():  # failed, killed or never forked: written here after all
+                _assemble(ws, filename)
+        self.asides = []
+        return files
+
+
+class FastBook(xlsxwriter.Workbook):  # type: ignore[misc]
+    """A workbook packaged by :class:`SplitPackager` (``aside`` False: no child forked)."""
+
+    def __init__(self, filename: Any, options: Any = None, *, aside: bool = True) -> None:
+        super().__init__(filename, options)
+        self.aside = aside
+
+    def _get_packager(self) -> Packager:
+        return SplitPackager(self.aside)
+
+
+def new_book(filename: Any, options: Any = None, *, aside: bool = True) -> xlsxwriter.Workbook:
+    """A :class:`FastBook` under the xlsxwriter releases it was checked against, else
+    xlsxwriter's own workbook."""
+    if xlsxwriter.__version__ in CHECKED_WITH:
+        return FastBook(filename, options, aside=aside)
+    return xlsxwriter.Workbook(filename, options)

@@ -24,6 +24,7 @@ from aggregator.vocab import Form
 from aggregator.write import lists, sheets
 from aggregator.write.appsheet import applications_sheet
 from aggregator.write.county import Marks, county_sheet, error_marks
+from aggregator.write.fastsheet import new_book
 from aggregator.write.layout import chinese_date, header_row, new_sheet, remark
 from aggregator.write.xlsx import Styles, print_setup
 
@@ -44,11 +45,13 @@ def report_title(ctx: Context, period: Period) -> str:
     )
 
 
-def write_report(path: Path, facts: Facts, ctx: Context) -> None:
-    """Write every sheet of the summary workbook to ``path``."""
-    wb = xlsxwriter.Workbook(
+def write_report(path: Path, facts: Facts, ctx: Context, *, aside: bool = True) -> None:
+    """Write every sheet of the summary workbook to ``path`` (``aside``: long sheets' XML
+    assembled by forked children, see :class:`~aggregator.write.fastsheet.FastBook`)."""
+    wb = new_book(
         str(path),
         {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        aside=aside,
     )
     st = Styles(wb)
     metrics = list(ctx.schemas[Form.RESULTS].metrics)
