@@ -11,6 +11,7 @@ single-process run.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import multiprocessing as mp
 import os
@@ -114,6 +115,10 @@ def _worker(
     _die_with_parent(parent)
     faulthandler.disable()  # a reader that aborts is reported by the supervisor, not dumped here
     _limit_memory(memory_mb)
+    # what the worker was forked with is never garbage: no collection walks it; and a reading
+    # leaves little to collect, so collections come less often (≈5 % of a worker's time)
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
     while True:
         try:
             batch = conn.recv()
