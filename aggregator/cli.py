@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -348,4 +349,7 @@ def version() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    # numpy (under pandas) would start an OpenBLAS thread per core at import, which only
+    # spins: the judging does no linear algebra, and workers are forked after that import
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     app()
