@@ -201,6 +201,7 @@ def _report(
     run, target, data = what
     opts, as_of, period = run
     root = feedback_folder(opts, target)
+    early.all_in()
     _load_writers(feedback=root is not None)
     with settled_heap():
         entries, facts, settled = judge(ledger, ctx, scan, run, progress, early)
