@@ -207,6 +207,18 @@ class Early:
             self.reads = EarlyReads(self.ctx, self.opts.jobs, self.progress)
         self.reads.add(os.path.join(self.state, row.stored), row.name, (row.sha256, row.name))
 
+    def all_in(self) -> None:
+        """Every new file has come: the other workers join now and are handed what is left (a
+        few batches deep), to read while this process loads the judge; workers are fed only
+        when this process looks at them, which it would not do again until the judging."""
+        if self.reads is None:
+            return
+        pool = self.reads.pool
+        pool.grow()
+        free = sum(max(0, 2 - len(s.batches)) for s in pool.slots)
+        if pool.todo and free:
+            pool.step(min(32, -(-len(pool.todo) // free)), 0)
+
     def results(self) -> dict[tuple[str, str], tuple[ReturnRead, str, str]]:
         """The readings made early, each with its cache text and the sha256 of the bytes read
         (see :meth:`EarlyReads.results`; all read by now)."""

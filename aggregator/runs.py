@@ -211,6 +211,8 @@ def _report(
     run, target, data = what
     opts, as_of, period = run
     root = feedback_folder(opts, target)
+    early.all_in()
+    _load_writers(feedback=root is not None)
     with settled_heap():
         entries, facts, settled = judge(ledger, ctx, scan, run, progress, early)
         notice = open_elsewhere(target)
@@ -231,6 +233,19 @@ def _report(
     return Outcome(
         period, facts, scan.new, target, opts.json_out, as_of, notices, feedback=sent_back
     )
+
+
+def _load_writers(*, feedback: bool) -> None:
+    """Load the report's writers (and openpyxl, for the annotated copies) now, before judging:
+    the reader workers are still reading then, so the imports overlap their last files instead
+    of following the judging with a core idle. Imports in this one thread, done before the
+    judging forks more readers and the feedback helpers."""
+    import aggregator.write.jsonout
+    import aggregator.write.report
+
+    if feedback:
+        import aggregator.write.annotate
+        import aggregator.write.feedbackform  # noqa: F401
 
 
 def run_status(opts: Options, progress: Progress | None = None) -> Outcome:

@@ -5,6 +5,8 @@ its text inside its columns (no LibreOffice needed)."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -112,6 +114,23 @@ def test_a_rerun_replaces_the_folder_and_no_feedback_writes_none(run: Path) -> N
         run / "inbox", run / "state", out2, "--feedback", str(run / "inbox" / "反馈"), now=NOW
     )
     assert CliRunner().invoke(app, inside).exit_code == 2
+
+
+def test_the_summary_process_loads_no_word_library(run: Path, tmp_path: Path) -> None:
+    """Judging and annotating spreadsheets need no python-docx: a summary's own process never
+    loads it (a reader worker or feedback helper does, for a Word return)."""
+    args = summary_args(run / "inbox", tmp_path / "state", tmp_path / "out", now=NOW)
+    code = (
+        "import sys\nfrom aggregator.cli import app\ntry:\n"
+        f"    app({args!r})\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'docx'"
+        " or m == 'aggregator.read.wordgrid'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert len(list((tmp_path / "out" / "反馈" / "2023H1" / "金华市").iterdir())) == 3
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_a_feedback_folder_that_cannot_be_written_leaves_the_old_one(

@@ -14,6 +14,7 @@ import province as pv
 import pytest
 
 from aggregator.clock import parse_time
+from aggregator.period import Period
 from aggregator.read.reader import Context, read_return
 from aggregator.read.returns import ReturnRead
 from aggregator.read.workers import _Pool, _read_file, read_many
@@ -130,6 +131,34 @@ def test_files_read_early_as_they_arrive_read_as_one_process_does(
     digests = {label: hashlib.sha256(p.read_bytes()).hexdigest() for p, label in files}
     assert all(got[label][2] == digests[label] for i, (_, label) in enumerate(files) if i != 5)
     assert got[files[5][1]][2] == ""
+
+
+def test_what_is_left_when_the_intake_ends_is_handed_over_at_once(
+    inbox: Path, ctx: Context, tmp_path: Path
+) -> None:
+    """Once every file has come, all workers are started and given what is left (not only
+    when the judging asks for it); a file that kills its worker in such a batch is still the
+    only one rejected, and the rest read as one process reads them."""
+    from aggregator.gather import Early
+    from aggregator.read.early import EarlyReads
+    from aggregator.read.workers import is_unsettled
+
+    files = _files(inbox)[:20]
+    files[7] = (files[7][0], files[7][1] + "#abort")
+    serial = [r.to_dict() for r in read_many(files, ctx, jobs=0, reader=_dies_on_serially)]
+    opts = Options(period="2023H1", inbox=inbox, state=tmp_path, jobs=2)
+    early = Early(tmp_path, opts, Period.half(2023), ctx, None)
+    early.reads = EarlyReads(ctx, 2, reader=_dies_on)
+    for p, label in files:
+        early.reads.add(str(p), label, label)
+    assert early.reads.pool.todo  # the lone worker is fed a file or two at a time
+    early.all_in()
+    assert len(early.reads.pool.slots) == 2 and not early.reads.pool.todo
+    got = early.results()
+    killed = got[files[7][1]][0]
+    assert killed.problems[-1].code == "file-reader-crashed" and is_unsettled(killed)
+    others = [got[label][0].to_dict() for i, (_, label) in enumerate(files) if i != 7]
+    assert others == [r for i, r in enumerate(serial) if i != 7]
 
 
 @pytest.mark.parametrize("damaged_still", [True, False])

@@ -15,16 +15,20 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from aggregator.cells import cell_labels
 from aggregator.problems import Problem
-from aggregator.read.applications import read_applications, recognise
 from aggregator.read.appmodels import Application, from_json
 from aggregator.read.grid import SheetGrid
 from aggregator.read.returns import ReturnRead, SheetNote
-from aggregator.read.wordgrid import WordGrid
 from aggregator.rulebook import Context
 from aggregator.rulebook.appforms import APP_FORMS, AppForm, default_app_forms
+
+# The judge (main process) needs only is_application and records_of: the form readers and
+# python-docx are loaded by the functions that read, in the reader workers.
+if TYPE_CHECKING:
+    from aggregator.read.wordgrid import WordGrid
 
 
 def is_application(form: str | None) -> bool:
@@ -41,6 +45,8 @@ def read_application_forms(
     out: ReturnRead, grids: Sequence[SheetGrid], label: str, ctx: Context
 ) -> bool:
     """Read every A1–A3 form of the visible grids into ``out``; False when there is none."""
+    from aggregator.read.applications import read_applications
+
     forms = default_app_forms()
     records: list[Application] = []
     problems: list[Problem] = []
@@ -86,6 +92,9 @@ def joined_word_tables(grids: Sequence[SheetGrid], forms: dict[str, AppForm]) ->
     基地名称) joined to the table before it: a form printed over two pages is often two tables
     of different widths. Cells keep their names (``表2 第3行第1列``); spreadsheets are left as
     they are."""
+    from aggregator.read.applications import recognise
+    from aggregator.read.wordgrid import WordGrid
+
     out: list[SheetGrid] = []
     for g in grids:
         last = out[-1] if out else None
@@ -98,6 +107,8 @@ def joined_word_tables(grids: Sequence[SheetGrid], forms: dict[str, AppForm]) ->
 
 def _join(a: WordGrid, b: WordGrid) -> WordGrid:
     """A new grid: ``b``'s rows under ``a``'s, merges and cell names moved along."""
+    from aggregator.read.wordgrid import WordGrid
+
     top = len(a.rows)
     return WordGrid(
         a.name, a.visible, [list(r) for r in a.rows] + [list(r) for r in b.rows],

@@ -38,7 +38,6 @@ from aggregator.write.problemlist import (
     fit_data_sheet,
     sheet_title,
 )
-from aggregator.write.wordannotate import write_annotated_word
 
 
 def safe_text(cell: Any, value: str) -> None:
@@ -156,6 +155,8 @@ def write_annotated(
     masked = [replace(p, message=scrub(p.message)) for p in result.problems]
     result = replace(result, problems=masked)
     if result.kind in WORD_KINDS and not result.rejected:  # Word: comments in a .docx copy
+        from aggregator.write.wordannotate import write_annotated_word  # python-docx: only here
+
         word = write_annotated_word(path, result, out_dir, resend_by=resend_by)
         if word is not None:
             return word
