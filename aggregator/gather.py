@@ -179,6 +179,9 @@ def _read_todo(
     return [(s, *(early.get(key(s)) or fresh[key(s)])) for s in todo]
 
 
+ALL_IN_BATCH = 128  # files per batch handed over when the intake ends
+
+
 class Early:
     """Reading begun during the intake: each new copy goes to the reader workers as soon as it
     is stored (the rulebook loaded at the first), so that reading overlaps taking in. Readings
@@ -210,14 +213,16 @@ class Early:
     def all_in(self) -> None:
         """Every new file has come: the other workers join now and are handed what is left (a
         few batches deep), to read while this process loads the judge; workers are fed only
-        when this process looks at them, which it would not do again until the judging."""
+        when this process looks at them, which it would not do again until the judging. The
+        batches are large enough (up to 128 files, ≈0.2 s each) to keep a worker busy for as
+        long as loading pandas and the writers takes."""
         if self.reads is None:
             return
         pool = self.reads.pool
         pool.grow()
         free = sum(max(0, 2 - len(s.batches)) for s in pool.slots)
         if pool.todo and free:
-            pool.step(min(32, -(-len(pool.todo) // free)), 0)
+            pool.step(min(ALL_IN_BATCH, -(-len(pool.todo) // free)), 0)
 
     def results(self) -> dict[tuple[str, str], tuple[ReturnRead, str, str]]:
         """The readings made early, each with its cache text and the sha256 of the bytes read
