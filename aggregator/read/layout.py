@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from aggregator.read import headermemo
 from aggregator.read.grid import SheetGrid
 from aggregator.rulebook.schema import Column, FormSchema
 from aggregator.textnorm import clean, norm, norm_cell, norm_cells
@@ -236,7 +237,28 @@ def find_layout(grid: SheetGrid, schemas: dict[str, FormSchema]) -> Layout | Non
     if not nrows or not width:
         return None
     normed = _TopRows(grid, min(len(grid.rows), nrows + 1), width)
+    forms = tuple(schemas)
+    found = headermemo.recall(normed, forms)
+    if found is None:
+        found, span = _search(normed, nrows, schemas)
+        if found is not None and span is not None:
+            headermemo.remember(normed, forms, span, found)
+    return _layout(grid, schemas, found) if found else None
+
+
+Found = tuple[int, int, list[str], Candidate]  # header row, height, texts, what they give
+
+
+def _search(
+    normed: _TopRows, nrows: int, schemas: dict[str, FormSchema]
+) -> tuple[Found | None, headermemo.Span | None]:
+    """The best header in the first rows, with the rows the search read when it stopped before
+    the last (see headermemo): what it finds depends on those rows alone."""
     full = {form: len(schema.columns) for form, schema in schemas.items()}
+    # No header can rank above every column of the widest form matched exactly on one row
+    # (each key takes a column of its own, and a text of its own): one that does ends the search.
+    most = min(normed.width, max(full.values(), default=0))
+    top = (most, most, -1)
     best: tuple[tuple[int, int, int], int, int, list[str], Candidate] | None = None
     for r in range(nrows):
         if sum(1 for t in normed[r] if t) < 2:
@@ -249,15 +271,27 @@ def find_layout(grid: SheetGrid, schemas: dict[str, FormSchema]) -> Layout | Non
                 rank = (len(cand[1]), len(cand[1]) - len(cand[2]), -height)
                 if best is None or rank > best[0]:
                     best = (rank, r, height, texts, cand)
+            if best is not None and best[0] == top:
+                return best[1:], _read(normed, r, height)
         if best is not None and best[0][1] >= full[best[4][0]] - 1 and best[1] < r:
-            break  # a complete header was found above: nothing further down can beat it
-    return _layout(grid, schemas, best[1:]) if best else None
+            # a complete header was found above: nothing further down can beat it
+            return best[1:], _read(normed, r, 2)
+    return (best[1:] if best else None), None
+
+
+def _read(normed: _TopRows, r: int, height: int) -> headermemo.Span:
+    """The rows the search read, having stopped at row ``r`` after its ``height`` rows' texts:
+    how many, and whether there was no row below them (a height of 2 looks for one)."""
+    if height == 1:
+        return r + 1, False
+    below = r + 1 < len(normed)
+    return (r + 2, False) if below else (r + 1, True)
 
 
 def _layout(
     grid: SheetGrid,
     schemas: dict[str, FormSchema],
-    found: tuple[int, int, list[str], Candidate],
+    found: Found,
 ) -> Layout:
     """The Layout of the header found at a row, with its unmatched and missing columns."""
     r, height, texts, (form, keys, fuzzy) = found

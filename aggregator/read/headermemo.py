@@ -1,0 +1,78 @@
+"""Headers found before, remembered by the rows the search read, and given again only to a sheet
+whose rows say exactly what those said.
+
+:func:`aggregator.read.layout.find_layout` reads a sheet's first rows top down and stops a row
+below the first complete header. What it finds depends on those rows alone, and on them only
+thus: a row with fewer than two texts is passed over (only the fact counts), unless it lies
+just below a row that was not (it may be a header's second row: all its texts count). The
+*signature* of the first ``k`` rows says exactly that: a passed-over row as ``None``, any
+other row as its normalised texts. Two sheets whose signatures over the rows the search read
+are equal, and which have (or both lack) a row below them, get the same header: the search
+is made once per template, and every other return of it is checked cell by cell (a sender,
+a title or a date that differs is a row passed over; one header cell that differs is a
+different signature, and the full search).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class Rows(Protocol):
+    """A sheet's first rows, normalised (layout._TopRows)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, r: int, /) -> list[str]: ...
+
+
+Signature = tuple[tuple[str, ...] | None, ...]
+Span = tuple[int, bool]  # rows read from the top; True: the sheet had no row below them
+# what was found (see layout.find_layout), remembered by forms, rows read, whether the sheet
+# had no row below them, and the signature of those rows
+_FOUND: dict[tuple[tuple[str, ...], int, bool, Signature], Any] = {}
+_SPANS: list[Span] = []  # as remembered, oldest first
+MAX_FOUND = 2000
+MAX_SPANS = 8
+
+
+def signature(normed: Rows, k: int) -> Signature:
+    """The first ``k`` rows as the header search sees them (see the module)."""
+    out: list[tuple[str, ...] | None] = []
+    above_passed = True
+    for r in range(k):
+        row = normed[r]
+        passed = len(row) - row.count("") < 2
+        out.append(None if passed and above_passed else tuple(row))
+        above_passed = passed
+    return tuple(out)
+
+
+def recall(normed: Rows, forms: tuple[str, ...]) -> Any | None:
+    """What the search found in a sheet whose first rows had this sheet's signature, or None."""
+    n = len(normed)
+    for k, whole in _SPANS:
+        if n < k or (whole and n != k):
+            continue
+        got = _FOUND.get((forms, k, whole, signature(normed, k)))
+        if got is not None:
+            return got
+    return None
+
+
+def remember(normed: Rows, forms: tuple[str, ...], span: Span, found: Any) -> None:
+    """Remember what the search found having read the rows of ``span``."""
+    k, whole = span
+    if len(_FOUND) >= MAX_FOUND:
+        return
+    if span not in _SPANS:
+        if len(_SPANS) >= MAX_SPANS:
+            return
+        _SPANS.append(span)
+    _FOUND[(forms, k, whole, signature(normed, k))] = found
+
+
+def forget() -> None:
+    """Forget every header remembered (for tests)."""
+    _FOUND.clear()
+    _SPANS.clear()
