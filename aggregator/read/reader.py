@@ -12,7 +12,8 @@ from typing import Any
 from aggregator.cells import a1, cell_labels
 from aggregator.privacy import scrub
 from aggregator.read.grid import SheetGrid, UnreadableFile, read_grids
-from aggregator.read.layout import Layout, Meta, find_layout, is_footer, read_meta, row_is_empty
+from aggregator.read.layout import Layout, find_layout, is_footer, row_is_empty
+from aggregator.read.meta import Meta, read_meta
 from aggregator.read.returns import ReturnRead, SheetNote
 from aggregator.read.rows import city_row_as_total, read_a4, read_a5
 from aggregator.read.sniff import SPREADSHEET_KINDS, WORD_KINDS, Sniff, sniff, sniff_zip_file
