@@ -13,6 +13,7 @@ from aggregator.read import headermemo, layout
 from aggregator.read.grid import SheetGrid
 from aggregator.read.layout import Layout, find_layout
 from aggregator.rulebook.schema import FormSchema, default_schemas
+from aggregator.textnorm import norm
 
 SCHEMAS = default_schemas()
 A5 = [c.header for c in SCHEMAS["A5"].columns]
@@ -146,3 +147,37 @@ def test_remembered_or_not_the_header_is_what_the_long_way_finds(
     g = _grid(rows[:cut], merged)
     assert find_layout(g, SCHEMAS) == _long_way(g, SCHEMAS)
     assert find_layout(g, SCHEMAS) == _long_way(g, SCHEMAS)  # now from the memo, if at all
+
+
+def _long_rows(grid: SheetGrid, nrows: int, width: int) -> list[list[str]]:
+    """The first rows normalised as first written: merged cells looked up cell by cell."""
+    m = layout.merged_view(grid, range(0, nrows)) if grid.merged else {}
+    out = []
+    for r in range(nrows):
+        vals = list(grid.rows[r][:width]) if r < len(grid.rows) else []
+        vals.extend([""] * (width - len(vals)))
+        if m:
+            vals = [m.get((r, c), "") if v in ("", None) else v for c, v in enumerate(vals)]
+        out.append([norm(v) for v in vals])
+    return out
+
+
+spans = st.tuples(st.integers(0, 6), st.integers(0, 8), st.integers(0, 6), st.integers(0, 8))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(st.lists(cells, max_size=8), max_size=7),
+    merged=st.lists(
+        spans.map(lambda s: (min(s[0], s[2]), min(s[1], s[3]), max(s[0], s[2]), max(s[1], s[3]))),
+        max_size=3,
+    ),
+    width=st.integers(1, 9),
+)
+def test_top_rows_as_the_long_way(
+    rows: list[list[object]], merged: list[tuple[int, int, int, int]], width: int
+) -> None:
+    g = SheetGrid("s", True, rows, merged)
+    nrows = len(rows) + 1
+    top = layout._TopRows(g, nrows, width)
+    assert [top[r] for r in range(nrows)] == _long_rows(g, nrows, width)

@@ -160,7 +160,11 @@ class _TopRows:
 
     def __init__(self, grid: SheetGrid, nrows: int, width: int) -> None:
         self.grid, self.nrows, self.width = grid, nrows, width
-        self.merged = merged_view(grid, range(0, nrows)) if grid.merged else {}
+        self.merged: dict[int, list[tuple[int, Any]]] = {}  # row → (column, value shown)
+        if grid.merged:
+            for (r, c), v in merged_view(grid, range(0, nrows)).items():
+                if c < width:
+                    self.merged.setdefault(r, []).append((c, v))
         self.done: dict[int, list[str]] = {}
 
     def __len__(self) -> int:
@@ -174,9 +178,9 @@ class _TopRows:
             rows = self.grid.rows
             vals = list(rows[r][: self.width]) if r < len(rows) else []
             vals.extend([""] * (self.width - len(vals)))
-            if self.merged:
-                m = self.merged
-                vals = [m.get((r, c), "") if v in ("", None) else v for c, v in enumerate(vals)]
+            for c, v in self.merged.get(r, ()):
+                if vals[c] in ("", None):
+                    vals[c] = v
             got = self.done[r] = norm_cells(vals)
         return got
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from aggregator.read.grid import SheetGrid
 from aggregator.read.layout import HEADER_SCAN_ROWS, Layout
-from aggregator.textnorm import clean, norm, norm_cell
+from aggregator.textnorm import clean, norm, norm_cells
 
 _LABELS = {
     "sender": ("填报市局", "填报单位", "报送单位", "填报县局"),
@@ -69,31 +69,30 @@ def read_meta(grid: SheetGrid, layout: Layout | None, data_end: int) -> Meta:
     rows = list(range(0, top)) + list(range(data_end, min(len(grid.rows), data_end + 15)))
     for r in rows:
         row = grid.rows[r] if r < len(grid.rows) else []
-        c = 0
-        while c < len(row):
-            v = row[c]
-            t = norm_cell(v)
-            lab = _label_of(t) if t else None
+        texts = norm_cells(row)
+        filled = [c for c, t in enumerate(texts) if t]  # blank cells say nothing
+        taken = -1  # the cell last taken as a label's value
+        for i, c in enumerate(filled):
+            if c <= taken:
+                continue
+            t = texts[c]
+            lab = _label_of(t)
             if lab:
                 kind, rest = lab
                 value: Any = rest
-                if not rest:  # value in the following cells of the row
-                    nxt = c + 1
-                    while nxt < len(row) and norm_cell(row[nxt]) == "":
-                        nxt += 1
-                    if nxt < len(row) and not _label_of(norm_cell(row[nxt])):
+                if not rest and i + 1 < len(filled):  # value in the next cell written
+                    nxt = filled[i + 1]
+                    if not _label_of(texts[nxt]):
                         value = row[nxt] if kind == "date" else clean(row[nxt])
-                        c = nxt
+                        taken = nxt
                 _set(meta, kind, value)
             elif (
-                t
-                and r < top
+                r < top
                 and not meta.title
                 and ("表" in t or "汇总" in t or "计划" in t)
                 and len(t) >= 8
             ):
-                meta.title = clean(v)
-            c += 1
+                meta.title = clean(row[c])
     return meta
 
 
