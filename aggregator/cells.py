@@ -60,3 +60,12 @@ def a1(row: int, col: int) -> str:
     if labeler is not None:
         return labeler(row, col)
     return f"{col_letter(col)}{row + 1}"
+
+
+def a1_row(row: int, cols: list[tuple[str, int]]) -> dict[str, str]:
+    """:func:`a1` of the cells of one row, by key (``cols``: key and 0-based column)."""
+    labeler = _LABELER.get()
+    if labeler is not None:
+        return {k: labeler(row, c) for k, c in cols}
+    n = row + 1
+    return {k: f"{col_letter(c)}{n}" for k, c in cols}

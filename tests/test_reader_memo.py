@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aggregator.read import layout
+from aggregator.rulebook import Context
 from aggregator.rulebook.schema import FormSchema, default_schemas
 from aggregator.textnorm import norm, norm_cell, norm_cells
 
@@ -53,3 +54,46 @@ def test_header_match_as_the_long_way(text: str) -> None:
     for schema in SCHEMAS.values():
         layout._MATCH_CACHE.pop(schema.form, None)
         assert layout._match(text, schema) == (_long_way(text, schema) if text else None)
+
+
+def test_a1_row_is_a1_of_each_cell() -> None:
+    from aggregator.cells import a1, a1_row, cell_labels
+
+    cols = [("x", 0), ("y", 25), ("z", 26), ("w", 701), ("v", 702)]
+    for r in (0, 4, 1_048_575):
+        assert a1_row(r, cols) == {k: a1(r, c) for k, c in cols}
+        with cell_labels(lambda row, col: f"表1 第{row + 1}行第{col + 1}列"):
+            assert a1_row(r, cols) == {k: a1(r, c) for k, c in cols}
+
+
+def test_sum_kind_remembered_is_sum_kind() -> None:
+    from aggregator.read.rows import _sum_kind
+    from aggregator.rulebook.words import default_words
+
+    words = default_words()
+    texts = [
+        "合计",
+        " 合 计 ",
+        "小计",
+        "其中：山区26县",
+        "淳安县",
+        "",
+        "总计",
+        1.0,
+        None,
+        "浙江省合计",
+    ]
+    for _ in range(2):  # the second time from the memo
+        assert [_sum_kind(words, t) for t in texts] == [words.sum_kind(t) for t in texts]
+
+
+def test_bounds_follow_the_policy_in_use(ctx: Context) -> None:
+    from dataclasses import replace
+
+    from aggregator.read.rows import _bounds
+
+    first = {k: b for k, _, b in _bounds(ctx)}
+    assert first == {m.key: ctx.policy.figure_bound(m.key) for m in ctx.schemas["A5"].metrics}
+    other = replace(ctx, policy=replace(ctx.policy, max_figures={"default": 7}))
+    assert {b for _, _, b in _bounds(other)} == {7}
+    assert {k: b for k, _, b in _bounds(ctx)} == first
