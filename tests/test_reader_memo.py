@@ -97,3 +97,27 @@ def test_bounds_follow_the_policy_in_use(ctx: Context) -> None:
     other = replace(ctx, policy=replace(ctx.policy, max_figures={"default": 7}))
     assert {b for _, _, b in _bounds(other)} == {7}
     assert {k: b for k, _, b in _bounds(ctx)} == first
+
+
+def test_area_resolution_remembered_is_the_registrys(ctx: Context) -> None:
+    from aggregator.read import areas
+
+    reg = ctx.registry
+    counties = list(reg.county_by_name.values())[:40]
+    texts: list[object] = [c.name for c in counties] + [c.name[:-1] for c in counties]
+    texts += [
+        "合计",
+        "",
+        " ",
+        "市本级",
+        "某某县",
+        1.0,
+        None,
+        f"{counties[0].city}{counties[0].name}",
+    ]
+    cities = [None, counties[0].city, counties[-1].city]
+    areas._RESOLVED = None
+    for _ in range(2):  # the second time from the memo
+        for t in texts:
+            for city in cities:
+                assert areas.resolve_area(reg, t, city) == reg.resolve(t, city)
