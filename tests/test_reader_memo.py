@@ -121,3 +121,21 @@ def test_area_resolution_remembered_is_the_registrys(ctx: Context) -> None:
         for t in texts:
             for city in cities:
                 assert areas.resolve_area(reg, t, city) == reg.resolve(t, city)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="合计 \u3000ＡＢab1２\n", max_size=5),
+            st.floats(allow_nan=True),
+            st.integers(-3, 3),
+            st.booleans(),
+            st.none(),
+        ),
+        max_size=20,
+    )
+)
+def test_norm_cells_is_norm_of_each(values: list[object]) -> None:
+    for _ in range(2):  # the second time from the memo
+        assert norm_cells(values) == [norm(v) for v in values]

@@ -160,11 +160,16 @@ class _TopRows:
 
     def __init__(self, grid: SheetGrid, nrows: int, width: int) -> None:
         self.grid, self.nrows, self.width = grid, nrows, width
-        self.merged: dict[int, list[tuple[int, Any]]] = {}  # row → (column, value shown)
-        if grid.merged:
-            for (r, c), v in merged_view(grid, range(0, nrows)).items():
-                if c < width:
-                    self.merged.setdefault(r, []).append((c, v))
+        self.merged: dict[int, dict[int, Any]] = {}  # row → column → value shown
+        for r1, c1, r2, c2 in grid.merged:  # as merged_view, by row (a later range wins)
+            if r2 < 0 or r1 >= nrows or (r2 - r1 + 1) * (c2 - c1 + 1) > 5000:
+                continue
+            v = grid.cell(r1, c1)
+            for r in range(max(r1, 0), min(r2, nrows - 1) + 1):
+                shown = self.merged.setdefault(r, {})
+                for c in range(max(c1, 0), min(c2, width - 1) + 1):
+                    if r != r1 or c != c1:
+                        shown[c] = v
         self.done: dict[int, list[str]] = {}
 
     def __len__(self) -> int:
@@ -178,9 +183,11 @@ class _TopRows:
             rows = self.grid.rows
             vals = list(rows[r][: self.width]) if r < len(rows) else []
             vals.extend([""] * (self.width - len(vals)))
-            for c, v in self.merged.get(r, ()):
-                if vals[c] in ("", None):
-                    vals[c] = v
+            shown = self.merged.get(r)
+            if shown:
+                for c, v in shown.items():
+                    if vals[c] in ("", None):
+                        vals[c] = v
             got = self.done[r] = norm_cells(vals)
         return got
 
@@ -237,7 +244,7 @@ def _matching(texts: list[str], schemas: dict[str, FormSchema]) -> int:
 def find_layout(grid: SheetGrid, schemas: dict[str, FormSchema]) -> Layout | None:
     """The most convincing header in the first rows of a sheet, or None if no form is there."""
     nrows = min(len(grid.rows), HEADER_SCAN_ROWS)
-    width = max((len(r) for r in grid.rows[: nrows + 2]), default=0)
+    width = max(map(len, grid.rows[: nrows + 2]), default=0)
     if not nrows or not width:
         return None
     normed = _TopRows(grid, min(len(grid.rows), nrows + 1), width)
