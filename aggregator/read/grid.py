@@ -102,7 +102,7 @@ def _apply_formulas(
     memo: dict[str, float | None] = {}
     for ref, text, has_value in formulas:
         value = evaluate(text, grid, texts, memo)
-        at = _cell_at(ref)
+        at = _AT[ref] if ref in _AT else _cell_at(ref)
         if at is None:
             continue
         r, c = at
@@ -192,24 +192,26 @@ def evaluate(
     """Value of a simple formula (``SUM`` of ranges and cells, ``+`` of terms), or None."""
     if depth > 20:
         return None
-    terms = _parsed(text)
+    terms = _PARSED.get(text)
+    if terms is None:
+        terms = _parsed(text)
     if not terms:
         return None
     total = 0.0
     for term in terms:
         if term[0] == "sum":
-            v: float | None = 0.0
+            v = 0.0
             for arg in term[1]:
                 a = _arg(arg, grid, formulas, memo, depth)
                 if a is None:
-                    v = None
-                    break
-                v += a  # type: ignore[operator]
+                    return None
+                v += a
+            total += v
         else:
-            v = _arg(term, grid, formulas, memo, depth)
-        if v is None:
-            return None
-        total += v
+            a = _arg(term, grid, formulas, memo, depth)
+            if a is None:
+                return None
+            total += a
     return total
 
 
@@ -308,11 +310,31 @@ def _arg(
     else:
         return None
     total = 0.0
+    rows = grid.rows
+    n = len(rows)
     for ref, r, c in cells:
-        v = _cell_value(ref, r, c, grid, formulas, memo, depth, blank_zero=True, text_zero=True)
-        if v is None:
+        if ref in formulas:
+            v = _cell_value(ref, r, c, grid, formulas, memo, depth, blank_zero=True, text_zero=True)
+            if v is None:
+                return None
+            total += v
+            continue
+        # _cell_value of a plain cell, inlined: a number as a float, a bool refused, any
+        # other value (blank or text) 0 — a SUM over a range ignores text, as Excel does
+        if 0 <= r < n:
+            row = rows[r]
+            x = row[c] if 0 <= c < len(row) else ""
+        else:
+            x = ""
+        t = type(x)
+        if t is float or t is int:
+            total += float(x)
+        elif isinstance(x, bool):
             return None
-        total += v
+        elif isinstance(x, int | float):
+            total += float(x)
+        else:
+            total += 0.0
     return total
 
 
