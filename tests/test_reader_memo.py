@@ -139,3 +139,23 @@ def test_area_resolution_remembered_is_the_registrys(ctx: Context) -> None:
 def test_norm_cells_is_norm_of_each(values: list[object]) -> None:
     for _ in range(2):  # the second time from the memo
         assert norm_cells(values) == [norm(v) for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["", " ", "\u3000", "填报人：王芳", "注：", "合计", "0"]),
+            st.floats(allow_nan=True),
+            st.integers(-2, 2),
+            st.booleans(),
+            st.none(),
+        ),
+        max_size=8,
+    )
+)
+def test_blank_and_footer_rows_as_the_long_way(row: list[object]) -> None:
+    texts = [norm_cell(v) for v in row]
+    assert layout.row_is_empty(row) == all(t == "" for t in texts)
+    first = next((t for t in texts if t), "")
+    assert layout.is_footer(row) == (bool(first) and first.startswith(layout.FOOTER_MARKERS))

@@ -315,6 +315,8 @@ def _layout(
 def is_footer(row: list[Any]) -> bool:
     """A note or signature line below the table (填报人…, 报送要求…, 注：…)."""
     for v in row:
+        if v is None or (type(v) is str and not v):
+            continue  # blank: norm_cell would say ""
         t = norm_cell(v)
         if t:
             return t.startswith(FOOTER_MARKERS)
@@ -323,4 +325,9 @@ def is_footer(row: list[Any]) -> bool:
 
 def row_is_empty(row: list[Any]) -> bool:
     """No cell of the row has anything in it."""
-    return all(norm_cell(v) == "" for v in row)
+    for v in row:
+        if v is None or (type(v) is str and not v):
+            continue  # blank: norm_cell would say ""
+        if norm_cell(v) != "":
+            return False
+    return True
