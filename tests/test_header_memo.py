@@ -181,3 +181,17 @@ def test_top_rows_as_the_long_way(
     nrows = len(rows) + 1
     top = layout._TopRows(g, nrows, width)
     assert [top[r] for r in range(nrows)] == _long_rows(g, nrows, width)
+
+
+def test_a_wide_sheet_is_searched_not_remembered() -> None:
+    headermemo.forget()
+    width = headermemo.MAX_CELLS  # three rows of it are beyond the bound
+    rows = _template(A5)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    rows[2][width - 1] = "审核意见"
+    g = _grid(rows)
+    assert find_layout(g, SCHEMAS) == _long_way(g, SCHEMAS)
+    assert not headermemo._FOUND
+    find_layout(_grid(_template(A5)), SCHEMAS)  # a narrow one is remembered
+    assert len(headermemo._FOUND) == 1
+    assert find_layout(g, SCHEMAS) == _long_way(g, SCHEMAS)

@@ -34,6 +34,9 @@ _FOUND: dict[tuple[tuple[str, ...], int, bool, Signature], Any] = {}
 _SPANS: list[Span] = []  # as remembered, oldest first
 MAX_FOUND = 2000
 MAX_SPANS = 8
+# rows × width of a signature at most: a wide sheet's would cost memory to keep and time to
+# check (its rows normalised beyond those its own search reads); such a sheet is searched
+MAX_CELLS = 2048
 
 
 def signature(normed: Rows, k: int) -> Signature:
@@ -48,11 +51,12 @@ def signature(normed: Rows, k: int) -> Signature:
     return tuple(out)
 
 
-def recall(normed: Rows, forms: tuple[str, ...]) -> Any | None:
-    """What the search found in a sheet whose first rows had this sheet's signature, or None."""
+def recall(normed: Rows, forms: tuple[str, ...], width: int) -> Any | None:
+    """What the search found in a sheet whose first rows had this sheet's signature, or None
+    (``width``: the length of each row)."""
     n = len(normed)
     for k, whole in _SPANS:
-        if n < k or (whole and n != k):
+        if n < k or (whole and n != k) or k * width > MAX_CELLS:
             continue
         got = _FOUND.get((forms, k, whole, signature(normed, k)))
         if got is not None:
@@ -60,10 +64,11 @@ def recall(normed: Rows, forms: tuple[str, ...]) -> Any | None:
     return None
 
 
-def remember(normed: Rows, forms: tuple[str, ...], span: Span, found: Any) -> None:
-    """Remember what the search found having read the rows of ``span``."""
+def remember(normed: Rows, forms: tuple[str, ...], width: int, span: Span, found: Any) -> None:
+    """Remember what the search found having read the rows of ``span`` (``width``: the length
+    of each row)."""
     k, whole = span
-    if len(_FOUND) >= MAX_FOUND:
+    if len(_FOUND) >= MAX_FOUND or k * width > MAX_CELLS:
         return
     if span not in _SPANS:
         if len(_SPANS) >= MAX_SPANS:
