@@ -95,6 +95,6 @@ def resolve_area(reg: Registry, raw: object, city: str | None) -> Resolution:
     got = memo.get(key)
     if got is None:
         got = reg.resolve(raw, city)
-        if len(memo) < 50_000:
+        if len(memo) < 50_000 and len(raw) <= 200:
             memo[key] = got
     return got

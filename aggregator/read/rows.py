@@ -96,7 +96,7 @@ def _sum_kind(words: Words, text: object) -> str | None:
     if text in memo:
         return memo[text]
     got = words.sum_kind(text)
-    if len(memo) < 50_000:
+    if len(memo) < 50_000 and len(text) <= 200:
         memo[text] = got
     return got
 

@@ -285,7 +285,7 @@ def _by_names(names: tuple[str, ...]) -> _Named | None:
     else:
         sheets = tuple(i for i, n in enumerate(slashed) if _is_sheet_part(n))
         got = _Named(out.kind, out.problem, out.message, out.has_macros, sheets)
-    if len(_NAMED) < 10_000 and sum(map(len, names)) < 10_000:
+    if len(_NAMED) < 1000 and sum(map(len, names)) < 4000:
         _NAMED[names] = got
     return got
 

@@ -52,7 +52,7 @@ def _sender_says(reg: Registry, sender: str) -> Said | None:
     if sender in memo:
         return memo[sender]
     got = _sender_named(reg, sender)
-    if len(memo) < 50_000:
+    if len(memo) < 50_000 and len(sender) <= 200:
         memo[sender] = got
     return got
 
