@@ -195,3 +195,17 @@ def test_a_wide_sheet_is_searched_not_remembered() -> None:
     find_layout(_grid(_template(A5)), SCHEMAS)  # a narrow one is remembered
     assert len(headermemo._FOUND) == 1
     assert find_layout(g, SCHEMAS) == _long_way(g, SCHEMAS)
+
+
+def test_a_memo_serves_only_the_schemas_it_was_found_with() -> None:
+    from dataclasses import replace
+
+    headermemo.forget()
+    g = _grid(_template(A5))
+    find_layout(g, SCHEMAS)
+    width = len(A5)
+    normed = layout._TopRows(g, len(g.rows), width)
+    assert headermemo.recall(normed, SCHEMAS, width) is not None
+    others = {form: replace(schema) for form, schema in SCHEMAS.items()}  # equal, not the same
+    assert headermemo.recall(normed, others, width) is None
+    assert find_layout(g, others) == _long_way(g, others)

@@ -15,6 +15,7 @@ different signature, and the full search).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 
@@ -28,9 +29,9 @@ class Rows(Protocol):
 
 Signature = tuple[tuple[str, ...] | None, ...]
 Span = tuple[int, bool]  # rows read from the top; True: the sheet had no row below them
-# what was found (see layout.find_layout), remembered by forms, rows read, whether the sheet
-# had no row below them, and the signature of those rows
-_FOUND: dict[tuple[tuple[str, ...], int, bool, Signature], Any] = {}
+# what was found (see layout.find_layout) with the schemas it was found with, remembered by
+# forms, rows read, whether the sheet had no row below them, and the signature of those rows
+_FOUND: dict[tuple[tuple[str, ...], int, bool, Signature], tuple[tuple[object, ...], Any]] = {}
 _SPANS: list[Span] = []  # as remembered, oldest first
 MAX_FOUND = 2000
 MAX_SPANS = 8
@@ -51,20 +52,22 @@ def signature(normed: Rows, k: int) -> Signature:
     return tuple(out)
 
 
-def recall(normed: Rows, forms: tuple[str, ...], width: int) -> Any | None:
-    """What the search found in a sheet whose first rows had this sheet's signature, or None
-    (``width``: the length of each row)."""
-    n = len(normed)
+def recall(normed: Rows, schemas: Mapping[str, object], width: int) -> Any | None:
+    """What the search found, with these very schemas, in a sheet whose first rows had this
+    sheet's signature, or None (``width``: the length of each row)."""
+    forms, n = tuple(schemas), len(normed)
     for k, whole in _SPANS:
         if n < k or (whole and n != k) or k * width > MAX_CELLS:
             continue
         got = _FOUND.get((forms, k, whole, signature(normed, k)))
-        if got is not None:
-            return got
+        if got is not None and all(a is b for a, b in zip(got[0], schemas.values(), strict=True)):
+            return got[1]
     return None
 
 
-def remember(normed: Rows, forms: tuple[str, ...], width: int, span: Span, found: Any) -> None:
+def remember(
+    normed: Rows, schemas: Mapping[str, object], width: int, span: Span, found: Any
+) -> None:
     """Remember what the search found having read the rows of ``span`` (``width``: the length
     of each row)."""
     k, whole = span
@@ -74,7 +77,8 @@ def remember(normed: Rows, forms: tuple[str, ...], width: int, span: Span, found
         if len(_SPANS) >= MAX_SPANS:
             return
         _SPANS.append(span)
-    _FOUND[(forms, k, whole, signature(normed, k))] = found
+    key = (tuple(schemas), k, whole, signature(normed, k))
+    _FOUND[key] = (tuple(schemas.values()), found)
 
 
 def forget() -> None:

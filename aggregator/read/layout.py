@@ -248,12 +248,11 @@ def find_layout(grid: SheetGrid, schemas: dict[str, FormSchema]) -> Layout | Non
     if not nrows or not width:
         return None
     normed = _TopRows(grid, min(len(grid.rows), nrows + 1), width)
-    forms = tuple(schemas)
-    found = headermemo.recall(normed, forms, width)
+    found = headermemo.recall(normed, schemas, width)
     if found is None:
         found, span = _search(normed, nrows, schemas)
         if found is not None and span is not None:
-            headermemo.remember(normed, forms, width, span, found)
+            headermemo.remember(normed, schemas, width, span, found)
     return _layout(grid, schemas, found) if found else None
 
 
