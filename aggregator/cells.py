@@ -62,10 +62,18 @@ def a1(row: int, col: int) -> str:
     return f"{col_letter(col)}{row + 1}"
 
 
-def a1_row(row: int, cols: list[tuple[str, int]]) -> dict[str, str]:
-    """:func:`a1` of the cells of one row, by key (``cols``: key and 0-based column)."""
-    labeler = _LABELER.get()
-    if labeler is not None:
-        return {k: labeler(row, c) for k, c in cols}
-    n = row + 1
-    return {k: f"{col_letter(c)}{n}" for k, c in cols}
+class RowNames:
+    """:func:`a1` of the cells of any one row, by key (``cols``: key and 0-based column), the
+    columns' letters found once."""
+
+    def __init__(self, cols: list[tuple[str, int]]) -> None:
+        self.cols = cols
+        self.letters = [(k, col_letter(c)) for k, c in cols]
+
+    def __call__(self, row: int) -> dict[str, str]:
+        """The names of the row's cells, by key."""
+        labeler = _LABELER.get()
+        if labeler is not None:
+            return {k: labeler(row, c) for k, c in self.cols}
+        n = row + 1
+        return {k: f"{x}{n}" for k, x in self.letters}

@@ -56,14 +56,15 @@ def test_header_match_as_the_long_way(text: str) -> None:
         assert layout._match(text, schema) == (_long_way(text, schema) if text else None)
 
 
-def test_a1_row_is_a1_of_each_cell() -> None:
-    from aggregator.cells import a1, a1_row, cell_labels
+def test_row_names_are_a1_of_each_cell() -> None:
+    from aggregator.cells import RowNames, a1, cell_labels
 
     cols = [("x", 0), ("y", 25), ("z", 26), ("w", 701), ("v", 702)]
+    names = RowNames(cols)
     for r in (0, 4, 1_048_575):
-        assert a1_row(r, cols) == {k: a1(r, c) for k, c in cols}
+        assert names(r) == {k: a1(r, c) for k, c in cols}
         with cell_labels(lambda row, col: f"表1 第{row + 1}行第{col + 1}列"):
-            assert a1_row(r, cols) == {k: a1(r, c) for k, c in cols}
+            assert names(r) == {k: a1(r, c) for k, c in cols}
 
 
 def test_sum_kind_remembered_is_sum_kind() -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aggregator.cells import a1, a1_row
+from aggregator.cells import RowNames, a1
 from aggregator.problems import Severity
 from aggregator.read.areas import area_of, note_alias, resolve_problem
 from aggregator.read.grid import SheetGrid
 from aggregator.read.layout import Layout, row_is_empty
 from aggregator.read.returns import Activity, Figures, ReturnRead, TotalRow
-from aggregator.read.values import Count, When, parse_count, parse_flag, parse_when
+from aggregator.read.values import FLOAT_COUNTS, Count, When, parse_count, parse_flag, parse_when
 from aggregator.rulebook import Context
 from aggregator.rulebook.policy import MAX_EXACT
 from aggregator.rulebook.reference import Registry, Resolution
@@ -49,6 +49,7 @@ def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
     area_c = cols["area"]
     at = [(c.key, cols[c.key]) for c in schema.metrics if c.key in cols]
     area_names = schema.column("area").names
+    names = RowNames(at)
     words = default_words()
     seen: dict[str, int] = {}
     for r in range(layout.first_data_row, end):
@@ -61,7 +62,7 @@ def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
             continue  # header repeated (a second page pasted below)
         n = len(row)
         raw = {k: row[c] if 0 <= c < n else "" for k, c in at}  # SheetGrid.cell, row in hand
-        cells = a1_row(r, at)
+        cells = names(r)
         blank = all(norm_cell(v) == "" for v in raw.values())
         kind = _sum_kind(words, raw_area)
         if kind is not None:
@@ -136,7 +137,10 @@ def _a5_values(
         if key not in raw:
             values[key] = None
             continue
-        c = parse_count(raw[key])
+        v = raw[key]
+        c = FLOAT_COUNTS.get(v) if type(v) is float else None  # parse_count's own memo
+        if c is None:
+            c = parse_count(v)
         if total:
             bound = MAX_EXACT
         if c.value is not None and c.value > bound:
