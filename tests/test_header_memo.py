@@ -209,3 +209,14 @@ def test_a_memo_serves_only_the_schemas_it_was_found_with() -> None:
     others = {form: replace(schema) for form, schema in SCHEMAS.items()}  # equal, not the same
     assert headermemo.recall(normed, others, width) is None
     assert find_layout(g, others) == _long_way(g, others)
+
+
+def test_the_memo_keeps_no_more_cells_than_its_budget(monkeypatch: Any) -> None:
+    headermemo.forget()
+    monkeypatch.setattr(headermemo, "MAX_KEPT", 3 * len(A5) * 2)  # two signatures' worth
+    for i in range(5):
+        g = _grid(_template(A5, f"填报单位：第{i}县人力社保局"))
+        assert find_layout(g, SCHEMAS) == _long_way(g, SCHEMAS)
+    assert len(headermemo._FOUND) == 2
+    assert headermemo._KEPT <= headermemo.MAX_KEPT
+    headermemo.forget()

@@ -33,7 +33,8 @@ Span = tuple[int, bool]  # rows read from the top; True: the sheet had no row be
 # forms, rows read, whether the sheet had no row below them, and the signature of those rows
 _FOUND: dict[tuple[tuple[str, ...], int, bool, Signature], tuple[tuple[object, ...], Any]] = {}
 _SPANS: list[Span] = []  # as remembered, oldest first
-MAX_FOUND = 2000
+_KEPT = 0  # cells of the signatures in _FOUND
+MAX_KEPT = 1_000_000  # cells of all signatures kept (a template's return per county: ≈40 each)
 MAX_SPANS = 8
 # rows × width of a signature at most: a wide sheet's would cost memory to keep and time to
 # check (its rows normalised beyond those its own search reads); such a sheet is searched
@@ -71,17 +72,22 @@ def remember(
     """Remember what the search found having read the rows of ``span`` (``width``: the length
     of each row)."""
     k, whole = span
-    if len(_FOUND) >= MAX_FOUND or k * width > MAX_CELLS:
+    global _KEPT
+    if k * width > MAX_CELLS or _KEPT + k * width > MAX_KEPT:
         return
     if span not in _SPANS:
         if len(_SPANS) >= MAX_SPANS:
             return
         _SPANS.append(span)
     key = (tuple(schemas), k, whole, signature(normed, k))
+    if key not in _FOUND:
+        _KEPT += k * width
     _FOUND[key] = (tuple(schemas.values()), found)
 
 
 def forget() -> None:
     """Forget every header remembered (for tests)."""
+    global _KEPT
     _FOUND.clear()
     _SPANS.clear()
+    _KEPT = 0
