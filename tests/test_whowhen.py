@@ -68,3 +68,11 @@ def test_who_sent_as_the_long_way(ctx: Context) -> None:
                 whowhen.who_sent(got, Meta(sender=sender), label, ctx)
                 _long_who(want, Meta(sender=sender), label, ctx)
                 assert (got.sender_county, got.city) == (want.sender_county, want.city)
+
+
+def test_period_of_text_remembered_is_the_long_way() -> None:
+    texts = ["2023年上半年成果汇总表", "年度汇总", "1-6月", "fy2023", "", " ", "报表", "H1"]
+    whowhen._PERIOD_OF.clear()
+    for _ in range(2):  # the second time from the memo
+        assert [whowhen.period_of_text(t) for t in texts] == [whowhen._period_of(t) for t in texts]
+    assert [whowhen._period_of(t) for t in texts[:4]] == ["H1", "FY", "H1", "FY"]

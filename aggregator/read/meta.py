@@ -17,6 +17,7 @@ _LABELS = {
     "period": ("报送期次", "统计期", "统计时段", "报送期"),
 }
 _PHONE = re.compile(r"(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})")
+_NOT_NAME = re.compile(r"[\s:：,，;；/、()（）电话手机]+")
 
 
 @dataclass
@@ -35,7 +36,7 @@ class Meta:
         person = self.contact
         for p in phones:
             person = person.replace(p, "")
-        person = re.sub(r"[\s:：,，;；/、()（）电话手机]+", " ", person).strip()
+        person = _NOT_NAME.sub(" ", person).strip()
         return person, "、".join(phones)
 
 

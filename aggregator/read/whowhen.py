@@ -75,8 +75,21 @@ def _sender_named(reg: Registry, sender: str) -> Said | None:
 _YEAR = re.compile(r"(20\d\d)\s*年?")
 
 
+_PERIOD_OF: dict[str, str | None] = {}
+
+
 def period_of_text(text: str) -> str | None:
-    """``H1`` or ``FY`` from a title, a 报送期次 value or a file name, if it says."""
+    """``H1`` or ``FY`` from a title, a 报送期次 value or a file name, if it says (remembered
+    for short texts: a template's title recurs in every return)."""
+    if text in _PERIOD_OF:
+        return _PERIOD_OF[text]
+    got = _period_of(text)
+    if len(_PERIOD_OF) < 50_000 and len(text) <= 200:
+        _PERIOD_OF[text] = got
+    return got
+
+
+def _period_of(text: str) -> str | None:
     t = norm(text).upper()
     if not t:
         return None
