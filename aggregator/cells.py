@@ -43,6 +43,11 @@ def col_number(letters: bytes | str) -> int:
     return n
 
 
+def cell_labeler() -> CellLabeler | None:
+    """The labeler :func:`a1` uses now (None: A1 addresses)."""
+    return _LABELER.get()
+
+
 @contextmanager
 def cell_labels(labeler: CellLabeler | None) -> Iterator[None]:
     """Within the block, :func:`a1` names cells with ``labeler`` (a Word table's

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from aggregator.cells import a1, cell_labels
+from aggregator.cells import a1, cell_labeler, cell_labels
 from aggregator.privacy import scrub
 from aggregator.read.grid import SheetGrid, UnreadableFile, read_grids
 from aggregator.read.layout import Layout, find_layout, is_footer, row_is_empty
@@ -102,8 +101,8 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
             f"在工作表 {names} 中没有找到附件4（活动计划表）或附件5（成果汇总表）的表头，也没有附件1–3（申报表、推荐表）。请使用下发的模板，保留表头行。",
         )
         return
-    forms = Counter(layout.form for _, layout in found)
-    main = "A5" if forms["A5"] >= forms["A4"] else "A4"
+    a5 = sum(1 for _, layout in found if layout.form == "A5")
+    main = "A5" if a5 >= sum(1 for _, layout in found if layout.form == "A4") else "A4"
     out.form = main
     for s in out.sheets:
         if s.status == "no-form":
@@ -120,7 +119,11 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
     who_sent(out, meta, label, ctx)
     when_for(out, meta, label, ctx)
     for g, layout, end in readable:
-        with cell_labels(getattr(g, "label", None)):  # Word tables name cells 表1 第3行第5列
+        labeler = getattr(g, "label", None)  # Word tables name cells 表1 第3行第5列
+        if labeler is None and cell_labeler() is None:
+            _read_rows(out, g, layout, end, main, ctx)  # A1 names already: no context to set
+            continue
+        with cell_labels(labeler):
             _read_rows(out, g, layout, end, main, ctx)
     if main == "A5":
         city_row_as_total(out)
