@@ -43,6 +43,11 @@ def col_number(letters: bytes | str) -> int:
     return n
 
 
+def cell_labeler() -> CellLabeler | None:
+    """The labeler :func:`a1` uses now (None: A1 addresses)."""
+    return _LABELER.get()
+
+
 @contextmanager
 def cell_labels(labeler: CellLabeler | None) -> Iterator[None]:
     """Within the block, :func:`a1` names cells with ``labeler`` (a Word table's
@@ -60,3 +65,20 @@ def a1(row: int, col: int) -> str:
     if labeler is not None:
         return labeler(row, col)
     return f"{col_letter(col)}{row + 1}"
+
+
+class RowNames:
+    """:func:`a1` of the cells of any one row, by key (``cols``: key and 0-based column), the
+    columns' letters found once."""
+
+    def __init__(self, cols: list[tuple[str, int]]) -> None:
+        self.cols = cols
+        self.letters = [(k, col_letter(c)) for k, c in cols]
+
+    def __call__(self, row: int) -> dict[str, str]:
+        """The names of the row's cells, by key."""
+        labeler = _LABELER.get()
+        if labeler is not None:
+            return {k: labeler(row, c) for k, c in self.cols}
+        n = row + 1
+        return {k: f"{x}{n}" for k, x in self.letters}

@@ -50,11 +50,14 @@ def norm_cell(value: object) -> str:
 
 def norm_cells(values: Sequence[object]) -> list[str]:
     """:func:`norm_cell` of every value, text and non-zero floats seen before looked up
-    directly."""
+    directly (in one pass), the others then one by one."""
     get = _NORMED.get
-    out = []
-    for v in values:
-        t = type(v)
-        n = get(v) if t is str else get((t, v)) if t is float and v else None
-        out.append(norm_cell(v) if n is None else n)
-    return out
+    out: list[str | None] = [
+        get(v) if type(v) is str else get((float, v)) if type(v) is float and v else None
+        for v in values
+    ]
+    if None in out:
+        for i, n in enumerate(out):
+            if n is None:
+                out[i] = norm_cell(values[i])
+    return out  # type: ignore[return-value]  # every None replaced

@@ -177,3 +177,20 @@ def test_a_path_still_goes_through_zipfile(tmp_path: Path) -> None:
     path = tmp_path / "a.xlsx"
     path.write_bytes(_workbook())
     assert sniff_zip(path, LIMITS).formulas == sniff_zip(path.read_bytes(), LIMITS).formulas
+
+
+def test_what_member_names_say_is_the_same_remembered() -> None:
+    book = zipfile.ZipFile(io.BytesIO(_workbook()))
+    members = {i.filename: book.read(i) for i in book.infolist()}
+    kinds = [
+        _workbook(),
+        _zip({**members, "xl/vbaProject.bin": b"\0" * 10}),
+        _zip({"a.txt": b"hello"}),
+        _zip({"ppt/presentation.xml": b"<p/>"}),
+        _zip({**members, "xl\\worksheets\\sheet9.xml": members["xl/worksheets/sheet1.xml"]}),
+    ]
+    sniffing._NAMED.clear()
+    first = [_outcome(d, LIMITS, True) for d in kinds]
+    assert len(sniffing._NAMED) == len(kinds)
+    assert [_outcome(d, LIMITS, True) for d in kinds] == first  # from the memo
+    assert first == [_both(d)[1] for d in kinds]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aggregator.read.returns import ReturnRead
 from aggregator.rulebook import Context
-from aggregator.rulebook.reference import Resolution
+from aggregator.rulebook.reference import Registry, Resolution
 from aggregator.rulebook.words import default_words
 from aggregator.textnorm import clean, norm
 
@@ -61,7 +61,7 @@ def area_of(
                 county=county.name,
             )
         return Resolution(clean(raw_area), "county", county=county, how="sender")
-    res = ctx.registry.resolve(raw_area, out.city)
+    res = resolve_area(ctx.registry, raw_area, out.city)
     if res.kind == "empty":
         out.add(
             "error",
@@ -77,3 +77,24 @@ def area_of(
     if res.kind == "county" and res.county:
         note_alias(out, res, sheet, cell)
     return res
+
+
+_RESOLVED: tuple[Registry, dict[tuple[str, str | None], Resolution]] | None = None
+
+
+def resolve_area(reg: Registry, raw: object, city: str | None) -> Resolution:
+    """:meth:`Registry.resolve` of an area cell, remembered for texts while the same registry
+    is in use (the same county names recur in every return; a Resolution is frozen)."""
+    global _RESOLVED
+    if type(raw) is not str:
+        return reg.resolve(raw, city)
+    if _RESOLVED is None or _RESOLVED[0] is not reg:
+        _RESOLVED = (reg, {})
+    memo = _RESOLVED[1]
+    key = (raw, city)
+    got = memo.get(key)
+    if got is None:
+        got = reg.resolve(raw, city)
+        if len(memo) < 50_000 and len(raw) <= 200:
+            memo[key] = got
+    return got

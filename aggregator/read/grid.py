@@ -102,7 +102,7 @@ def _apply_formulas(
     memo: dict[str, float | None] = {}
     for ref, text, has_value in formulas:
         value = evaluate(text, grid, texts, memo)
-        at = _cell_at(ref)
+        at = _AT[ref] if ref in _AT else _cell_at(ref)
         if at is None:
             continue
         r, c = at
@@ -192,28 +192,33 @@ def evaluate(
     """Value of a simple formula (``SUM`` of ranges and cells, ``+`` of terms), or None."""
     if depth > 20:
         return None
-    terms = _parsed(text)
+    terms = _PARSED.get(text)
+    if terms is None:
+        terms = _parsed(text)
     if not terms:
         return None
     total = 0.0
     for term in terms:
         if term[0] == "sum":
-            v: float | None = 0.0
+            v = 0.0
             for arg in term[1]:
                 a = _arg(arg, grid, formulas, memo, depth)
                 if a is None:
-                    v = None
-                    break
-                v += a  # type: ignore[operator]
+                    return None
+                v += a
+            total += v
         else:
-            v = _arg(term, grid, formulas, memo, depth)
-        if v is None:
-            return None
-        total += v
+            a = _arg(term, grid, formulas, memo, depth)
+            if a is None:
+                return None
+            total += a
     return total
 
 
-Arg = tuple[Any, ...]  # ("num", x) | ("ref", letters, row) | ("range", c1, c2, r1, r2) | ("none",)
+# ("num", x) | ("ref", "B4", row, col) | ("cells", [(ref, row, col), …]) for a range listed
+# (see _listed) | ("range", c1, c2, r1, r2) for another | ("none",): rows and columns of a
+# cell 0-based, those of a range 1-based as written
+Arg = tuple[Any, ...]
 _PARSED: dict[str, list[Arg]] = {}
 
 
@@ -242,13 +247,48 @@ def _parse_arg(arg: str, single: bool) -> Arg:
         pass
     m = _REF.match(arg)
     if m:
-        return ("ref", m.group(1), int(m.group(2)))
+        letters, row = m.group(1), int(m.group(2))
+        return ("ref", f"{letters}{row}", row - 1, col_number(letters) - 1)
     m = _RANGE.match(arg)
     if m and not single:
         c1, c2 = sorted((col_number(m.group(1)), col_number(m.group(3))))
         r1, r2 = sorted((int(m.group(2)), int(m.group(4))))
-        return ("range", c1, c2, r1, r2)
+        cells = _listed(c1, c2, r1, r2)
+        return ("range", c1, c2, r1, r2) if cells is None else ("cells", cells)
     return ("none",)
+
+
+Cells = list[tuple[str, int, int]]  # (A1 reference, 0-based row, 0-based column)
+
+
+_LISTS: dict[tuple[int, int, int, int], Cells] = {}
+_LISTED_MAX = 200_000  # cells listed in all: a bound on the memory the lists take
+_LISTED_CELLS = 0
+
+
+def _listed(c1: int, c2: int, r1: int, r2: int) -> Cells | None:
+    """The cells of a small range, listed once for every formula naming it (a template's
+    SUM ranges recur in every return); None for a large one, or once enough are listed."""
+    key = (c1, c2, r1, r2)
+    got = _LISTS.get(key)
+    if got is None:
+        global _LISTED_CELLS
+        size = (r2 - r1 + 1) * (c2 - c1 + 1)
+        if size > 1024 or _LISTED_CELLS + size > _LISTED_MAX:
+            return None
+        got = _LISTS[key] = _range_cells(c1, c2, r1, r2)
+        _LISTED_CELLS += size
+    return got
+
+
+def _range_cells(c1: int, c2: int, r1: int, r2: int) -> Cells:
+    """The cells of a range, row by row."""
+    letters = [col_letter(c - 1) for c in range(c1, c2 + 1)]
+    return [
+        (f"{x}{r}", r - 1, c - 1)
+        for r in range(r1, r2 + 1)
+        for c, x in zip(range(c1, c2 + 1), letters, strict=True)
+    ]
 
 
 def _arg(
@@ -258,27 +298,50 @@ def _arg(
     if kind == "num":
         return float(arg[1])
     if kind == "ref":
-        return _cell_value(arg[1], arg[2], grid, formulas, memo, depth, blank_zero=True)
-    if kind != "range":
-        return None
-    _, c1, c2, r1, r2 = arg
-    if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
+        _, ref, r, c = arg
+        return _cell_value(ref, r, c, grid, formulas, memo, depth, blank_zero=True)
+    if kind == "cells":
+        cells = arg[1]
+    elif kind == "range":
+        _, c1, c2, r1, r2 = arg
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
+            return None
+        cells = _range_cells(c1, c2, r1, r2)
+    else:
         return None
     total = 0.0
-    for r in range(r1, r2 + 1):
-        for c in range(c1, c2 + 1):
-            v = _cell_value(
-                col_letter(c - 1), r, grid, formulas, memo, depth, blank_zero=True, text_zero=True
-            )
+    rows = grid.rows
+    n = len(rows)
+    for ref, r, c in cells:
+        if ref in formulas:
+            v = _cell_value(ref, r, c, grid, formulas, memo, depth, blank_zero=True, text_zero=True)
             if v is None:
                 return None
             total += v
+            continue
+        # _cell_value of a plain cell, inlined: a number as a float, a bool refused, any
+        # other value (blank or text) 0 — a SUM over a range ignores text, as Excel does
+        if 0 <= r < n:
+            row = rows[r]
+            x = row[c] if 0 <= c < len(row) else ""
+        else:
+            x = ""
+        t = type(x)
+        if t is float or t is int:
+            total += float(x)
+        elif isinstance(x, bool):
+            return None
+        elif isinstance(x, int | float):
+            total += float(x)
+        else:
+            total += 0.0
     return total
 
 
 def _cell_value(
-    letters: str,
-    row: int,
+    ref: str,
+    r: int,
+    c: int,
     grid: SheetGrid,
     formulas: dict[str, str],
     memo: dict[str, float | None],
@@ -287,13 +350,20 @@ def _cell_value(
     blank_zero: bool,
     text_zero: bool = False,
 ) -> float | None:
-    ref = f"{letters}{row}"
     if ref in formulas:
         if ref not in memo:
             memo[ref] = None  # cycle guard
             memo[ref] = evaluate(formulas[ref], grid, formulas, memo, depth + 1)
         return memo[ref]
-    v = grid.cell(row - 1, col_number(letters) - 1)
+    rows = grid.rows
+    if 0 <= r < len(rows):
+        row = rows[r]
+        v = row[c] if 0 <= c < len(row) else ""
+    else:
+        v = ""
+    t = type(v)
+    if t is float or t is int:
+        return float(v)
     if isinstance(v, bool):
         return None
     if isinstance(v, int | float):

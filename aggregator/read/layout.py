@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from aggregator.read import headermemo
 from aggregator.read.grid import SheetGrid
 from aggregator.rulebook.schema import Column, FormSchema
-from aggregator.textnorm import clean, norm, norm_cell, norm_cells
+from aggregator.textnorm import clean, norm_cell, norm_cells
 from aggregator.vocab import Form
 
 HEADER_SCAN_ROWS = 40
@@ -159,7 +160,16 @@ class _TopRows:
 
     def __init__(self, grid: SheetGrid, nrows: int, width: int) -> None:
         self.grid, self.nrows, self.width = grid, nrows, width
-        self.merged = merged_view(grid, range(0, nrows)) if grid.merged else {}
+        self.merged: dict[int, dict[int, Any]] = {}  # row → column → value shown
+        for r1, c1, r2, c2 in grid.merged:  # as merged_view, by row (a later range wins)
+            if r2 < 0 or r1 >= nrows or (r2 - r1 + 1) * (c2 - c1 + 1) > 5000:
+                continue
+            v = grid.cell(r1, c1)
+            for r in range(max(r1, 0), min(r2, nrows - 1) + 1):
+                shown = self.merged.setdefault(r, {})
+                for c in range(max(c1, 0), min(c2, width - 1) + 1):
+                    if r != r1 or c != c1:
+                        shown[c] = v
         self.done: dict[int, list[str]] = {}
 
     def __len__(self) -> int:
@@ -173,9 +183,11 @@ class _TopRows:
             rows = self.grid.rows
             vals = list(rows[r][: self.width]) if r < len(rows) else []
             vals.extend([""] * (self.width - len(vals)))
-            if self.merged:
-                m = self.merged
-                vals = [m.get((r, c), "") if v in ("", None) else v for c, v in enumerate(vals)]
+            shown = self.merged.get(r)
+            if shown:
+                for c, v in shown.items():
+                    if vals[c] in ("", None):
+                        vals[c] = v
             got = self.done[r] = norm_cells(vals)
         return got
 
@@ -232,11 +244,31 @@ def _matching(texts: list[str], schemas: dict[str, FormSchema]) -> int:
 def find_layout(grid: SheetGrid, schemas: dict[str, FormSchema]) -> Layout | None:
     """The most convincing header in the first rows of a sheet, or None if no form is there."""
     nrows = min(len(grid.rows), HEADER_SCAN_ROWS)
-    width = max((len(r) for r in grid.rows[: nrows + 2]), default=0)
+    width = max(map(len, grid.rows[: nrows + 2]), default=0)
     if not nrows or not width:
         return None
     normed = _TopRows(grid, min(len(grid.rows), nrows + 1), width)
+    found = headermemo.recall(normed, schemas, width)
+    if found is None:
+        found, span = _search(normed, nrows, schemas)
+        if found is not None and span is not None:
+            headermemo.remember(normed, schemas, width, span, found)
+    return _layout(grid, schemas, found) if found else None
+
+
+Found = tuple[int, int, list[str], Candidate]  # header row, height, texts, what they give
+
+
+def _search(
+    normed: _TopRows, nrows: int, schemas: dict[str, FormSchema]
+) -> tuple[Found | None, headermemo.Span | None]:
+    """The best header in the first rows, with the rows the search read when it stopped before
+    the last (see headermemo): what it finds depends on those rows alone."""
     full = {form: len(schema.columns) for form, schema in schemas.items()}
+    # No header can rank above every column of the widest form matched exactly on one row
+    # (each key takes a column of its own, and a text of its own): one that does ends the search.
+    most = min(normed.width, max(full.values(), default=0))
+    top = (most, most, -1)
     best: tuple[tuple[int, int, int], int, int, list[str], Candidate] | None = None
     for r in range(nrows):
         if sum(1 for t in normed[r] if t) < 2:
@@ -249,15 +281,27 @@ def find_layout(grid: SheetGrid, schemas: dict[str, FormSchema]) -> Layout | Non
                 rank = (len(cand[1]), len(cand[1]) - len(cand[2]), -height)
                 if best is None or rank > best[0]:
                     best = (rank, r, height, texts, cand)
+            if best is not None and best[0] == top:
+                return best[1:], _read(normed, r, height)
         if best is not None and best[0][1] >= full[best[4][0]] - 1 and best[1] < r:
-            break  # a complete header was found above: nothing further down can beat it
-    return _layout(grid, schemas, best[1:]) if best else None
+            # a complete header was found above: nothing further down can beat it
+            return best[1:], _read(normed, r, 2)
+    return (best[1:] if best else None), None
+
+
+def _read(normed: _TopRows, r: int, height: int) -> headermemo.Span:
+    """The rows the search read, having stopped at row ``r`` after its ``height`` rows' texts:
+    how many, and whether there was no row below them (a height of 2 looks for one)."""
+    if height == 1:
+        return r + 1, False
+    below = r + 1 < len(normed)
+    return (r + 2, False) if below else (r + 1, True)
 
 
 def _layout(
     grid: SheetGrid,
     schemas: dict[str, FormSchema],
-    found: tuple[int, int, list[str], Candidate],
+    found: Found,
 ) -> Layout:
     """The Layout of the header found at a row, with its unmatched and missing columns."""
     r, height, texts, (form, keys, fuzzy) = found
@@ -270,6 +314,8 @@ def _layout(
 def is_footer(row: list[Any]) -> bool:
     """A note or signature line below the table (填报人…, 报送要求…, 注：…)."""
     for v in row:
+        if v is None or (type(v) is str and not v):
+            continue  # blank: norm_cell would say ""
         t = norm_cell(v)
         if t:
             return t.startswith(FOOTER_MARKERS)
@@ -278,103 +324,9 @@ def is_footer(row: list[Any]) -> bool:
 
 def row_is_empty(row: list[Any]) -> bool:
     """No cell of the row has anything in it."""
-    return all(norm_cell(v) == "" for v in row)
-
-
-# -- what is written around the table ------------------------------------------------------
-_LABELS = {
-    "sender": ("填报市局", "填报单位", "报送单位", "填报县局"),
-    "date": ("填报日期", "报送日期", "填表日期"),
-    "contact": ("填报人及联系电话", "填报人", "联系人及电话"),
-    "period": ("报送期次", "统计期", "统计时段", "报送期"),
-}
-_PHONE = re.compile(r"(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})")
-
-
-@dataclass
-class Meta:
-    """What the lines around the table say."""
-
-    title: str = ""
-    sender: str = ""
-    filled: Any = None
-    contact: str = ""
-    period_text: str = ""
-
-    def contact_parts(self) -> tuple[str, str]:
-        """(person, phone) from the 填报人及联系电话 line."""
-        phones = _PHONE.findall(norm(self.contact))
-        person = self.contact
-        for p in phones:
-            person = person.replace(p, "")
-        person = re.sub(r"[\s:：,，;；/、()（）电话手机]+", " ", person).strip()
-        return person, "、".join(phones)
-
-
-_LABEL_OF: dict[str, tuple[str, str] | None] = {}
-
-
-def _label_of(text: str) -> tuple[str, str] | None:
-    """(kind, what follows the label) when a text starts with a label, remembered."""
-    if text in _LABEL_OF:
-        return _LABEL_OF[text]
-    got = _find_label(text)
-    if len(_LABEL_OF) < 50_000:
-        _LABEL_OF[text] = got
-    return got
-
-
-def _find_label(text: str) -> tuple[str, str] | None:
-    for kind, labels in _LABELS.items():
-        for lb in labels:
-            if text.startswith(lb):
-                rest = text[len(lb) :]
-                rest = re.sub(r"^(\(盖章\)|（盖章）)?[:：]?", "", rest)
-                return kind, rest
-    return None
-
-
-def read_meta(grid: SheetGrid, layout: Layout | None, data_end: int) -> Meta:
-    """Title, 填报市局, 填报日期, 填报人及联系电话 and 报送期次 from the rows around the table."""
-    meta = Meta()
-    top = layout.header_row if layout else min(len(grid.rows), HEADER_SCAN_ROWS)
-    rows = list(range(0, top)) + list(range(data_end, min(len(grid.rows), data_end + 15)))
-    for r in rows:
-        row = grid.rows[r] if r < len(grid.rows) else []
-        c = 0
-        while c < len(row):
-            v = row[c]
-            t = norm_cell(v)
-            lab = _label_of(t) if t else None
-            if lab:
-                kind, rest = lab
-                value: Any = rest
-                if not rest:  # value in the following cells of the row
-                    nxt = c + 1
-                    while nxt < len(row) and norm_cell(row[nxt]) == "":
-                        nxt += 1
-                    if nxt < len(row) and not _label_of(norm_cell(row[nxt])):
-                        value = row[nxt] if kind == "date" else clean(row[nxt])
-                        c = nxt
-                _set(meta, kind, value)
-            elif (
-                t
-                and r < top
-                and not meta.title
-                and ("表" in t or "汇总" in t or "计划" in t)
-                and len(t) >= 8
-            ):
-                meta.title = clean(v)
-            c += 1
-    return meta
-
-
-def _set(meta: Meta, kind: str, value: Any) -> None:
-    if kind == "sender" and not meta.sender:
-        meta.sender = clean(value)
-    elif kind == "date" and meta.filled in (None, ""):
-        meta.filled = value
-    elif kind == "contact" and not meta.contact:
-        meta.contact = clean(value)
-    elif kind == "period" and not meta.period_text:
-        meta.period_text = clean(value)
+    for v in row:
+        if v is None or (type(v) is str and not v):
+            continue  # blank: norm_cell would say ""
+        if norm_cell(v) != "":
+            return False
+    return True

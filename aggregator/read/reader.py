@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from aggregator.cells import a1, cell_labels
+from aggregator.cells import a1, cell_labeler, cell_labels
 from aggregator.privacy import scrub
 from aggregator.read.grid import SheetGrid, UnreadableFile, read_grids
-from aggregator.read.layout import Layout, Meta, find_layout, is_footer, read_meta, row_is_empty
+from aggregator.read.layout import Layout, find_layout, is_footer, row_is_empty
+from aggregator.read.meta import Meta, read_meta
 from aggregator.read.returns import ReturnRead, SheetNote
 from aggregator.read.rows import city_row_as_total, read_a4, read_a5
 from aggregator.read.sniff import SPREADSHEET_KINDS, WORD_KINDS, Sniff, sniff, sniff_zip_file
 from aggregator.read.subtotals import check_subtotals
-from aggregator.read.values import parse_when
+from aggregator.read.whowhen import when_for, who_sent
 from aggregator.rulebook import Context
 from aggregator.rulebook.policy import Limits
 from aggregator.rulebook.schema import FormSchema
@@ -104,8 +101,8 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
             f"在工作表 {names} 中没有找到附件4（活动计划表）或附件5（成果汇总表）的表头，也没有附件1–3（申报表、推荐表）。请使用下发的模板，保留表头行。",
         )
         return
-    forms = Counter(layout.form for _, layout in found)
-    main = "A5" if forms["A5"] >= forms["A4"] else "A4"
+    a5 = sum(1 for _, layout in found if layout.form == "A5")
+    main = "A5" if a5 >= sum(1 for _, layout in found if layout.form == "A4") else "A4"
     out.form = main
     for s in out.sheets:
         if s.status == "no-form":
@@ -119,10 +116,14 @@ def _read_sheets(out: ReturnRead, grids: list[SheetGrid], label: str, ctx: Conte
     meta = _merge_meta([read_meta(g, layout, end) for g, layout, end in readable])
     out.title = meta.title
     out.contact_person, out.contact_phone = meta.contact_parts()
-    _who(out, meta, label, ctx)
-    _when(out, meta, label, ctx)
+    who_sent(out, meta, label, ctx)
+    when_for(out, meta, label, ctx)
     for g, layout, end in readable:
-        with cell_labels(getattr(g, "label", None)):  # Word tables name cells 表1 第3行第5列
+        labeler = getattr(g, "label", None)  # Word tables name cells 表1 第3行第5列
+        if labeler is None and cell_labeler() is None:
+            _read_rows(out, g, layout, end, main, ctx)  # A1 names already: no context to set
+            continue
+        with cell_labels(labeler):
             _read_rows(out, g, layout, end, main, ctx)
     if main == "A5":
         city_row_as_total(out)
@@ -274,103 +275,3 @@ def _columns_problems(out: ReturnRead, g: SheetGrid, layout: Layout, schema: For
                 sheet=g.name,
                 cell=a1(hr, c),
             )
-
-
-# -- who and when -----------------------------------------------------------------------------
-def _who(out: ReturnRead, meta: Meta, label: str, ctx: Context) -> None:
-    """The sending city, and the sending county when a county sent its own return: from the
-    填报 line (``填报单位：淳安县人力社保局``), else the file name, else the folder names."""
-    reg = ctx.registry
-    if meta.sender:
-        res = reg.resolve(meta.sender, suggestions=False)
-        if res.kind == "county" and res.county:
-            out.sender_county, out.city = res.county.name, res.county.city
-            return
-        if res.kind == "city" and res.city:
-            out.city = res.city.name
-            return
-        named = reg.mentions(meta.sender)
-        city = reg.city_of(meta.sender)
-        if len(named) == 1 and (city is None or city.name == named[0].city):
-            out.sender_county, out.city = named[0].name, named[0].city
-            return
-        if city:
-            out.city = city.name
-            return
-    parts = [Path(p).stem for p in reversed(PurePosixPath(label).parts)]
-    city = next((c for c in map(reg.city_of, parts) if c), None)
-    out.city = city.name if city else None
-    for part in parts:
-        counties = reg.mentions(part, out.city)
-        if len(counties) == 1 and (out.city is None or counties[0].city == out.city):
-            out.sender_county, out.city = counties[0].name, counties[0].city
-            return
-
-
-_YEAR = re.compile(r"(20\d\d)\s*年?")
-
-
-def period_of_text(text: str) -> str | None:
-    """``H1`` or ``FY`` from a title, a 报送期次 value or a file name, if it says."""
-    t = norm(text).upper()
-    if not t:
-        return None
-    if any(w in t for w in ("上半年", "半年", "1-6月", "1—6月", "1至6月", "一至六月", "H1")):
-        return "H1"
-    if any(w in t for w in ("年度", "全年", "1-12月", "1—12月", "1至12月", "FY", "年报")):
-        return "FY"
-    return None
-
-
-def _when(out: ReturnRead, meta: Meta, label: str, ctx: Context) -> None:
-    year = ctx.policy.year
-    texts = [meta.title, meta.period_text]
-    for t in texts:
-        m = _YEAR.search(norm(t))
-        if m:
-            found = int(m.group(1))
-            if found != year:
-                out.add(
-                    "warning",
-                    "year-mismatch",
-                    f"标题或期次写的是{found}年，与{year}年的通知不符（是否沿用了旧表？）。已按{year}年读取，请核对。",
-                )
-            break
-    out.year = year
-    filled = _filled_date(meta.filled, year)
-    out.filled_date = filled.isoformat() if filled else None
-    if out.form == "A4":
-        out.period = str(year)
-        return
-    for source in _period_sources(meta, label):
-        p = period_of_text(source)
-        if p:
-            out.period = f"{year}{p}"
-            return
-    if filled:
-        h1_end = ctx.policy.deadlines["H1"] + dt.timedelta(days=100)
-        p = "H1" if dt.date(year, 4, 1) <= filled <= h1_end else "FY" if filled > h1_end else None
-        if p:
-            out.period = f"{year}{p}"
-            out.add(
-                "warning",
-                "period-from-date",
-                f"标题未注明“上半年”或“年度”，按填报日期 {filled.isoformat()} 判断为{('上半年' if p == 'H1' else '全年')}。请在标题中注明。",
-            )
-
-
-def _period_sources(meta: Meta, label: str) -> Iterator[str]:
-    """Where the period may be said, in order: 报送期次, title, file name, folder names (the
-    label parsed only when the first two say nothing)."""
-    yield meta.period_text
-    yield meta.title
-    path = PurePosixPath(label)
-    yield path.name
-    yield from path.parts[:-1]
-
-
-def _filled_date(v: Any, year: int) -> dt.date | None:
-    if v in (None, ""):
-        return None
-    w = parse_when(v, year)
-    return w.start if w.precision == "day" else None

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from aggregator.cells import a1
+from aggregator.cells import RowNames, a1
 from aggregator.problems import Severity
 from aggregator.read.areas import area_of, note_alias, resolve_problem
 from aggregator.read.grid import SheetGrid
 from aggregator.read.layout import Layout, row_is_empty
 from aggregator.read.returns import Activity, Figures, ReturnRead, TotalRow
-from aggregator.read.values import Count, When, parse_count, parse_flag, parse_when
+from aggregator.read.values import FLOAT_COUNTS, Count, When, parse_count, parse_flag, parse_when
 from aggregator.rulebook import Context
 from aggregator.rulebook.policy import MAX_EXACT
 from aggregator.rulebook.reference import Registry, Resolution
-from aggregator.rulebook.words import default_words
+from aggregator.rulebook.words import Words, default_words
 from aggregator.textnorm import clean, norm, norm_cell
 from aggregator.vocab import Form
 
@@ -47,27 +47,31 @@ def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
     schema = ctx.schemas[Form.RESULTS]
     cols = layout.columns
     area_c = cols["area"]
-    metrics = [c for c in schema.metrics if c.key in cols]
+    at = [(c.key, cols[c.key]) for c in schema.metrics if c.key in cols]
     area_names = schema.column("area").names
+    names = RowNames(at)
     words = default_words()
     seen: dict[str, int] = {}
     for r in range(layout.first_data_row, end):
-        if row_is_empty(g.rows[r]):
+        row = g.rows[r]
+        if row_is_empty(row):
             continue
         raw_area = g.cell(r, area_c)
-        if norm_cell(raw_area) in area_names:
+        area = norm_cell(raw_area)
+        if area in area_names:
             continue  # header repeated (a second page pasted below)
-        raw = {m.key: g.cell(r, cols[m.key]) for m in metrics}
-        cells = {m.key: a1(r, cols[m.key]) for m in metrics}
+        n = len(row)
+        raw = {k: row[c] if 0 <= c < n else "" for k, c in at}  # SheetGrid.cell, row in hand
+        cells = names(r)
         blank = all(norm_cell(v) == "" for v in raw.values())
-        kind = words.sum_kind(raw_area)
+        kind = _sum_kind(words, raw_area)
         if kind is not None:
             if kind == "total" or not blank:
                 values = _a5_values(out, g.name, raw, cells, ctx, "", total=True)
-                row = TotalRow(g.name, r + 1, clean(raw_area), values, cells, kind)
-                (out.totals if kind == "total" else out.subtotals).append(row)
+                total = TotalRow(g.name, r + 1, clean(raw_area), values, cells, kind)
+                (out.totals if kind == "total" else out.subtotals).append(total)
             continue
-        if norm_cell(raw_area) == "" and blank:
+        if area == "" and blank:
             continue
         res = area_of(out, g.name, a1(r, area_c), raw_area, ctx)
         if res is None:
@@ -77,6 +81,41 @@ def read_a5(out: ReturnRead, g: SheetGrid, layout: Layout, end: int, ctx: Contex
             out.totals.append(TotalRow(g.name, r + 1, clean(raw_area), values, cells))
             continue
         _figures_row(out, g, (r, cols), res, (raw, cells, blank), seen, ctx)
+
+
+_SUM_KINDS: tuple[Words, dict[str, str | None]] | None = None
+
+
+def _sum_kind(words: Words, text: object) -> str | None:
+    """:meth:`Words.sum_kind`, remembered for texts (area names and 合计 recur in every return)."""
+    global _SUM_KINDS
+    if type(text) is not str:
+        return words.sum_kind(text)
+    if _SUM_KINDS is None or _SUM_KINDS[0] is not words:
+        _SUM_KINDS = (words, {})
+    memo = _SUM_KINDS[1]
+    if text in memo:
+        return memo[text]
+    got = words.sum_kind(text)
+    if len(memo) < 50_000 and len(text) <= 200:
+        memo[text] = got
+    return got
+
+
+Bounds = list[tuple[str, str, int]]  # (metric key, label, bound), in the form's order
+_BOUNDS: tuple[object, object, dict[str, int], Bounds] | None = None
+
+
+def _bounds(ctx: Context) -> Bounds:
+    """Every metric of Attachment 5 with its bound, for the context at hand (remembered while
+    the same schema and policy, with the same bounds, are in use)."""
+    global _BOUNDS
+    metrics, policy = ctx.schemas[Form.RESULTS].metrics, ctx.policy
+    b = _BOUNDS
+    if b is None or b[0] is not metrics or b[1] is not policy or b[2] != policy.max_figures:
+        listed = [(m.key, m.label, policy.figure_bound(m.key)) for m in metrics]
+        b = _BOUNDS = (metrics, policy, dict(policy.max_figures), listed)
+    return b[3]
 
 
 def _a5_values(
@@ -94,17 +133,21 @@ def _a5_values(
     小计 row adds up many counties: only checked, never counted, it is bounded where whole
     numbers stay exact (2^53), not by one county's bound."""
     values: dict[str, int | None] = {}
-    for m in ctx.schemas[Form.RESULTS].metrics:
-        if m.key not in raw:
-            values[m.key] = None
+    for key, label, bound in _bounds(ctx):
+        if key not in raw:
+            values[key] = None
             continue
-        c = parse_count(raw[m.key])
-        bound = MAX_EXACT if total else ctx.policy.figure_bound(m.key)
+        v = raw[key]
+        c = FLOAT_COUNTS.get(v) if type(v) is float else None  # parse_count's own memo
+        if c is None:
+            c = parse_count(v)
+        if total:
+            bound = MAX_EXACT
         if c.value is not None and c.value > bound:
             c = Count(None, "error", f"超过合理上限 {bound}，疑似填错")
-        values[m.key] = c.value
+        values[key] = c.value
         if c.status != "ok":
-            _count_problem(out, sheet, cells[m.key], c, raw[m.key], m.label, county)
+            _count_problem(out, sheet, cells[key], c, raw[key], label, county)
     return values
 
 

@@ -1,5 +1,6 @@
 """Files a spreadsheet parser would only call broken: spreadsheets saved with a password
-(.xls, .ods) and pre-97 Excel (BIFF2–4) files; and the real reason a spreadsheet did not open.
+(.xls, .ods) and pre-97 Excel (BIFF2–4) files; the stream names of an OLE2 file; and the real
+reason a spreadsheet did not open.
 
 Like :mod:`.sniff`, the checks read bytes and zip directories only; :func:`open_failure` runs
 after the parser has failed.
@@ -126,3 +127,29 @@ def failure_words(e: Exception) -> str:
             f"无法识别的表格格式：文件内容与 Excel、WPS、LibreOffice 的表格格式都不相符。{RESAVE}"
         )
     return f"文件已损坏或格式不受支持，无法打开（{detail}）。{RESAVE}"
+
+
+def ole_stream_names(data: bytes) -> set[str]:
+    """Names of the streams and storages in an OLE2 file's directory (lower case).
+
+    Directory entries are 128-byte records at 128-byte offsets: a UTF-16 name, its length in
+    bytes (terminator included) and an object type (1 storage, 2 stream, 5 root). Reading the
+    records, not searching the bytes, keeps a document's text ("workbook") from passing for a
+    stream name.
+    """
+    names: set[str] = set()
+    for off in range(512, len(data) - 127, 128):
+        entry = data[off : off + 128]
+        size = int.from_bytes(entry[64:66], "little")
+        if entry[66] not in (1, 2, 5) or not 2 <= size <= 64 or size % 2:
+            continue
+        raw = entry[: size - 2]
+        if entry[size - 2 : size] != b"\x00\x00":
+            continue
+        try:
+            name = raw.decode("utf-16-le")
+        except UnicodeDecodeError:
+            continue
+        if name and name.isprintable():
+            names.add(name.lower())
+    return names if "root entry" in names else set()

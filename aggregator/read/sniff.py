@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aggregator.read import sealed
+from aggregator.read.sealed import ole_stream_names
 from aggregator.read.sheetscan import extent, formulas
 from aggregator.read.xlsxparts import cached_sheet_paths, sheet_paths
 from aggregator.rulebook.policy import Limits
@@ -154,32 +155,6 @@ def _sniff_ole(path: Path, data: bytes | None = None) -> Sniff:
     return Sniff("unknown", "unknown", WRONG_KIND["unknown"])
 
 
-def ole_stream_names(data: bytes) -> set[str]:
-    """Names of the streams and storages in an OLE2 file's directory (lower case).
-
-    Directory entries are 128-byte records at 128-byte offsets: a UTF-16 name, its length in
-    bytes (terminator included) and an object type (1 storage, 2 stream, 5 root). Reading the
-    records, not searching the bytes, keeps a document's text ("workbook") from passing for a
-    stream name.
-    """
-    names: set[str] = set()
-    for off in range(512, len(data) - 127, 128):
-        entry = data[off : off + 128]
-        size = int.from_bytes(entry[64:66], "little")
-        if entry[66] not in (1, 2, 5) or not 2 <= size <= 64 or size % 2:
-            continue
-        raw = entry[: size - 2]
-        if entry[size - 2 : size] != b"\x00\x00":
-            continue
-        try:
-            name = raw.decode("utf-16-le")
-        except UnicodeDecodeError:
-            continue
-        if name and name.isprintable():
-            names.add(name.lower())
-    return names if "root entry" in names else set()
-
-
 def _ole_kind(names: set[str], path: Path) -> Sniff:
     if {"encryptedpackage", "encryptioninfo"} & names:
         return Sniff("encrypted", "encrypted", WRONG_KIND["encrypted"])
@@ -255,16 +230,15 @@ def _sniff_plain(data: bytes, limits: Limits) -> Sniff | None:
     names = {e.name: e for e in entries}
     if len(names) != len(entries):
         return None  # a name twice: zipfile reads the last one
-    slashed = [n.replace("\\", "/") if "\\" in n else n for n in names]
-    try:
-        out = _kind_of(set(slashed), _aside)
-    except _Aside:
+    named = _by_names(tuple(names))
+    if named is None:
         return None
+    out = Sniff(named.kind, named.problem, named.message, has_macros=named.has_macros)
     sizes = (sum([e.file_size for e in entries]), sum([e.compress_size for e in entries]))
     if out.problem or _declared_too_big(out, *sizes, limits):
         return out
     budget = int(limits.max_uncompressed_mb * 1e6)
-    for e in [e for e, n in zip(entries, slashed, strict=True) if _is_sheet_part(n)]:
+    for e in [entries[i] for i in named.sheets]:
         part = plain_member(data, e) if e.file_size <= budget else None
         if part is None:
             return None
@@ -282,6 +256,38 @@ def _sniff_plain(data: bytes, limits: Limits) -> Sniff | None:
 
 def _aside() -> bytes:
     raise _Aside
+
+
+@dataclass(frozen=True)
+class _Named:
+    """What a zip's member names say (:func:`_kind_of`), and which members are worksheets."""
+
+    kind: str
+    problem: str
+    message: str
+    has_macros: bool
+    sheets: tuple[int, ...]  # their places in the directory
+
+
+_NAMED: dict[tuple[str, ...], _Named | None] = {}
+
+
+def _by_names(names: tuple[str, ...]) -> _Named | None:
+    """What the member names (in directory order) say, None when ``[Content_Types].xml`` must
+    be read too; remembered (every return of a template has the same members)."""
+    if names in _NAMED:
+        return _NAMED[names]
+    slashed = [n.replace("\\", "/") if "\\" in n else n for n in names]
+    try:
+        out = _kind_of(set(slashed), _aside)
+    except _Aside:
+        got = None
+    else:
+        sheets = tuple(i for i, n in enumerate(slashed) if _is_sheet_part(n))
+        got = _Named(out.kind, out.problem, out.message, out.has_macros, sheets)
+    if len(_NAMED) < 1000 and sum(map(len, names)) < 4000:
+        _NAMED[names] = got
+    return got
 
 
 def _sniff_zip(path: Path, limits: Limits) -> Sniff:

@@ -16,6 +16,8 @@ PART_NAMES = {"mountain": "山区县", "block": "其上各行"}
 
 def check_subtotals(out: ReturnRead, ctx: Context) -> None:
     """Check every sub-total row of a read return against its parts, or note it is left aside."""
+    if not out.subtotals:
+        return
     labels = {c.key: c.label for c in ctx.schemas[Form.RESULTS].metrics}
     for t in out.subtotals:
         parts = _parts(out, t, ctx)

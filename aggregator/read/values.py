@@ -28,7 +28,7 @@ class Count:
     detail: str = ""  # the unit, or why it failed
 
 
-_FLOATS: dict[float, Count] = {}  # Count is frozen: one per value serves every cell
+FLOAT_COUNTS: dict[float, Count] = {}  # Count is frozen: one per value serves every cell
 
 
 def parse_count(raw: object, *, allow_approx: bool = False) -> Count:
@@ -38,11 +38,11 @@ def parse_count(raw: object, *, allow_approx: bool = False) -> Count:
     ``allow_approx`` (planned experts), ``约10`` and ``5-8`` give 10 and 5 with status ``approx``.
     """
     if type(raw) is float and raw == raw:  # the usual cell: memoised by value
-        got = _FLOATS.get(raw)
+        got = FLOAT_COUNTS.get(raw)
         if got is None:
             got = _from_number(raw)
-            if len(_FLOATS) < 100_000:
-                _FLOATS[raw] = got
+            if len(FLOAT_COUNTS) < 100_000:
+                FLOAT_COUNTS[raw] = got
         return got
     if raw is None or (isinstance(raw, str) and not norm_cell(raw)):
         return Count(None, "missing")
