@@ -130,13 +130,7 @@ def _read_all(
         else:
             cached[s.id] = r
     pre = early.results() if early is not None else {}
-    vouched = set()  # read early from bytes that hash to what was recorded: the copy is sound
-    for s in todo:
-        digest = pre[(s.sha256, s.name)][2] if (s.sha256, s.name) in pre else ""
-        if digest == s.sha256:
-            vouched.add(s.id)
-        elif digest:  # read early from other bytes: checked, put back and read again
-            pre.pop((s.sha256, s.name))
+    vouched = _vouched(todo, pre)
     unvouched = [s for s in todo if s.id not in vouched]
     missing, restored = _copies_at_hand(ledger, unvouched, opts.inbox, scan.problems)
     for s in unvouched:
@@ -155,6 +149,22 @@ def _read_all(
         for s, r, _ in read:
             cached[s.id] = r
     return [(s, cached[s.id]) for s in subs], settled
+
+
+def _vouched(
+    todo: list[Submission], pre: dict[tuple[str, str], tuple[ReturnRead, str, str]]
+) -> set[int]:
+    """Ids of the submissions read early from bytes that hash to what was recorded: their
+    copies are sound, no need to hash them again. An early reading of other bytes is dropped
+    from ``pre`` (its copy is checked, put back and read again)."""
+    vouched = set()
+    for s in todo:
+        digest = pre[(s.sha256, s.name)][2] if (s.sha256, s.name) in pre else ""
+        if digest == s.sha256:
+            vouched.add(s.id)
+        elif digest:
+            pre.pop((s.sha256, s.name))
+    return vouched
 
 
 def _read_todo(

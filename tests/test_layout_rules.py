@@ -28,6 +28,7 @@ BACKWARD_IMPORTS_ALLOWED: dict[tuple[str, str], str] = {}
 # the CLI (and ``python -m aggregator``) sits on top of everything.
 BASE_MODULES = {
     "__init__",
+    "aside",
     "cells",
     "clock",
     "faults",
