@@ -152,7 +152,7 @@ def summary(
     as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
     now: Annotated[str | None, typer.Option(help=NOW_HELP)] = None,
     jobs: Annotated[
-        int | None, typer.Option(help="并行读取、标注的进程数（0：都在本进程内）")
+        int | None, typer.Option(help="并行读取、标注、写出的进程数（0：都在本进程内）")
     ] = None,
     wait: Annotated[float, typer.Option(help="另一个汇总正在运行时最多等待的秒数")] = 10.0,
     pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 生成 PDF")] = False,
