@@ -185,11 +185,7 @@ def _read_todo(
     files = [(s.stored, s.name) for s in rest]
     now = read_many(files, ctx, jobs=opts.jobs, progress=progress, texts=texts)
     fresh = {key(s): (r, texts.get(i, "")) for i, (s, r) in enumerate(zip(rest, now, strict=True))}
-    early = {k: (r, t) for k, (r, t, _) in pre.items()}
-    return [(s, *(early.get(key(s)) or fresh[key(s)])) for s in todo]
-
-
-ALL_IN_BATCH = 128  # files per batch handed over when the intake ends
+    return [(s, *(pre[key(s)][:2] if key(s) in pre else fresh[key(s)])) for s in todo]
 
 
 class Early:
@@ -221,18 +217,10 @@ class Early:
         self.reads.add(os.path.join(self.state, row.stored), row.name, (row.sha256, row.name))
 
     def all_in(self) -> None:
-        """Every new file has come: the other workers join now and are handed what is left (a
-        few batches deep), to read while this process loads the judge; workers are fed only
-        when this process looks at them, which it would not do again until the judging. The
-        batches are large enough (up to 128 files, ≈0.2 s each) to keep a worker busy for as
-        long as loading pandas and the writers takes."""
-        if self.reads is None:
-            return
-        pool = self.reads.pool
-        pool.grow()
-        free = sum(max(0, 2 - len(s.batches)) for s in pool.slots)
-        if pool.todo and free:
-            pool.step(min(ALL_IN_BATCH, -(-len(pool.todo) // free)), 0)
+        """Every new file has come: the workers read what is left while this process loads
+        the judge (see :meth:`EarlyReads.all_in`)."""
+        if self.reads is not None:
+            self.reads.all_in()
 
     def results(self) -> dict[tuple[str, str], tuple[ReturnRead, str, str]]:
         """The readings made early, each with its cache text and the sha256 of the bytes read

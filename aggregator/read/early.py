@@ -10,6 +10,8 @@ from aggregator.read.reader import Context
 from aggregator.read.returns import ReturnRead
 from aggregator.read.workers import Progress, Reader, _Pool, _read_file, default_jobs
 
+ALL_IN_BATCH = 128  # files per batch handed over when the intake ends
+
 
 class EarlyReads:
     """Files read by the workers while more are still being found (the intake hands each new
@@ -40,6 +42,18 @@ class EarlyReads:
         if now - self.last >= 0.01:  # a look at the workers costs a poll: not for every file
             self.last = now
             self.pool.step(None, 0)
+
+    def all_in(self) -> None:
+        """Every file has come: the other workers join now and are handed what is left (two
+        batches deep), since they are fed only when this process looks at them, which it will
+        not do again until it has loaded the judge. The batches are large enough (up to
+        ``ALL_IN_BATCH`` files, ≈0.2 s each) to keep a worker busy for as long as loading pandas
+        and the writers takes."""
+        pool = self.pool
+        pool.grow()
+        free = sum(max(0, 2 - len(s.batches)) for s in pool.slots)
+        if pool.todo and free:
+            pool.step(min(ALL_IN_BATCH, -(-len(pool.todo) // free)), 0)
 
     def results(self) -> dict[Any, tuple[ReturnRead, str, str]]:
         """Every file's reading, its cache text and the sha256 of the bytes it is a reading of

@@ -138,19 +138,11 @@ Task = tuple[int, str, str]  # (index, path, label)
 
 def file_digest(path: str) -> str:
     """The sha256 of a file's bytes, or "" when it cannot be read."""
-    h = hashlib.sha256()
     try:
-        fd = os.open(path, os.O_RDONLY)
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
     except OSError:
         return ""
-    try:
-        while chunk := os.read(fd, 1 << 20):
-            h.update(chunk)
-    except OSError:
-        return ""
-    finally:
-        os.close(fd)
-    return h.hexdigest()
 
 
 def _one(reader: Reader, task: Task, ctx: Context, text: bool) -> tuple[int, ReturnRead, str, str]:

@@ -59,15 +59,6 @@ def is_ignored(name: str) -> bool:
     return low.endswith(IGNORED_SUFFIXES) or low in IGNORED_NAMES
 
 
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _folder_problem(inbox: Path, e: OSError) -> Problem | None:
     """A sub-folder os.walk could not open: named, or its city would silently show 未报送."""
     if e.filename is None or Path(e.filename) == inbox:

@@ -202,13 +202,10 @@ class Ledger:
     def copy_is_sound(self, sub: Submission) -> bool:
         """Whether the stored copy of a submission exists and still hashes to its sha256."""
         try:
-            h = hashlib.sha256()
             with sub.stored.open("rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    h.update(chunk)
+                return hashlib.file_digest(f, "sha256").hexdigest() == sub.sha256
         except OSError:
             return False
-        return h.hexdigest() == sub.sha256
 
     def restore_copy(self, sub: Submission, source: Path) -> bool:
         """Put back a missing or damaged stored copy from ``source`` (the inbox file), if that

@@ -35,11 +35,9 @@ def _intact_copies(state: Path) -> tuple[dict[str, Path], int]:
     for p in sorted((state / "blobs").glob("??/*")):
         if not p.is_file() or p.name.startswith("."):
             continue
-        h = hashlib.sha256()
         with p.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        if h.hexdigest() == p.name:
+            intact = hashlib.file_digest(f, "sha256").hexdigest() == p.name
+        if intact:
             found[p.name] = p
         else:
             damaged += 1

@@ -29,7 +29,6 @@ from aggregator.aside import Aside
 # was compared against (tests/test_report_cells.py); any other release writes as it always does.
 CHECKED_WITH = frozenset({"3.3.1"})
 _STRING, _NUMBER, _DATETIME = CellStringTuple, CellNumberTuple, CellDatetimeTuple
-_ROW = RowInfo
 _HUGE = 1e300  # beyond it (and NaN) xlsxwriter decides: an error cell, or its own exception
 _COLUMNS: dict[int, str] = {}  # column number → its letters
 _REF = r"[A-Z]{1,3}[0-9]+(?::[A-Z]{1,3}[0-9]+)?"
@@ -124,7 +123,7 @@ class FastSheet(Worksheet):  # type: ignore[misc]
             return super().set_row(row, height, cell_format, options)
         col = self.dim_colmin if self.dim_colmin is not None else 0
         self._extend(row, col)
-        self.row_info[row] = _ROW(
+        self.row_info[row] = RowInfo(
             height=pixels, row_format=None, hidden=False, level=0, collapsed=False
         )
         self.row_sizes[row] = [pixels, False]
@@ -285,9 +284,8 @@ class SplitPackager(Packager):  # type: ignore[misc]
 
     def _write_worksheet_files(self) -> None:
         sheets = [ws for ws in self.workbook.worksheets() if not ws.is_chartsheet]
-        long = [ws for ws in sheets if _worth_a_child(ws)]
-        if not self.aside or self.in_memory or any(ws.constant_memory for ws in sheets):
-            long = []
+        split = self.aside and not self.in_memory and not any(ws.constant_memory for ws in sheets)
+        long = [ws for ws in sheets if _worth_a_child(ws)] if split else []
         if not long:
             super()._write_worksheet_files()
             return

@@ -4,6 +4,7 @@ its height, the stamp block, and the standard city order."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -135,21 +136,9 @@ def merged_width(ws: Worksheet, first: int, last: int) -> float:
     return float(sum(widths[first : last + 1])) if len(widths) > last else 0.0
 
 
-_LINES: dict[tuple[str, float], int] = {}  # the same texts recur (reasons, names, statuses)
-
-
+@functools.lru_cache(maxsize=1 << 17)  # the same texts recur (reasons, names, statuses)
 def wrapped_lines(value: str, width: float) -> int:
     """How many lines ``value`` takes wrapped in a column ``width`` units wide."""
-    key = (value, width)
-    n = _LINES.get(key)
-    if n is None:
-        if len(_LINES) > 200_000:
-            _LINES.clear()
-        n = _LINES[key] = _count_lines(value, width)
-    return n
-
-
-def _count_lines(value: str, width: float) -> int:
     usable = max(1.0, width - 1.0)  # cell padding
     if "\n" not in value:
         return _part_lines(value, usable)
