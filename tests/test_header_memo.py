@@ -220,3 +220,25 @@ def test_the_memo_keeps_no_more_cells_than_its_budget(monkeypatch: Any) -> None:
     assert len(headermemo._FOUND) == 2
     assert headermemo._KEPT <= headermemo.MAX_KEPT
     headermemo.forget()
+
+
+def test_header_texts_are_matched_against_the_schemas_given_not_a_remembered_form() -> None:
+    """Another policy file may name a form's column otherwise under the same form name: what
+    the earlier schemas said of a header text must not decide what these say."""
+    from dataclasses import replace
+
+    a5 = SCHEMAS["A5"]
+    target = next(c for c in a5.columns if c.metric)
+    renamed_col = replace(target, header="新增服务对象数", variants=())
+    cols = tuple(renamed_col if c is target else c for c in a5.columns)
+    renamed = {**SCHEMAS, "A5": replace(a5, columns=cols)}
+    header = [renamed_col.header if h == target.header else h for h in A5]
+    g = _grid(_template(header))
+    i = header.index(renamed_col.header)
+    for _ in range(2):  # alternately, each set of schemas as the first time
+        headermemo.forget()
+        before = find_layout(g, SCHEMAS)
+        assert before is not None and target.key not in before.columns
+        headermemo.forget()
+        after = find_layout(g, renamed)
+        assert after is not None and after.columns.get(target.key) == i

@@ -63,17 +63,29 @@ def merged_view(grid: SheetGrid, rows: range) -> dict[tuple[int, int], Any]:
     return out
 
 
-_MATCH_CACHE: dict[str, dict[str, tuple[str, int] | None]] = {}  # form → text → match
+Match = tuple[str, int] | None
+# form → (the schema, text → match): the same headers recur in almost every return. Each memo
+# below serves only the very schema objects it was made with (equal ones from another policy
+# file may name the columns otherwise), as headermemo's does.
+_MATCH_CACHE: dict[str, tuple[FormSchema, dict[str, Match]]] = {}
 
 
-def _match(text: str, schema: FormSchema) -> tuple[str, int] | None:
+def _matches_of(schema: FormSchema) -> dict[str, Match]:
+    """The memo of header texts matched against this very schema (a new one for another)."""
+    got = _MATCH_CACHE.get(schema.form)
+    if got is None or got[0] is not schema:
+        got = _MATCH_CACHE[schema.form] = (schema, {})
+    return got[1]
+
+
+def _match(text: str, schema: FormSchema) -> Match:
     """Best column key for a header text, with a score (3 exact, 2 contains a name, 1 inside one).
 
-    Memoised per form and text: the same headers recur in almost every return.
+    Memoised per schema and text.
     """
     if not text:
         return None
-    cache = _MATCH_CACHE.setdefault(schema.form, {})
+    cache = _matches_of(schema)
     if text in cache:
         return cache[text]
     inside, names_in, longest, named = _screen(schema)
@@ -88,14 +100,15 @@ def _match(text: str, schema: FormSchema) -> tuple[str, int] | None:
 
 Named = tuple[str, str, int]  # (column key, name, its length), in the form's order
 Screen = tuple[frozenset[str], re.Pattern[str], int, tuple[Named, ...]]
-_SCREENS: dict[str, Screen] = {}
+_SCREENS: dict[str, tuple[FormSchema, Screen]] = {}
 
 
 def _screen(schema: FormSchema) -> Screen:
     """What a header text must be for :func:`_best_match` to find anything: one of the names
     or a piece of one (3 characters or more), or contain a name of 2 characters or more (and
     be at most 8 characters longer than the longest name); with every name, in order."""
-    got = _SCREENS.get(schema.form)
+    memo = _SCREENS.get(schema.form)
+    got = memo[1] if memo is not None and memo[0] is schema else None
     if got is None:
         named = tuple((col.key, n, len(n)) for col in schema.columns for n in col.names)
         inside = {n for _, n, _ in named}
@@ -104,7 +117,8 @@ def _screen(schema: FormSchema) -> Screen:
         longer = sorted((n for _, n, size in named if size >= 2), key=len, reverse=True)
         pattern = re.compile("|".join(map(re.escape, longer)) or r"(?!)")
         longest = max((size for _, _, size in named), default=0)
-        got = _SCREENS[schema.form] = (frozenset(inside), pattern, longest, named)
+        got = (frozenset(inside), pattern, longest, named)
+        _SCREENS[schema.form] = (schema, got)
     return got
 
 
@@ -127,7 +141,7 @@ def _best_match(text: str, named: tuple[Named, ...]) -> tuple[str, int] | None:
 
 def _assign(texts: list[str], schema: FormSchema) -> tuple[dict[str, int], list[tuple[str, str]]]:
     cands: list[tuple[int, int, str]] = []  # (score, col, key)
-    cache = _MATCH_CACHE.get(schema.form, {})
+    cache = _matches_of(schema)
     for c, t in enumerate(texts):
         m = cache[t] if t in cache else _match(t, schema)
         if m:
@@ -201,11 +215,22 @@ def _enough(form: str, keys: dict[str, int], schema: FormSchema) -> bool:
 
 Candidate = tuple[str, dict[str, int], list[tuple[str, str]]]  # form, keys, fuzzy
 _CANDIDATES: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Candidate]] = {}
+_CANDIDATES_FOR: list[tuple[FormSchema, ...]] = [()]  # the schemas _CANDIDATES was made with
+
+
+def _same(memo: tuple[FormSchema, ...], schemas: dict[str, FormSchema]) -> bool:
+    return len(memo) == len(schemas) and all(
+        a is b for a, b in zip(memo, schemas.values(), strict=True)
+    )
 
 
 def _candidates(texts: list[str], schemas: dict[str, FormSchema]) -> list[Candidate]:
     """The forms whose header these texts could be, with the columns they give: remembered by
-    the header texts (the same template's header recurs in almost every return)."""
+    the header texts (the same template's header recurs in almost every return), for these
+    very schemas (the memo starts again for others)."""
+    if not _same(_CANDIDATES_FOR[0], schemas):
+        _CANDIDATES.clear()
+        _CANDIDATES_FOR[0] = tuple(schemas.values())
     key = (tuple(schemas), tuple(texts))
     got = _CANDIDATES.get(key)
     if got is None and _matching(texts, schemas) < 3:
@@ -221,13 +246,17 @@ def _candidates(texts: list[str], schemas: dict[str, FormSchema]) -> list[Candid
     return got
 
 
-_MATCHES_ANY: dict[tuple[str, ...], dict[str, bool]] = {}  # forms → text → matches one
+# forms → (the schemas, text → matches one)
+_MATCHES_ANY: dict[tuple[str, ...], tuple[tuple[FormSchema, ...], dict[str, bool]]] = {}
 
 
 def _matching(texts: list[str], schemas: dict[str, FormSchema]) -> int:
     """How many of the texts match a column of some form (each key takes a column of its own,
     so a form has at most this many columns)."""
-    seen = _MATCHES_ANY.setdefault(tuple(schemas), {})
+    memo = _MATCHES_ANY.get(tuple(schemas))
+    if memo is None or not _same(memo[0], schemas):
+        memo = _MATCHES_ANY[tuple(schemas)] = (tuple(schemas.values()), {})
+    seen = memo[1]
     n = 0
     for t in texts:
         if not t:
