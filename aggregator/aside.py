@@ -4,6 +4,9 @@ Used where the second core would otherwise idle (the JSON is written while the w
 The child's only effect is the file it writes; it never reports a verdict. If it cannot be
 forked, fails, is killed or is cancelled, :meth:`Aside.done` says so and the caller does the
 work itself, so that a failure of the machine is never mistaken for the result.
+
+Every child forked by the run ends with the process that started it (:func:`die_with_parent`):
+a run killed alone leaves no child holding its lock or writing on.
 """
 
 from __future__ import annotations
@@ -11,7 +14,37 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import threading
+import time
 from collections.abc import Callable
+
+
+def parent_death_signal() -> bool:
+    """Ask the kernel to kill this process when the thread that forked it ends (Linux's
+    ``PR_SET_PDEATHSIG``); whether it could. Safe between fork and exec."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        return bool(libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this forked child end when ``parent`` (the process that forked it) does, however it
+    ends: the kernel's parent-death signal, else a thread watching the parent's id."""
+    if not parent_death_signal():
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
 
 
 class Aside:
@@ -22,6 +55,7 @@ class Aside:
         self.pid: int | None = None
         if not enabled or not hasattr(os, "fork"):
             return
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:
@@ -29,6 +63,7 @@ class Aside:
         if pid == 0:  # the child: do the work, say only whether it went through
             code = 1
             try:
+                die_with_parent(parent)
                 work()
                 code = 0
             finally:

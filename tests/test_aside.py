@@ -88,3 +88,22 @@ def test_the_json_is_written_when_the_child_writing_it_is_killed(
     plain, killed = docs
     assert (tmp_path / "child-was-here").exists()  # the child did start on it, and died
     assert killed["province"] == plain["province"] and killed["counties"] == plain["counties"]
+
+
+def test_a_child_ends_with_the_run_killed_alone(tmp_path: Path) -> None:
+    """The run is killed alone (kill -9 of its process): its child does not write on, nor keep
+    the run's files (its lock) open."""
+    from orphans import children_outlive_a_kill
+
+    script = (
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "from aggregator.aside import Aside\n"
+        "out = Path(sys.argv[1])\n"
+        "def work():\n"
+        "    (out / f'{os.getpid()}.pid').write_text(str(os.getpid()))\n"
+        "    time.sleep(60)\n"
+        "Aside(work)\n"
+        "time.sleep(60)\n"
+    )
+    assert children_outlive_a_kill(script, tmp_path / "pids") == []

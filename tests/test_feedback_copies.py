@@ -132,3 +132,23 @@ def test_jobs_zero_makes_every_copy_in_this_process() -> None:
     assert feedbackcopies.helpers_wanted(40, 0) == 0
     assert feedbackcopies.helpers_wanted(40, 2) <= 1
     assert feedbackcopies.helpers_wanted(2) == 0  # a handful: not worth a fork
+
+
+def test_helpers_end_with_the_run_killed_alone(tmp_path: Path) -> None:
+    """kill -9 of the run while its helpers are making copies: no helper writes on."""
+    from orphans import children_outlive_a_kill
+
+    script = (
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "from aggregator.write.feedbackcopies import CopyJob, CopyRun\n"
+        "out = Path(sys.argv[1])\n"
+        "def make(f, stage):\n"
+        "    (out / f'{os.getpid()}.pid').write_text(str(os.getpid()))\n"
+        "    time.sleep(60)\n"
+        "work = out / 'work'\n"
+        "work.mkdir()\n"
+        "CopyRun([CopyJob(i, work) for i in range(6)], work, make, 3)\n"
+        "time.sleep(60)\n"
+    )
+    assert children_outlive_a_kill(script, tmp_path / "pids", expected=2) == []

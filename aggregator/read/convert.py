@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from aggregator.aside import parent_death_signal
 from aggregator.read.grid import UnreadableFile
 
 CONVERT_MEMORY_MB = 1024
@@ -48,12 +49,7 @@ def _limits(memory_mb: int) -> None:  # pragma: no cover - runs in the child bef
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, OSError, ValueError):
         pass
-    try:  # Linux: die with the worker that started us (PR_SET_PDEATHSIG)
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
+    parent_death_signal()  # Linux: die with the worker that started us
 
 
 def convert_to_docx(

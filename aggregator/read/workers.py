@@ -15,8 +15,6 @@ import gc
 import hashlib
 import multiprocessing as mp
 import os
-import signal
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -25,6 +23,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from aggregator.aside import die_with_parent
 from aggregator.faults import failpoint, pause
 from aggregator.read.reader import Context, read_return, reject
 from aggregator.read.returns import ReturnRead
@@ -85,34 +84,12 @@ def _guarded(reader: Reader, path: str, label: str, ctx: Context) -> ReturnRead:
         )
 
 
-def _die_with_parent(parent: int) -> None:
-    """Make this worker end when the run that started it does, however that run ends: the
-    kernel's parent-death signal on Linux, else a thread watching the parent's id."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        if libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl")
-    except (OSError, AttributeError):
-
-        def watch() -> None:
-            while os.getppid() == parent:
-                time.sleep(0.5)
-            os._exit(1)
-
-        threading.Thread(target=watch, daemon=True).start()
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        os._exit(1)
-
-
 def _worker(
     conn: Connection, ctx: Context, memory_mb: int, reader: Reader, parent: int, texts: bool
 ) -> None:
     import faulthandler
 
-    _die_with_parent(parent)
+    die_with_parent(parent)
     faulthandler.disable()  # a reader that aborts is reported by the supervisor, not dumped here
     _limit_memory(memory_mb)
     # what the worker was forked with is never garbage: no collection walks it; and a reading

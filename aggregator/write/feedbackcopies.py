@@ -22,6 +22,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aggregator.aside import die_with_parent
+
 if TYPE_CHECKING:
     from aggregator.write.feedback import FileFeedback
 
@@ -129,6 +131,7 @@ def _helper(
     first failure (the main process makes that copy again and reports what goes wrong) or
     when the main process is gone."""
     try:
+        die_with_parent(parent)
         for i, job in enumerate(jobs):
             if os.getppid() != parent:
                 return
