@@ -17,7 +17,9 @@ In one run, each figure the best of BENCH_REPEAT (after a warm-up pass):
       own, sampled every 20 ms (sampling costs the run it watches ≈half a core: never timed);
   (d) the rerun: a second `summary` on the same state with no new files;
   (e) `aggregator check` of one return, and a province-sized run (120 Zhejiang files in mixed
-      styles, Zhejiang's own reference), both including interpreter start-up.
+      styles, Zhejiang's own reference), both including interpreter start-up; the province run
+      also without its feedback folder, and its CPU time over the cores (the least wall time
+      that work can take).
 A mixed pool (plans and results, four writing styles including .xls) of BENCH_MIXED_N files
 (default 1,000; 0 skips it) is timed too, for comparison with earlier figures.
 The last line is for scripts:
@@ -195,18 +197,22 @@ def inbox_of(files: list[Path], tmp: Path) -> Path:
     return inbox
 
 
-def summary_cmd(inbox: Path, state: Path, out: Path) -> list[str]:
+def summary_cmd(inbox: Path, state: Path, out: Path, *extra: str) -> list[str]:
     """`aggregator summary` of the bench: half-year, the clock just before the deadline."""
     return [
         *AGG,
         *("summary", "--period", "2023H1", "--inbox", str(inbox), "--state", str(state)),
         *("--out", str(out), "--json", str(out / "summary.json"), "--now", "2023-06-09"),
+        *extra,
     ]
 
 
-def summaries(files: list[Path], repeat: int, national: bool = True) -> tuple[Timing, Timing]:
+def summaries(
+    files: list[Path], repeat: int, national: bool = True, extra: tuple[str, ...] = ()
+) -> tuple[Timing, Timing]:
     """(c) fresh summaries, best of ``repeat``, and (d) reruns on the last state; the peak
-    memory of a fresh summary from one more run of its own, not timed (see :func:`run`)."""
+    memory of a fresh summary from one more run of its own, not timed (see :func:`run`).
+    ``extra``: more options of the summary (the fresh runs only)."""
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         inbox = inbox_of(files, tmp)
@@ -214,7 +220,8 @@ def summaries(files: list[Path], repeat: int, national: bool = True) -> tuple[Ti
 
         def fresh(memory: bool = False) -> tuple[float, float, int]:
             i = next(k)
-            return run(summary_cmd(inbox, tmp / f"state{i}", tmp / f"out{i}"), national, memory)
+            cmd = summary_cmd(inbox, tmp / f"state{i}", tmp / f"out{i}", *extra)
+            return run(cmd, national, memory)
 
         first = best_of(repeat, fresh)
         last = repeat - 1
@@ -278,6 +285,8 @@ def main() -> None:
     step(f"check of one file: {check.show()}")
     prov, _ = summaries(province, repeat, national=False)
     step(f"province ({mix_of(province)}): {prov.show()}")
+    bare, _ = summaries(province, repeat, national=False, extra=("--no-feedback",))
+    step(f"province without the feedback folder: {bare.show()}")
     mixed = None
     if mixed_n:
         files = generate("mixed", mixed_n)
@@ -302,6 +311,9 @@ def main() -> None:
         f"rerun (same state, no new files, same cut-off): {d.show()}\n"
         f"check one file (incl. start-up): {check.show()}\n"
         f"province run (120 files, incl. start-up): {prov.show()}, peak {prov.peak / 1e6:.0f} MB\n"
+        f"  its CPU over the {os.cpu_count()} cores: no wall time below "
+        f"{prov.cpu / (os.cpu_count() or 1):.2f} s is possible with this work\n"
+        f"  without the feedback folder (--no-feedback): {bare.show()}\n"
         f"load average at end: {loadavg()}"
     )
     print(
