@@ -196,3 +196,24 @@ def test_annotated_word_copy_never_shows_a_full_identity_number(
     )
     assert "330102199001011234" not in text and "**************1234" in text
     assert "请修改标色的单元格" in text and "设区市：宁波市" in text
+
+
+def test_check_with_annotated_copies_loads_no_pandas(tmp_path: Path) -> None:
+    """City staff check a file and get its marked copy: no judging, so no pandas to load
+    (≈0.4 s of a ≈0.6 s check)."""
+    import subprocess
+    import sys
+
+    p = _bad(tmp_path / "附件5_bad.xlsx")
+    out = tmp_path / "a"
+    code = (
+        "import sys\nfrom aggregator.cli import app\ntry:\n"
+        f"    app(['check', {str(p)!r}, '--annotate', {str(out)!r}])\n"
+        "except SystemExit:\n    pass\n"
+        "print('pandas' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert [c.name for c in out.iterdir()] == ["附件5_bad_问题标注.xlsx"]
+    assert done.stdout.strip().splitlines()[-1] == "False"

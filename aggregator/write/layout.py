@@ -8,16 +8,18 @@ import functools
 import math
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from aggregator.clock import CHINA, parse_time
-from aggregator.judge.facts import Facts
 from aggregator.privacy import scrub
 from aggregator.write.fastsheet import base_sheet
 from aggregator.write.xlsx import Styles, print_setup
+
+if TYPE_CHECKING:  # the facts (pandas) are the report's; the copies' text widths need none
+    from aggregator.judge.facts import Facts
 
 LINE_HEIGHT = 15.0
 ONE_LINE = LINE_HEIGHT + 4  # a bordered one-line row: CJK text clear of its borders
