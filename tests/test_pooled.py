@@ -212,3 +212,55 @@ def test_a_reading_made_early_from_a_copy_found_damaged_is_not_used(
     assert hangzhou and all(f["status"] != "rejected" for f in hangzhou)  # read again
     assert "早读结果" in text  # the other files kept their (poisoned) early readings
     assert checked and all("杭州" in name for name in checked)  # only those copies hashed again
+
+
+def test_a_worker_killed_once_during_the_intake_costs_no_file(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kill -9 of the reader worker (the OOM killer, an operator) while it reads a file during
+    the intake, where every file is read alone: that says nothing of the file, which reads
+    fine the second time. The report, JSON and feedback are those of a clean run: no city is
+    told to send a sound file again."""
+    import signal
+
+    import aggregator.read.early as early
+
+    def run(name: str) -> dict[str, Any]:
+        opts = Options(
+            period="2023H1",
+            inbox=inbox,
+            state=tmp_path / f"state-{name}",
+            now=parse_time("2023-06-12T12:00"),
+            out=tmp_path / f"out-{name}",
+            json_out=tmp_path / f"{name}.json",
+            jobs=2,
+        )
+        run_summary(opts)
+        doc: dict[str, Any] = json.loads((tmp_path / f"{name}.json").read_text("utf-8"))
+        return doc
+
+    clean = run("clean")
+    marker, real = tmp_path / "killed-once", early._read_file
+
+    def killed_once(path: str, label: str, ctx: Context) -> ReturnRead:
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return real(path, label, ctx)
+        os.kill(os.getpid(), signal.SIGKILL)  # the machine kills the worker, once
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr(early, "_read_file", killed_once)
+    killed = run("killed")
+    assert marker.exists()  # a worker was killed while reading
+    assert [i for i in killed["issues"] if i["code"] == "file-reader-crashed"] == []
+    for key in ("submissions", "cities", "issues", "province"):
+        assert killed[key] == clean[key], key
+    feedback = [
+        sorted(
+            p.relative_to(tmp_path / f"out-{n}").as_posix()
+            for p in (tmp_path / f"out-{n}" / "反馈").rglob("*")
+        )
+        for n in ("clean", "killed")
+    ]
+    assert feedback[0] == feedback[1]

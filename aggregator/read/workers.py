@@ -3,8 +3,9 @@ reader that aborts the whole process (python-calamine does on some hostile files
 
 Workers are long-lived (one per core) and take files in batches; when one dies or overruns, the
 files of its batches are read again one at a time, and a file that kills or stalls a worker on
-its own is rejected with a clear reason (for this run only); a fresh worker takes the place of
-the lost one and the run goes on. Results come back in the order of the tasks, identical to a
+its own twice (read alone each time, in a fresh worker: once may be the machine's doing, a
+worker killed or starved) is rejected with a clear reason (for this run only); a fresh worker
+takes the place of the lost one and the run goes on. Results come back in the order of the tasks, identical to a
 single-process run.
 """
 
@@ -216,6 +217,7 @@ class _Pool:
         self.pending: deque[list[Task]] = deque()
         self.todo: deque[Task] = deque()
         self.slots: list[_Slot] = []
+        self.lost_once: set[int] = set()  # files read alone whose worker died or overran
 
     def _spawn(self) -> _Slot:
         mpc = _context()
@@ -319,15 +321,20 @@ class _Pool:
         return time.monotonic() - s.started > self.limits.read_timeout_seconds
 
     def _fail(self, s: _Slot) -> _Slot:
-        """A worker died or overran: a file read alone is rejected (for this run only: the
-        machine's failure, never the file's verdict); files of a batch are read again alone."""
+        """A worker died or overran: files of a batch are read again alone; a file read alone
+        is read alone once more (a worker killed from outside, or starved by a busy machine,
+        says nothing of the file: during the intake every file is read alone), and rejected
+        the second time (for this run only: never remembered as the file's verdict)."""
         alive = s.proc.is_alive()
         first = s.batches.popleft()
-        if len(first) == 1:
+        if len(first) == 1 and first[0][0] in self.lost_once:
             idx, _, label = first[0]
             self.results[idx] = reject(ReturnRead(file=label), *self._why(s, alive))
             if self.progress:
                 self.progress(len(self.results), self.total, label)
+        elif len(first) == 1:
+            self.lost_once.add(first[0][0])
+            self.pending.append(first)
         else:
             self.pending.extend([t] for t in first)
         for b in s.batches:  # sent but not begun: read again as they were
@@ -339,10 +346,10 @@ class _Pool:
     def _why(self, s: _Slot, alive: bool) -> tuple[str, str]:
         if not alive:
             code = "file-reader-crashed"
-            text = f"读取此文件时读取程序异常退出（退出码 {s.proc.exitcode}），疑似异常或损坏的文件（例如声明了超大的表格范围）。未读取，请用 Excel 另存为 .xlsx 后重新报送。"
+            text = f"单独读取此文件两次，读取程序都异常退出（退出码 {s.proc.exitcode}），疑似异常或损坏的文件（例如声明了超大的表格范围）。未读取，请用 Excel 另存为 .xlsx 后重新报送。"
         else:
             code = "file-timeout"
-            text = f"读取此文件超过 {self.limits.read_timeout_seconds:.0f} 秒仍未完成，疑似异常文件，未读取。请检查后重新报送。"
+            text = f"单独读取此文件两次，都超过 {self.limits.read_timeout_seconds:.0f} 秒仍未完成，疑似异常文件，未读取。请检查后重新报送。"
         return code, text
 
     def close(self) -> None:
