@@ -47,8 +47,9 @@ def fingerprint_of(policy: Policy | PolicyBasics, salt: bytes) -> str:
     h.update(APP_READER_VERSION.encode())  # Attachments 1–3 reading
     for folder in ("reference", "schemas"):
         for p in sorted(data_dir(folder).glob("*")):
-            h.update(p.name.encode())
-            h.update(p.read_bytes())
+            if p.is_file():  # a folder kept inside (an old version, say) is read by nothing
+                h.update(p.name.encode())
+                h.update(p.read_bytes())
     h.update(str(policy.year).encode())
     h.update(hashlib.sha256(salt).digest())  # A3 identity digests depend on the salt
     h.update(repr(sorted(policy.max_figures.items())).encode())

@@ -105,3 +105,24 @@ def test_an_edited_data_file_rewrites_and_a_broken_one_stops_before_intake(
         assert len(ledger.submissions()) == 1
     finally:
         ledger.close()
+
+
+def test_a_folder_kept_inside_a_data_folder_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An analyst keeps the old reference files in a sub-folder (reference/旧版/): nothing
+    reads it, so the summary is written as before, and a rerun leaves it as written."""
+    data = tmp_path / "data"
+    for kind in ("policy", "schemas", "reference"):
+        shutil.copytree(data_dir(kind), data / kind)
+    monkeypatch.setenv("AGGREGATOR_DATA", str(data))
+    _inbox(tmp_path)
+    for kind in ("reference", "schemas"):
+        old = data / kind / "旧版"
+        old.mkdir()
+        first = sorted(p for p in (data / kind).iterdir() if p.is_file())[0]
+        shutil.copy(first, old / first.name)
+    outcome = run_summary(_opts(tmp_path))
+    assert outcome.facts is not None and not outcome.unchanged
+    assert (tmp_path / "out" / "summary.json").exists()
+    assert run_summary(_opts(tmp_path)).unchanged
