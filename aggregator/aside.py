@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import threading
 import time
@@ -47,6 +48,29 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+WAIT_SECONDS = 60.0  # a child's work takes a second or two at the national scale
+
+
+def _ends_within(pid: int, timeout: float) -> bool:
+    """Whether child ``pid`` ends within ``timeout`` seconds (it is not reaped here)."""
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # no pidfd (an old kernel, not Linux): look every 20 ms
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                    return True
+            except ChildProcessError:  # already reaped
+                return True
+            time.sleep(0.02)
+        return False
+    try:
+        return bool(select.select([fd], [], [], timeout)[0])
+    finally:
+        os.close(fd)
+
+
 class Aside:
     """``work`` started in a forked child (not at all where forking is impossible or refused:
     ``enabled`` false, no ``os.fork``, no process to spare)."""
@@ -70,11 +94,16 @@ class Aside:
                 os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
         self.pid = pid
 
-    def done(self) -> bool:
-        """Wait for the child; whether it did the work (False: do it here)."""
+    def done(self, timeout: float = WAIT_SECONDS) -> bool:
+        """Wait for the child, ``timeout`` seconds at most (a child stopped or stuck is killed
+        then: the run, holding its lock, never waits on it for ever); whether it did the work
+        (False: do it here)."""
         if self.pid is None:
             return False
         pid, self.pid = self.pid, None
+        if not _ends_within(pid, timeout):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         try:
             _, status = os.waitpid(pid, 0)
         except ChildProcessError:

@@ -107,3 +107,23 @@ def test_a_child_ends_with_the_run_killed_alone(tmp_path: Path) -> None:
         "time.sleep(60)\n"
     )
     assert children_outlive_a_kill(script, tmp_path / "pids") == []
+
+
+@pytest.mark.parametrize("pidfd", [True, False])
+def test_a_child_stopped_or_stuck_is_not_waited_for_ever(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pidfd: bool
+) -> None:
+    """A child stopped (SIGSTOP) or stuck does not hold the run, and its lock, for ever: past
+    the wait it is killed and the caller does the work itself."""
+    import time
+
+    if not pidfd:
+        monkeypatch.delattr(os, "pidfd_open", raising=False)
+    stuck = Aside(lambda: os.kill(os.getpid(), signal.SIGSTOP))
+    t = time.monotonic()
+    assert stuck.done(timeout=0.5) is False
+    assert time.monotonic() - t < 5
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # killed and reaped: no child left behind
+    quick = Aside(lambda: None)
+    assert quick.done(timeout=30) is True
