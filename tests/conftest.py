@@ -73,3 +73,19 @@ def summary_args(
     if as_of is not None:
         args += ["--as-of", as_of]
     return [*args, *extra]
+
+
+def modules_after(args: list[str], wanted: str) -> list[str]:
+    """Run the CLI with ``args`` in a fresh interpreter (its exit code ignored) and list the
+    modules it then holds whose name starts with one of the comma-separated ``wanted``."""
+    import subprocess
+
+    code = (
+        "import sys\nfrom aggregator.cli import app\ntry:\n"
+        f"    app({args!r})\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in sys.modules if m.startswith(tuple({wanted!r}.split(',')))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    return list(eval(done.stdout.strip().splitlines()[-1]))  # a list of module names

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import openpyxl
-from conftest import sha256
+from conftest import modules_after, sha256
 from content import A5_HEADER, a5_sample
 from typer.testing import CliRunner
 
@@ -201,19 +201,8 @@ def test_annotated_word_copy_never_shows_a_full_identity_number(
 def test_check_with_annotated_copies_loads_no_pandas(tmp_path: Path) -> None:
     """City staff check a file and get its marked copy: no judging, so no pandas to load
     (≈0.4 s of a ≈0.6 s check)."""
-    import subprocess
-    import sys
-
     p = _bad(tmp_path / "附件5_bad.xlsx")
     out = tmp_path / "a"
-    code = (
-        "import sys\nfrom aggregator.cli import app\ntry:\n"
-        f"    app(['check', {str(p)!r}, '--annotate', {str(out)!r}])\n"
-        "except SystemExit:\n    pass\n"
-        "print('pandas' in sys.modules)"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
-    )
+    loaded = modules_after(["check", str(p), "--annotate", str(out)], "pandas")
     assert [c.name for c in out.iterdir()] == ["附件5_bad_问题标注.xlsx"]
-    assert done.stdout.strip().splitlines()[-1] == "False"
+    assert loaded == []

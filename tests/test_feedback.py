@@ -5,14 +5,12 @@ its text inside its columns (no LibreOffice needed)."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import province as pv
 import pytest
-from conftest import summary_args, tree_hashes
+from conftest import modules_after, summary_args, tree_hashes
 from sheetwidth import overflowing
 from typer.testing import CliRunner
 
@@ -120,17 +118,9 @@ def test_the_summary_process_loads_no_word_library(run: Path, tmp_path: Path) ->
     """Judging and annotating spreadsheets need no python-docx: a summary's own process never
     loads it (a reader worker or feedback helper does, for a Word return)."""
     args = summary_args(run / "inbox", tmp_path / "state", tmp_path / "out", now=NOW)
-    code = (
-        "import sys\nfrom aggregator.cli import app\ntry:\n"
-        f"    app({args!r})\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'docx'"
-        " or m == 'aggregator.read.wordgrid'))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
-    )
+    loaded = modules_after(args, "docx,aggregator.read.wordgrid")
     assert len(list((tmp_path / "out" / "反馈" / "2023H1" / "金华市").iterdir())) == 3
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert [m for m in loaded if m.split(".")[0] == "docx" or m == "aggregator.read.wordgrid"] == []
 
 
 def test_a_feedback_folder_that_cannot_be_written_leaves_the_old_one(
