@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -89,3 +90,20 @@ def modules_after(args: list[str], wanted: str) -> list[str]:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
     )
     return list(eval(done.stdout.strip().splitlines()[-1]))  # a list of module names
+
+
+def h1_run(inbox: Path, where: Path, name: str, jobs: int | None = 2) -> Any:
+    """Options of a half-year summary of ``inbox`` before the deadline, its state, report
+    folder and JSON under ``where`` named after ``name``."""
+    from aggregator.clock import parse_time
+    from aggregator.runs import Options
+
+    return Options(
+        period="2023H1",
+        inbox=inbox,
+        state=where / f"state-{name}",
+        now=parse_time("2023-06-12T12:00"),
+        out=where / f"out-{name}",
+        json_out=where / f"{name}.json",
+        jobs=jobs,
+    )

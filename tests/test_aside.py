@@ -10,10 +10,10 @@ from pathlib import Path
 
 import province as pv
 import pytest
+from conftest import h1_run
 
 from aggregator.aside import Aside
-from aggregator.clock import parse_time
-from aggregator.runs import Options, run_summary
+from aggregator.runs import run_summary
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
 
@@ -73,16 +73,7 @@ def test_the_json_is_written_when_the_child_writing_it_is_killed(
     for name in ("plain", "killed"):
         if name == "killed":
             monkeypatch.setattr(jsonout, "scrubbed_json", killed_in_the_child)
-        opts = Options(
-            period="2023H1",
-            inbox=inbox,
-            state=tmp_path / f"state-{name}",
-            now=parse_time("2023-06-12T12:00"),
-            out=tmp_path / f"out-{name}",
-            json_out=tmp_path / f"{name}.json",
-            jobs=2,
-        )
-        assert run_summary(opts).facts is not None
+        assert run_summary(h1_run(inbox, tmp_path, name)).facts is not None
         docs.append(json.loads((tmp_path / f"{name}.json").read_text(encoding="utf-8")))
         assert not list(tmp_path.glob(".*.tmp"))
     plain, killed = docs

@@ -12,6 +12,7 @@ from typing import Any
 
 import province as pv
 import pytest
+from conftest import h1_run
 
 from aggregator.clock import parse_time
 from aggregator.period import Period
@@ -90,16 +91,7 @@ def _dies_on_serially(path: str, label: str, ctx: Context) -> ReturnRead:
 def test_summary_facts_and_json_identical_pooled_or_single(inbox: Path, tmp_path: Path) -> None:
     docs = []
     for jobs in (0, 2):
-        opts = Options(
-            period="2023H1",
-            inbox=inbox,
-            state=tmp_path / f"state{jobs}",
-            now=parse_time("2023-06-12T12:00"),
-            out=tmp_path / f"out{jobs}",
-            json_out=tmp_path / f"summary{jobs}.json",
-            jobs=jobs,
-        )
-        outcome = run_summary(opts)
+        outcome = run_summary(h1_run(inbox, tmp_path, f"summary{jobs}", jobs))
         assert outcome.facts is not None and not outcome.unchanged
         docs.append(json.loads((tmp_path / f"summary{jobs}.json").read_text(encoding="utf-8")))
     assert docs[0] == docs[1]
@@ -226,16 +218,7 @@ def test_a_worker_killed_once_during_the_intake_costs_no_file(
     import aggregator.read.early as early
 
     def run(name: str) -> dict[str, Any]:
-        opts = Options(
-            period="2023H1",
-            inbox=inbox,
-            state=tmp_path / f"state-{name}",
-            now=parse_time("2023-06-12T12:00"),
-            out=tmp_path / f"out-{name}",
-            json_out=tmp_path / f"{name}.json",
-            jobs=2,
-        )
-        run_summary(opts)
+        run_summary(h1_run(inbox, tmp_path, name))
         doc: dict[str, Any] = json.loads((tmp_path / f"{name}.json").read_text("utf-8"))
         return doc
 
