@@ -37,6 +37,7 @@ ZIP_ERRORS = (
     OSError,
     EOFError,
     ValueError,  # includes UnicodeDecodeError of a flagged name that is not UTF-8
+    IndexError,  # ZipInfo.is_dir() of a member whose name is empty (or begins with NUL)
     NotImplementedError,
     RuntimeError,
     struct.error,
@@ -131,6 +132,9 @@ def unpack(name: str, data: bytes, limits: Limits) -> Unpacked:
         walk.container(name, data, kind, 0, None)
     except _Refused as why:
         return Unpacked(kind, problems=[error("container-limit", str(why), file=name)])
+    except Exception:  # hostile bytes a library chokes on: this container, never the run
+        text = MESSAGES[{"eml": "corrupt-email", "msg": "msg"}.get(kind, "corrupt-zip")]
+        return Unpacked(kind, problems=[error("container-corrupt", text, file=name)])
     if not out.members and not out.problems:
         out.problems.append(error("container-empty", MESSAGES["empty"], file=name))
     return out
@@ -212,7 +216,8 @@ class _Walk:
         """The members of a zip archive (encrypted and damaged ones reported, not kept)."""
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
-            infos = [i for i in zf.infolist() if not i.is_dir()]
+            # a member without a name is no folder: it is taken in as 文件N
+            infos = [i for i in zf.infolist() if not i.filename.endswith("/")]
         except ZIP_ERRORS:
             self.out.problems.append(
                 error("container-corrupt", MESSAGES["corrupt-zip"], file=label)
