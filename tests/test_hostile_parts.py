@@ -221,3 +221,55 @@ def test_summary_survives_a_zip_with_an_empty_member_name(tmp_path: Path, runner
 
 
 # --- 7. SUM over large ranges: no budget for the evaluation of a whole sheet -----------------
+
+
+def test_workbook_part_with_unsupported_method_is_a_clear_rejection(tmp_path: Path, ctx) -> None:  # type: ignore[no-untyped-def]
+    """A return (with formulas) whose xl/workbook.xml uses a compression method zipfile does not
+    support, or carries the encryption flag: sheet_paths() catches only KeyError, BadZipFile,
+    zlib.error and OSError, so NotImplementedError / RuntimeError escape the safety pass and the
+    file is rejected as an *internal error* ('请联系省中心', an unsettled code, re-read every
+    run) rather than as a damaged file."""
+    base = _base(tmp_path, "xlsxwriter")  # SUM formulas in the 合计 row
+    for crafted in (_with_workbook_xml(base, method=99), _with_workbook_xml(base, flags=1)):
+        got = _read(tmp_path, ctx, crafted)
+        codes = {p.code for p in got.problems}
+        assert got.rejected
+        assert "file-internal-error" not in codes, got.reason
+
+
+_C5 = b'<c r="C5" t="n"><v>10</v></c>'
+
+
+def test_formula_without_value_on_a_sheet_named_with_character_references(
+    tmp_path: Path, ctx
+) -> None:  # type: ignore[no-untyped-def]
+    """A formula without a cached value is computed (4+6 → 10), or refused (formula-no-value).
+    When workbook.xml spells the sheet name with numeric character references (as an ASCII-only
+    XML writer does), or puts spaces around '=' in an attribute, sheet_paths() does not find the
+    sheet, the formula is never looked at, and C5 is silently read as blank ('未填')."""
+    base = _edit(_base(tmp_path), SHEET, lambda b: b.replace(_C5, _C5_FORMULA))
+    assert _read(tmp_path, ctx, base).figures[0].values["teams_completed"] == 10
+    charref = "".join(f"&#{ord(c)};" for c in "成果汇总").encode()
+    variants = [
+        _edit(base, "xl/workbook.xml", lambda b: b.replace("成果汇总".encode(), charref)),
+        _edit(base, "xl/workbook.xml", lambda b: b.replace(b'r:id="rId1"', b'r:id = "rId1"')),
+        _edit(base, "xl/_rels/workbook.xml.rels", lambda b: b.replace(b'Id="rId1"', b"Id='rId1'")),
+    ]
+    for crafted in variants:
+        got = _read(tmp_path, ctx, crafted)
+        codes = {p.code for p in got.problems}
+        assert got.figures[0].values["teams_completed"] == 10 or "formula-no-value" in codes
+
+
+def test_formula_without_value_in_a_part_named_with_backslashes(tmp_path: Path, ctx) -> None:  # type: ignore[no-untyped-def]
+    """Old Windows zip tools write folders with '\\' (the safety pass reads such parts, and so
+    does python-calamine), but the formulas found are keyed by the raw name
+    'xl\\worksheets\\sheet1.xml' while sheet_paths() gives 'xl/worksheets/sheet1.xml': the
+    formula of C5 (4+6, no cached value) is dropped and C5 silently read as blank."""
+    base = _edit(_base(tmp_path), SHEET, lambda b: b.replace(_C5, _C5_FORMULA))
+    crafted = _rezip(
+        [("xl\\worksheets\\sheet1.xml" if n == SHEET else n, b) for n, b in _parts(base)]
+    )
+    got = _read(tmp_path, ctx, crafted)
+    codes = {p.code for p in got.problems}
+    assert got.figures[0].values["teams_completed"] == 10 or "formula-no-value" in codes

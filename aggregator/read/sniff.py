@@ -346,8 +346,8 @@ def _part_problem(out: Sniff, part: str, data: bytes, limits: Limits) -> bool:
         out.problem = "sheet-too-large"
         out.message = f"工作表范围过大（{rows} 行 × {cols} 列，上限 {limits.max_sheet_rows} 行 × {limits.max_sheet_cols} 列），不像是一份报表，未读取。请删除多余的行列后重新报送。"
         return True
-    if b"<f" in data or b":f" in data:
-        out.formulas[part] = formulas(data)
+    if b"<f" in data or b":f" in data:  # keyed as sheet_paths names parts ("/", never "\\")
+        out.formulas[part.replace("\\", "/")] = formulas(data)
     return False
 
 

@@ -3,6 +3,7 @@ worksheet part holds which sheet, and XML text unescaped."""
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 import zlib
@@ -11,14 +12,9 @@ from aggregator.zipdir import Entry, data_start, local_data_start
 
 
 def unescape_xml(s: str) -> str:
-    """XML text with its five predefined entities turned back into characters."""
-    return (
-        s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
+    """XML text with its entities and character references (``&#25104;``, ``&#x6210;``, as
+    ASCII-only writers spell every other character) turned back into characters."""
+    return html.unescape(s) if "&" in s else s
 
 
 _SHEET_PATHS: dict[tuple[object, ...], dict[str, str]] = {}
@@ -40,8 +36,17 @@ def sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
         return dict(got)
     try:
         wb, rels = (zf.read(i) for i in infos)  # the CRC is checked as they are inflated
-    except (KeyError, zipfile.BadZipFile, zlib.error, OSError):
-        return {}
+    except (
+        KeyError,
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        EOFError,  # a stream cut short
+        NotImplementedError,  # a compression method zipfile does not know
+        RuntimeError,  # an encrypted part
+        ValueError,
+    ):
+        return {}  # no formulas placed: the reader then finds the package damaged
     got = _parse_sheet_paths(wb, rels)
     if key and len(_SHEET_PATHS) < 1000 and len(wb) + len(rels) < 100_000:
         _SHEET_PATHS[key] = got
@@ -84,31 +89,34 @@ def _key(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> tuple[object, ...
     return tuple(key)
 
 
-def _parse_sheet_paths(wb: bytes, rels: bytes) -> dict[str, str]:
-    targets = {
-        m.group(1).decode(): m.group(2).decode()
-        for m in re.finditer(
-            rb"<Relationship\b[^>]*?Id=\"([^\"]+)\"[^>]*?Target=\"([^\"]+)\"", rels
+# an attribute, either quote, spaces around "=" allowed (all well-formed XML)
+_ATTR = re.compile(rb"([\w:.-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+
+
+def _attrs(tag: bytes) -> dict[bytes, str]:
+    """The attributes of one start tag, their values unescaped."""
+    return {
+        m.group(1): unescape_xml(
+            (m.group(2) if m.group(2) is not None else m.group(3)).decode("utf-8", "replace")
         )
+        for m in _ATTR.finditer(tag)
     }
-    targets.update(
-        {
-            m.group(2).decode(): m.group(1).decode()
-            for m in re.finditer(
-                rb"<Relationship\b[^>]*?Target=\"([^\"]+)\"[^>]*?Id=\"([^\"]+)\"", rels
-            )
-        }
-    )
+
+
+def _parse_sheet_paths(wb: bytes, rels: bytes) -> dict[str, str]:
+    targets: dict[str, str] = {}
+    for m in re.finditer(rb"<(?:\w+:)?Relationship\b([^>]*)>", rels):
+        a = _attrs(m.group(1))
+        if b"Id" in a and b"Target" in a:
+            targets[a[b"Id"]] = a[b"Target"]
     out: dict[str, str] = {}
     for m in re.finditer(rb"<(?:\w+:)?sheet\b([^>]*)/?>", wb):
-        attrs = m.group(1)
-        name = re.search(rb"name=\"([^\"]*)\"", attrs)
-        rid = re.search(rb"r:id=\"([^\"]*)\"", attrs) or re.search(rb"\bid=\"([^\"]*)\"", attrs)
-        if not name or not rid:
+        a = _attrs(m.group(1))
+        rid = next((v for k, v in a.items() if k.endswith(b":id")), None) or a.get(b"id")
+        if b"name" not in a or rid is None:
             continue
-        target = targets.get(rid.group(1).decode(), "")
-        target = target.lstrip("/")
+        target = targets.get(rid, "").replace("\\", "/").lstrip("/")
         if not target.startswith("xl/"):
             target = "xl/" + target
-        out[unescape_xml(name.group(1).decode("utf-8", "replace"))] = target
+        out[a[b"name"]] = target
     return out
