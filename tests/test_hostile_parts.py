@@ -11,6 +11,7 @@ from content import a5_sample
 
 from aggregator.demo.samples import write_a5
 from aggregator.read.reader import read_return
+from aggregator.read.sniff import sniff_zip
 from aggregator.rulebook.policy import Limits
 
 
@@ -273,3 +274,47 @@ def test_formula_without_value_in_a_part_named_with_backslashes(tmp_path: Path, 
     got = _read(tmp_path, ctx, crafted)
     codes = {p.code for p in got.problems}
     assert got.figures[0].values["teams_completed"] == 10 or "formula-no-value" in codes
+
+
+def test_extent_check_sees_single_quoted_references(tmp_path: Path, ctx) -> None:  # type: ignore[no-untyped-def]
+    """XML allows r='30000' as well as r="30000" (python-calamine reads both): the same sheet
+    must get the same verdict (sheet-too-large) either way."""
+    base = _base(tmp_path)
+    double = _edit(base, SHEET, _add_rows(_far_row('"')))
+    single = _edit(base, SHEET, _add_rows(_far_row("'")))
+    assert sniff_zip(double, Limits()).problem == "sheet-too-large"
+    assert sniff_zip(single, Limits()).problem == "sheet-too-large"
+    assert _read(tmp_path, ctx, single).rejected
+
+
+def test_extent_check_sees_rows_and_cells_without_references(tmp_path: Path, ctx) -> None:  # type: ignore[no-untyped-def]
+    """The r attribute of <row> and <c> is optional in SpreadsheetML; python-calamine places
+    such rows and cells one after another. 30,000 rows (or 5,000 columns) given that way pass
+    the safety pass and are read in full."""
+    base = _base(tmp_path)
+    rows = _edit(base, SHEET, _add_rows(b'<row><c t="n"><v>1</v></c></row>' * 30000))
+    assert sniff_zip(rows, Limits()).problem == "sheet-too-large"
+    cols = _edit(
+        base, SHEET, _add_rows(b'<row r="20">' + b"<c/>" * 5000 + b"<c><v>7</v></c></row>")
+    )
+    assert sniff_zip(cols, Limits()).problem == "sheet-too-large"
+
+
+def test_formula_in_an_xml_comment_does_not_overwrite_a_cell(tmp_path: Path, ctx) -> None:  # type: ignore[no-untyped-def]
+    """sheetscan.formulas() is a regular expression over the bytes: a <c r="C5"><f>1+1</f></c>
+    inside an XML comment (or an <extLst>) is taken as the formula of C5, evaluated (2) and put
+    over the value calamine and openpyxl read there (10) without any warning."""
+    import openpyxl
+
+    base = _base(tmp_path)
+    for injected in (
+        lambda b: b.replace(b"<sheetData>", b'<!-- <c r="C5"><f>1+1</f></c> --><sheetData>'),
+        lambda b: b.replace(
+            b"</worksheet>",
+            b'<extLst><ext uri="x"><c r="C5"><f>1+1</f></c></ext></extLst></worksheet>',
+        ),
+    ):
+        crafted = _edit(base, SHEET, injected)
+        assert openpyxl.load_workbook(io.BytesIO(crafted)).active["C5"].value == 10
+        got = _read(tmp_path, ctx, crafted)
+        assert got.figures[0].values["teams_completed"] == 10

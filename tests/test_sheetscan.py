@@ -87,5 +87,9 @@ def test_usual_odd_and_damaged_parts_scan_as_before() -> None:
     rng = random.Random(11)
     for _ in range(3000):
         data = _damaged(_sheet(rng), rng)
-        assert sheetscan.extent(data) == _old_extent(data)
+        new, old = sheetscan.extent(data), _old_extent(data)
+        if all(r for _, _, r in sheetscan._REFS.findall(data)):
+            assert new == old
+        else:  # a row or cell without r: placed after the one before, never less than claimed
+            assert new[0] >= old[0] and new[1] >= old[1]
         assert sheetscan.formulas(data) == _old_formulas(data)
