@@ -318,3 +318,27 @@ def test_formula_in_an_xml_comment_does_not_overwrite_a_cell(tmp_path: Path, ctx
         assert openpyxl.load_workbook(io.BytesIO(crafted)).active["C5"].value == 10
         got = _read(tmp_path, ctx, crafted)
         assert got.figures[0].values["teams_completed"] == 10
+
+
+def test_email_with_too_many_parts_is_refused_quickly() -> None:
+    """max_container_members (500) is checked only after the email library has parsed every
+    part and mail.parts() has listed them (≈1 ms a part): a 1 MB .eml of 10,000 empty parts
+    keeps the intake (in the run's own process, under its lock, no time limit) ≈10 s; 10 MB
+    ≈100 s, and every summary unpacks the stored copy again (intake.container_read)."""
+    import time
+
+    from aggregator.store.containers import unpack
+
+    part = (
+        b"--B\r\nContent-Type: application/octet-stream\r\n"
+        b"Content-Disposition: attachment; filename=a.xlsx\r\n\r\nx\r\n"
+    )
+    data = (
+        b"From: a@b.cn\r\nDate: Fri, 9 Jun 2023 10:00:00 +0800\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=B\r\n\r\n" + part * 10_000 + b"--B--\r\n"
+    )
+    started = time.monotonic()
+    got = unpack("many.eml", data, Limits())
+    took = time.monotonic() - started
+    assert [p.code for p in got.problems] == ["container-limit"]
+    assert took < 3, f"{len(data) / 1e6:.1f} MB email took {took:.1f} s to refuse"
