@@ -342,3 +342,39 @@ def test_email_with_too_many_parts_is_refused_quickly() -> None:
     took = time.monotonic() - started
     assert [p.code for p in got.problems] == ["container-limit"]
     assert took < 3, f"{len(data) / 1e6:.1f} MB email took {took:.1f} s to refuse"
+
+
+def test_many_sums_over_large_ranges_are_read_or_refused_quickly(tmp_path: Path, ctx) -> None:  # type: ignore[no-untyped-def]
+    """grid.evaluate() lists and sums up to 100,000 cells for every SUM range larger than 1,024
+    cells, afresh for every formula (≈50 ms each). A 12 KB return well inside the sheet limits
+    (1,020 rows × 101 columns) with 1,000 formulas =SUM(A1:CV1000) and no cached values keeps a
+    worker busy past read_timeout_seconds twice: `aggregator check` takes 40 s and rejects it as
+    'file-timeout' (an unsettled code: every summary reads it again for another 40 s). Here 300
+    such formulas, read in-process."""
+    import time
+
+    rows = b"".join(
+        b'<row r="%d"><c r="CW%d"><f>SUM(A1:CV1000)</f></c></row>' % (r, r) for r in range(20, 320)
+    )
+    crafted = _edit(_base(tmp_path), SHEET, _add_rows(rows))
+    started = time.monotonic()
+    _read(tmp_path, ctx, crafted)
+    took = time.monotonic() - started
+    assert took < 5, f"{len(crafted)} bytes, 300 formulas: {took:.1f} s"
+
+
+def test_sums_over_many_large_ranges_stop_at_the_budget(tmp_path: Path, ctx) -> None:  # type: ignore[no-untyped-def]
+    """Each formula a different large range (nothing to remember): past a million cells summed
+    the sheet's remaining formulas are not computed, each said so (formula-no-value), quickly."""
+    import time
+
+    rows = b"".join(
+        b'<row r="%d"><c r="CW%d"><f>SUM(A1:CV%d)</f></c></row>' % (r, r, 1000 - r)
+        for r in range(20, 320)
+    )
+    crafted = _edit(_base(tmp_path), SHEET, _add_rows(rows))
+    started = time.monotonic()
+    got = _read(tmp_path, ctx, crafted)
+    took = time.monotonic() - started
+    assert took < 5, f"300 formulas over different ranges: {took:.1f} s"
+    assert sum(p.code == "formula-no-value" for p in got.problems) >= 250

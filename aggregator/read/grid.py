@@ -306,9 +306,40 @@ def _arg(
         _, c1, c2, r1, r2 = arg
         if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
             return None
+        key = f"\0{c1}:{c2}:{r1}:{r2}"  # no cell reference holds a NUL
+        if key in memo:  # the same range of plain values, summed before
+            return memo[key]
+        left = memo.get(_LEFT, SUM_BUDGET)
+        if left is None or left < (r2 - r1 + 1) * (c2 - c1 + 1):
+            return None  # over the budget (see _sum): not even listed
         cells = _range_cells(c1, c2, r1, r2)
+        total = _sum(cells, grid, formulas, memo, depth)
+        if not any(ref in formulas for ref, _, _ in cells):
+            memo[key] = total
+        return total
     else:
         return None
+    return _sum(cells, grid, formulas, memo, depth)
+
+
+SUM_BUDGET = 1_000_000  # cells a sheet's formulas may sum in all (a return sums hundreds)
+_LEFT = "\0left"  # in the memo: cells the sheet's formulas may still sum
+
+
+def _sum(
+    cells: Cells,
+    grid: SheetGrid,
+    formulas: dict[str, str],
+    memo: dict[str, float | None],
+    depth: int,
+) -> float | None:
+    """The sum of some cells as SUM takes them; None when one cannot be read, or when the
+    sheet's formulas have summed :data:`SUM_BUDGET` cells already (a crafted file, not a
+    return: its formulas are then not computed)."""
+    left = memo.get(_LEFT, SUM_BUDGET)
+    if left is None or left < len(cells):
+        return None
+    memo[_LEFT] = left - len(cells)
     total = 0.0
     rows = grid.rows
     n = len(rows)
