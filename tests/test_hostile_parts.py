@@ -378,3 +378,20 @@ def test_sums_over_many_large_ranges_stop_at_the_budget(tmp_path: Path, ctx) -> 
     took = time.monotonic() - started
     assert took < 5, f"300 formulas over different ranges: {took:.1f} s"
     assert sum(p.code == "formula-no-value" for p in got.problems) >= 250
+
+
+def test_extent_check_sees_a_worksheet_part_outside_worksheets_folder(tmp_path: Path, ctx) -> None:  # type: ignore[no-untyped-def]
+    """The worksheet is wherever workbook.xml.rels points (python-calamine follows it); the safety
+    pass only looks at parts named */worksheets/*.xml or sheetN.xml, so a sheet stored as
+    xl/data/foo.xml is never checked (extent, formulas)."""
+    base = _base(tmp_path)
+    parts = []
+    for n, b in _parts(base):
+        if n == SHEET:
+            n, b = "xl/data/foo.xml", _add_rows(_far_row('"'))(b)
+        elif n in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+            b = b.replace(b"/xl/worksheets/sheet1.xml", b"/xl/data/foo.xml")
+        parts.append((n, b))
+    moved = _rezip(parts)
+    assert sniff_zip(moved, Limits()).problem == "sheet-too-large"
+    assert _read(tmp_path, ctx, moved).rejected

@@ -196,7 +196,8 @@ def sniff_zip(source: Path | bytes, limits: Limits) -> Sniff:
         if out.problem or _declared_too_big(out, *sizes, limits):
             return out
         budget = int(limits.max_uncompressed_mb * 1e6)
-        for part in (n for n in zf.namelist() if _is_sheet_part(n.replace("\\", "/"))):
+        paths = sheet_paths(zf) if out.kind in ("xlsx", "xlsm") else {}
+        for part in _sheet_parts(zf.namelist(), paths):
             try:
                 data, budget = _inflate(zf, part, budget)
             except _TooBig:
@@ -210,9 +211,16 @@ def sniff_zip(source: Path | bytes, limits: Limits) -> Sniff:
                 return out
             if part != "content.xml" and _part_problem(out, part, data, limits):
                 return out
-        if out.formulas and out.kind in ("xlsx", "xlsm"):
-            out.sheet_paths = sheet_paths(zf)  # only needed to place formulas
+        if out.formulas:
+            out.sheet_paths = paths  # only needed to place formulas
         return out
+
+
+def _sheet_parts(names: list[str], paths: dict[str, str]) -> list[str]:
+    """The members that are worksheets: by their names, and wherever workbook.xml's
+    relationships point (calamine reads a sheet stored as xl/data/foo.xml too)."""
+    targets = set(paths.values())
+    return [n for n in names if _is_sheet_part(n.replace("\\", "/")) or n in targets]
 
 
 class _Aside(Exception):
@@ -237,19 +245,22 @@ def _sniff_plain(data: bytes, limits: Limits) -> Sniff | None:
     sizes = (sum([e.file_size for e in entries]), sum([e.compress_size for e in entries]))
     if out.problem or _declared_too_big(out, *sizes, limits):
         return out
+    found = cached_sheet_paths(data, names) if out.kind in ("xlsx", "xlsm") else {}
+    if found is None:
+        return None
+    paths = found
+    sheets = [entries[i] for i in named.sheets]
+    if paths and not set(paths.values()) <= {entries[i].name for i in named.sheets}:
+        sheets = [e for e in entries if e.name in _sheet_parts([e.name], paths)]
     budget = int(limits.max_uncompressed_mb * 1e6)
-    for e in [entries[i] for i in named.sheets]:
+    for e in sheets:
         part = plain_member(data, e) if e.file_size <= budget else None
         if part is None:
             return None
         budget -= len(part)
         if e.name != "content.xml" and _part_problem(out, e.name, part, limits):
             return out
-    if out.formulas and out.kind in ("xlsx", "xlsm"):
-        paths = cached_sheet_paths(data, names)
-        if paths is None:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                paths = sheet_paths(zf)
+    if out.formulas:
         out.sheet_paths = paths
     return out
 

@@ -8,7 +8,7 @@ import re
 import zipfile
 import zlib
 
-from aggregator.zipdir import Entry, data_start, local_data_start
+from aggregator.zipdir import Entry, data_start, local_data_start, plain_member
 
 
 def unescape_xml(s: str) -> str:
@@ -55,8 +55,9 @@ def sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
 
 def cached_sheet_paths(data: bytes, entries: dict[str, Entry]) -> dict[str, str] | None:
     """What :func:`sheet_paths` gives for a plain zip in bytes at hand (``entries`` by name)
-    when it needs no zipfile: the parts are missing ({}) or their stored bytes were parsed
-    before. None: ask :func:`sheet_paths` with a ``zipfile.ZipFile``."""
+    when it needs no zipfile: the parts are missing ({}), their stored bytes were parsed
+    before, or they inflate cleanly from the bytes at hand. None: ask :func:`sheet_paths`
+    with a ``zipfile.ZipFile``."""
     infos = [entries.get(n) for n in _PARTS]
     key: list[object] = []
     for info in infos:
@@ -67,7 +68,14 @@ def cached_sheet_paths(data: bytes, entries: dict[str, Entry]) -> dict[str, str]
             return None
         key.append((info.method, info.file_size, data[start : start + info.compress_size]))
     got = _SHEET_PATHS.get(tuple(key))
-    return None if got is None else dict(got)
+    if got is None:
+        wb, rels = (plain_member(data, i) for i in infos if i is not None)
+        if wb is None or rels is None:
+            return None
+        got = _parse_sheet_paths(wb, rels)
+        if len(_SHEET_PATHS) < 1000:
+            _SHEET_PATHS[tuple(key)] = got
+    return dict(got)
 
 
 def _key(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> tuple[object, ...] | None:
