@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from content import a5_sample
+from typer.testing import CliRunner
 
 from aggregator.demo.samples import write_a5
-from aggregator.read.reader import read_return
+from aggregator.read.reader import Context, read_return
+from aggregator.read.returns import ReturnRead
 from aggregator.read.sniff import sniff_zip
 from aggregator.rulebook.policy import Limits
 
@@ -32,7 +35,7 @@ def _rezip(parts: list[tuple[str, bytes]]) -> bytes:
     return buf.getvalue()
 
 
-def _edit(data: bytes, name: str, change) -> bytes:  # type: ignore[no-untyped-def]
+def _edit(data: bytes, name: str, change: Callable[[bytes], bytes]) -> bytes:
     return _rezip([(n, change(b) if n == name else b) for n, b in _parts(data)])
 
 
@@ -44,20 +47,14 @@ def _far_row(quote: str, row: int = 30000) -> bytes:
     return f"<row r={q}{row}{q}><c r={q}N{row}{q} t={q}n{q}><v>1</v></c></row>".encode()
 
 
-def _add_rows(extra: bytes):  # type: ignore[no-untyped-def]
+def _add_rows(extra: bytes) -> Callable[[bytes], bytes]:
     return lambda b: b.replace(b"</sheetData>", extra + b"</sheetData>")
 
 
-def _read(tmp_path: Path, ctx, data: bytes, name: str = "probe.xlsx"):  # type: ignore[no-untyped-def]
+def _read(tmp_path: Path, ctx: Context, data: bytes, name: str = "probe.xlsx") -> ReturnRead:
     p = tmp_path / name
     p.write_bytes(data)
     return read_return(p, name, ctx)
-
-
-# --- 1. The safety pass's extent check (max_sheet_rows / max_sheet_cols) is bypassed ----------
-
-
-# --- 2. sheet_paths lets zipfile's NotImplementedError / RuntimeError / EOFError escape -------
 
 
 def _with_workbook_xml(data: bytes, *, method: int | None = None, flags: int = 0) -> bytes:
@@ -120,20 +117,8 @@ def _with_workbook_xml(data: bytes, *, method: int | None = None, flags: int = 0
     )
 
 
-# --- 3. The formula scan reads <c><f> text anywhere in the part: comments, extLst ------------
-
-
-# --- 4. Formulas placed on sheets by a regex reading of workbook.xml -------------------------
-
-
 _C5 = b'<c r="C5" t="n"><v>10</v></c>'
 _C5_FORMULA = b'<c r="C5"><f>4+6</f><v></v></c>'  # no cached value: the tool computes it
-
-
-# --- 5. An .eml of many tiny MIME parts is parsed in full before the member limit applies ----
-
-
-# --- 6. A zip member with an empty name (or one starting with NUL) crashes every run ----------
 
 
 def _zip_with_names(names: list[bytes], data: bytes) -> bytes:
@@ -188,11 +173,9 @@ def _zip_with_names(names: list[bytes], data: bytes) -> bytes:
 
 
 def test_zip_member_with_empty_name_is_refused_not_raised(tmp_path: Path) -> None:
-    """ZipInfo.is_dir() indexes filename[-1]: a member whose name is empty, or begins with NUL
-    (zipfile cuts the name there), raises IndexError in containers._Walk.zip, which is not among
-    ZIP_ERRORS; unpack() raises, and since the intake calls it for every new inbox file, one such
-    .zip in the inbox stops every `aggregator intake` and `aggregator summary` (exit 1, traceback,
-    no summary) until someone removes it."""
+    """A zip member whose name is empty, or begins with NUL (zipfile cuts the name there), is
+    no folder: the zip is unpacked, never raising (the intake unpacks every new inbox file, so
+    a raise stopped every intake and summary until someone removed the zip)."""
     from aggregator.store.containers import unpack
 
     xlsx = _base(tmp_path, "xlsxwriter")
@@ -201,7 +184,9 @@ def test_zip_member_with_empty_name_is_refused_not_raised(tmp_path: Path) -> Non
         assert got.kind == "zip"
 
 
-def test_summary_survives_a_zip_with_an_empty_member_name(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]
+def test_summary_survives_a_zip_with_an_empty_member_name(
+    tmp_path: Path, runner: CliRunner
+) -> None:
     from conftest import summary_args
 
     from aggregator.cli import app
@@ -221,15 +206,12 @@ def test_summary_survives_a_zip_with_an_empty_member_name(tmp_path: Path, runner
     assert out.exists()
 
 
-# --- 7. SUM over large ranges: no budget for the evaluation of a whole sheet -----------------
-
-
-def test_workbook_part_with_unsupported_method_is_a_clear_rejection(tmp_path: Path, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_workbook_part_with_unsupported_method_is_a_clear_rejection(
+    tmp_path: Path, ctx: Context
+) -> None:
     """A return (with formulas) whose xl/workbook.xml uses a compression method zipfile does not
-    support, or carries the encryption flag: sheet_paths() catches only KeyError, BadZipFile,
-    zlib.error and OSError, so NotImplementedError / RuntimeError escape the safety pass and the
-    file is rejected as an *internal error* ('请联系省中心', an unsettled code, re-read every
-    run) rather than as a damaged file."""
+    support, or carries the encryption flag, is rejected as a damaged file, not as an internal
+    error ('请联系省中心', an unsettled code, read again on every run)."""
     base = _base(tmp_path, "xlsxwriter")  # SUM formulas in the 合计 row
     for crafted in (_with_workbook_xml(base, method=99), _with_workbook_xml(base, flags=1)):
         got = _read(tmp_path, ctx, crafted)
@@ -238,16 +220,13 @@ def test_workbook_part_with_unsupported_method_is_a_clear_rejection(tmp_path: Pa
         assert "file-internal-error" not in codes, got.reason
 
 
-_C5 = b'<c r="C5" t="n"><v>10</v></c>'
-
-
 def test_formula_without_value_on_a_sheet_named_with_character_references(
-    tmp_path: Path, ctx
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, ctx: Context
+) -> None:
     """A formula without a cached value is computed (4+6 → 10), or refused (formula-no-value).
-    When workbook.xml spells the sheet name with numeric character references (as an ASCII-only
-    XML writer does), or puts spaces around '=' in an attribute, sheet_paths() does not find the
-    sheet, the formula is never looked at, and C5 is silently read as blank ('未填')."""
+    So it is when workbook.xml spells the sheet name with numeric character references (as an
+    ASCII-only XML writer does), puts spaces around '=' or single quotes: C5 is never read as
+    blank ('未填') for want of finding its sheet."""
     base = _edit(_base(tmp_path), SHEET, lambda b: b.replace(_C5, _C5_FORMULA))
     assert _read(tmp_path, ctx, base).figures[0].values["teams_completed"] == 10
     charref = "".join(f"&#{ord(c)};" for c in "成果汇总").encode()
@@ -262,11 +241,12 @@ def test_formula_without_value_on_a_sheet_named_with_character_references(
         assert got.figures[0].values["teams_completed"] == 10 or "formula-no-value" in codes
 
 
-def test_formula_without_value_in_a_part_named_with_backslashes(tmp_path: Path, ctx) -> None:  # type: ignore[no-untyped-def]
-    """Old Windows zip tools write folders with '\\' (the safety pass reads such parts, and so
-    does python-calamine), but the formulas found are keyed by the raw name
-    'xl\\worksheets\\sheet1.xml' while sheet_paths() gives 'xl/worksheets/sheet1.xml': the
-    formula of C5 (4+6, no cached value) is dropped and C5 silently read as blank."""
+def test_formula_without_value_in_a_part_named_with_backslashes(
+    tmp_path: Path, ctx: Context
+) -> None:
+    """Old Windows zip tools write folders with '\\' (python-calamine reads such parts): the
+    formula of C5 (4+6, no cached value) in xl\\worksheets\\sheet1.xml is found and computed,
+    not dropped with C5 read as blank."""
     base = _edit(_base(tmp_path), SHEET, lambda b: b.replace(_C5, _C5_FORMULA))
     crafted = _rezip(
         [("xl\\worksheets\\sheet1.xml" if n == SHEET else n, b) for n, b in _parts(base)]
@@ -276,7 +256,7 @@ def test_formula_without_value_in_a_part_named_with_backslashes(tmp_path: Path, 
     assert got.figures[0].values["teams_completed"] == 10 or "formula-no-value" in codes
 
 
-def test_extent_check_sees_single_quoted_references(tmp_path: Path, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_extent_check_sees_single_quoted_references(tmp_path: Path, ctx: Context) -> None:
     """XML allows r='30000' as well as r="30000" (python-calamine reads both): the same sheet
     must get the same verdict (sheet-too-large) either way."""
     base = _base(tmp_path)
@@ -287,10 +267,10 @@ def test_extent_check_sees_single_quoted_references(tmp_path: Path, ctx) -> None
     assert _read(tmp_path, ctx, single).rejected
 
 
-def test_extent_check_sees_rows_and_cells_without_references(tmp_path: Path, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_extent_check_sees_rows_and_cells_without_references(tmp_path: Path, ctx: Context) -> None:
     """The r attribute of <row> and <c> is optional in SpreadsheetML; python-calamine places
-    such rows and cells one after another. 30,000 rows (or 5,000 columns) given that way pass
-    the safety pass and are read in full."""
+    such rows and cells one after another: 30,000 rows (or 5,000 columns) given that way are
+    over the size limit as they are with references."""
     base = _base(tmp_path)
     rows = _edit(base, SHEET, _add_rows(b'<row><c t="n"><v>1</v></c></row>' * 30000))
     assert sniff_zip(rows, Limits()).problem == "sheet-too-large"
@@ -300,10 +280,9 @@ def test_extent_check_sees_rows_and_cells_without_references(tmp_path: Path, ctx
     assert sniff_zip(cols, Limits()).problem == "sheet-too-large"
 
 
-def test_formula_in_an_xml_comment_does_not_overwrite_a_cell(tmp_path: Path, ctx) -> None:  # type: ignore[no-untyped-def]
-    """sheetscan.formulas() is a regular expression over the bytes: a <c r="C5"><f>1+1</f></c>
-    inside an XML comment (or an <extLst>) is taken as the formula of C5, evaluated (2) and put
-    over the value calamine and openpyxl read there (10) without any warning."""
+def test_formula_in_an_xml_comment_does_not_overwrite_a_cell(tmp_path: Path, ctx: Context) -> None:
+    """A <c r="C5"><f>1+1</f></c> inside an XML comment (or an <extLst>) is no cell: C5 reads 10
+    as calamine and openpyxl read it, not 2 put over it without a warning."""
     import openpyxl
 
     base = _base(tmp_path)
@@ -321,10 +300,8 @@ def test_formula_in_an_xml_comment_does_not_overwrite_a_cell(tmp_path: Path, ctx
 
 
 def test_email_with_too_many_parts_is_refused_quickly() -> None:
-    """max_container_members (500) is checked only after the email library has parsed every
-    part and mail.parts() has listed them (≈1 ms a part): a 1 MB .eml of 10,000 empty parts
-    keeps the intake (in the run's own process, under its lock, no time limit) ≈10 s; 10 MB
-    ≈100 s, and every summary unpacks the stored copy again (intake.container_read)."""
+    """An .eml of 10,000 empty parts (1 MB) is refused for its number of parts before the email
+    library parses them (≈1 ms a part, in the run's own process, on every run)."""
     import time
 
     from aggregator.store.containers import unpack
@@ -344,13 +321,12 @@ def test_email_with_too_many_parts_is_refused_quickly() -> None:
     assert took < 3, f"{len(data) / 1e6:.1f} MB email took {took:.1f} s to refuse"
 
 
-def test_many_sums_over_large_ranges_are_read_or_refused_quickly(tmp_path: Path, ctx) -> None:  # type: ignore[no-untyped-def]
-    """grid.evaluate() lists and sums up to 100,000 cells for every SUM range larger than 1,024
-    cells, afresh for every formula (≈50 ms each). A 12 KB return well inside the sheet limits
-    (1,020 rows × 101 columns) with 1,000 formulas =SUM(A1:CV1000) and no cached values keeps a
-    worker busy past read_timeout_seconds twice: `aggregator check` takes 40 s and rejects it as
-    'file-timeout' (an unsettled code: every summary reads it again for another 40 s). Here 300
-    such formulas, read in-process."""
+def test_many_sums_over_large_ranges_are_read_or_refused_quickly(
+    tmp_path: Path, ctx: Context
+) -> None:
+    """300 formulas =SUM(A1:CV1000) without cached values, in a 12 KB file well inside the sheet
+    limits, are read in seconds (summing 100,000 cells afresh for each took a worker past its
+    time limit: rejected as a time-out, and read again on every run)."""
     import time
 
     rows = b"".join(
@@ -363,7 +339,7 @@ def test_many_sums_over_large_ranges_are_read_or_refused_quickly(tmp_path: Path,
     assert took < 5, f"{len(crafted)} bytes, 300 formulas: {took:.1f} s"
 
 
-def test_sums_over_many_large_ranges_stop_at_the_budget(tmp_path: Path, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_sums_over_many_large_ranges_stop_at_the_budget(tmp_path: Path, ctx: Context) -> None:
     """Each formula a different large range (nothing to remember): past a million cells summed
     the sheet's remaining formulas are not computed, each said so (formula-no-value), quickly."""
     import time
@@ -380,10 +356,11 @@ def test_sums_over_many_large_ranges_stop_at_the_budget(tmp_path: Path, ctx) -> 
     assert sum(p.code == "formula-no-value" for p in got.problems) >= 250
 
 
-def test_extent_check_sees_a_worksheet_part_outside_worksheets_folder(tmp_path: Path, ctx) -> None:  # type: ignore[no-untyped-def]
-    """The worksheet is wherever workbook.xml.rels points (python-calamine follows it); the safety
-    pass only looks at parts named */worksheets/*.xml or sheetN.xml, so a sheet stored as
-    xl/data/foo.xml is never checked (extent, formulas)."""
+def test_extent_check_sees_a_worksheet_part_outside_worksheets_folder(
+    tmp_path: Path, ctx: Context
+) -> None:
+    """The worksheet is wherever workbook.xml.rels points (python-calamine follows it): a sheet
+    stored as xl/data/foo.xml is checked (extent, formulas) as one in xl/worksheets/ is."""
     base = _base(tmp_path)
     parts = []
     for n, b in _parts(base):
