@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aggregator.cells import col_letter, col_number
-from aggregator.read import grid as G
+from aggregator.read import formulaeval as G
 from aggregator.read.grid import SheetGrid
 
 
@@ -49,10 +49,10 @@ def _long_arg(
         return float(arg)
     except ValueError:
         pass
-    m = G._REF.match(arg)
+    m = G.CELL_REF.match(arg)
     if m:
         return _long_cell(m.group(1), int(m.group(2)), grid, formulas, memo, depth, blank_zero=True)
-    m = G._RANGE.match(arg)
+    m = G.RANGE_REF.match(arg)
     if not m or single:
         return None
     c1, c2 = sorted((col_number(m.group(1)), col_number(m.group(3))))
