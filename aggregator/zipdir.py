@@ -11,8 +11,19 @@ same cut at a NUL, same sizes, offsets and flags).
 from __future__ import annotations
 
 import struct
+import zipfile
 import zlib
 from typing import NamedTuple
+
+# What zipfile raises reading a damaged, cut-short, encrypted or oddly compressed member.
+ZIPFILE_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    NotImplementedError,  # a compression method zipfile does not know
+    RuntimeError,  # an encrypted member
+)
 
 _END = struct.Struct("<4s4H2LH")  # end of central directory record (22 bytes)
 _ENTRY_SIZE = 46  # a central directory entry, before its name, extra field and comment

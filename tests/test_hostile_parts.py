@@ -57,63 +57,37 @@ def _read(tmp_path: Path, ctx: Context, data: bytes, name: str = "probe.xlsx") -
     return read_return(p, name, ctx)
 
 
-def _with_workbook_xml(data: bytes, *, method: int | None = None, flags: int = 0) -> bytes:
-    """The same package with xl/workbook.xml's central and local headers given another
-    compression method or flag bits (its bytes stored as they are)."""
+Member = tuple[bytes, bytes, int, int]  # raw name, content, compression method, flag bits
+
+
+def _raw_zip(members: list[Member]) -> bytes:
+    """A zip written header by header, whatever the names, methods and flags (zipfile would
+    refuse some): method 8 is deflated here, any other stores the content as it is."""
     import struct
     import zlib
 
     out, cd = bytearray(), bytearray()
-    for name, body in _parts(data):
-        raw = name.encode()
-        m = 8
-        stream = zlib.compress(body, 9)[2:-4]
-        f = 0
-        if name == "xl/workbook.xml":
-            if method is not None:
-                m, stream = method, body
-            f = flags
-        crc = zlib.crc32(body)
-        off = len(out)
-        out += struct.pack(
-            "<4sHHHHHLLLHH",
-            b"PK\x03\x04",
-            20,
-            f,
-            m,
-            0,
-            0x21,
-            crc,
-            len(stream),
-            len(body),
-            len(raw),
-            0,
-        )
+    for raw, body, method, flags in members:
+        stream = zlib.compress(body, 9)[2:-4] if method == 8 else body
+        crc, off = zlib.crc32(body), len(out)
+        sizes = (crc, len(stream), len(body), len(raw))
+        out += struct.pack("<4sHHHHHLLLHH", b"PK\x03\x04", 20, flags, method, 0, 0x21, *sizes, 0)
         out += raw + stream
-        cd += struct.pack(
-            "<4sHHHHHHLLLHHHHHLL",
-            b"PK\x01\x02",
-            20,
-            20,
-            f,
-            m,
-            0,
-            0x21,
-            crc,
-            len(stream),
-            len(body),
-            len(raw),
-            0,
-            0,
-            0,
-            0,
-            0,
-            off,
-        )
-        cd += raw
-    n = len(_parts(data))
-    return bytes(
-        out + cd + struct.pack("<4sHHHHLLH", b"PK\x05\x06", 0, 0, n, n, len(cd), len(out), 0)
+        head = (b"PK\x01\x02", 20, 20, flags, method, 0, 0x21, *sizes, 0, 0, 0, 0, 0, off)
+        cd += struct.pack("<4sHHHHHHLLLHHHHHLL", *head) + raw
+    n = len(members)
+    end = struct.pack("<4sHHHHLLH", b"PK\x05\x06", 0, 0, n, n, len(cd), len(out), 0)
+    return bytes(out + cd + end)
+
+
+def _with_workbook_xml(data: bytes, *, method: int = 8, flags: int = 0) -> bytes:
+    """The same package with xl/workbook.xml given another compression method (its bytes then
+    stored as they are) or flag bits."""
+    return _raw_zip(
+        [
+            (name.encode(), body, *((method, flags) if name == "xl/workbook.xml" else (8, 0)))
+            for name, body in _parts(data)
+        ]
     )
 
 
@@ -122,54 +96,7 @@ _C5_FORMULA = b'<c r="C5"><f>4+6</f><v></v></c>'  # no cached value: the tool co
 
 
 def _zip_with_names(names: list[bytes], data: bytes) -> bytes:
-    import struct
-    import zlib
-
-    out, cd = bytearray(), bytearray()
-    stream = zlib.compress(data, 9)[2:-4]
-    crc = zlib.crc32(data)
-    for raw in names:
-        off = len(out)
-        out += struct.pack(
-            "<4sHHHHHLLLHH",
-            b"PK\x03\x04",
-            20,
-            0,
-            8,
-            0,
-            0x21,
-            crc,
-            len(stream),
-            len(data),
-            len(raw),
-            0,
-        )
-        out += raw + stream
-        cd += struct.pack(
-            "<4sHHHHHHLLLHHHHHLL",
-            b"PK\x01\x02",
-            20,
-            20,
-            0,
-            8,
-            0,
-            0x21,
-            crc,
-            len(stream),
-            len(data),
-            len(raw),
-            0,
-            0,
-            0,
-            0,
-            0,
-            off,
-        )
-        cd += raw
-    n = len(names)
-    return bytes(
-        out + cd + struct.pack("<4sHHHHLLH", b"PK\x05\x06", 0, 0, n, n, len(cd), len(out), 0)
-    )
+    return _raw_zip([(raw, data, 8, 0) for raw in names])
 
 
 def test_zip_member_with_empty_name_is_refused_not_raised(tmp_path: Path) -> None:

@@ -155,22 +155,28 @@ def _arg(
         cells = arg[1]
     elif kind == "range":
         _, c1, c2, r1, r2 = arg
-        if (r2 - r1 + 1) * (c2 - c1 + 1) > 100_000:
+        size = (r2 - r1 + 1) * (c2 - c1 + 1)
+        if size > 100_000:
             return None
         key = f"\0{c1}:{c2}:{r1}:{r2}"  # no cell reference holds a NUL
         if key in memo:  # the same range of plain values, summed before
             return memo[key]
         left = memo.get(_LEFT, SUM_BUDGET)
-        if left is None or left < (r2 - r1 + 1) * (c2 - c1 + 1):
+        if left is None or left < size:
             return None  # over the budget (see _sum): not even listed
-        cells = _range_cells(c1, c2, r1, r2)
-        total = _sum(cells, grid, formulas, memo, depth)
-        if not any(ref in formulas for ref, _, _ in cells):
+        total = _sum(_range_cells(c1, c2, r1, r2), grid, formulas, memo, depth)
+        if not any(_inside(ref, c1, c2, r1, r2) for ref in formulas):
             memo[key] = total
         return total
     else:
         return None
     return _sum(cells, grid, formulas, memo, depth)
+
+
+def _inside(ref: str, c1: int, c2: int, r1: int, r2: int) -> bool:
+    """Whether cell ``ref`` lies in the range (columns and rows 1-based, as written)."""
+    m = CELL_REF.match(ref)
+    return m is not None and c1 <= col_number(m.group(1)) <= c2 and r1 <= int(m.group(2)) <= r2
 
 
 SUM_BUDGET = 1_000_000  # cells a sheet's formulas may sum in all (a return sums hundreds)

@@ -19,7 +19,7 @@ from aggregator.read.sealed import ole_stream_names
 from aggregator.read.sheetscan import extent, formulas
 from aggregator.read.xlsxparts import cached_sheet_paths, sheet_paths
 from aggregator.rulebook.policy import Limits
-from aggregator.zipdir import plain_entries, plain_member
+from aggregator.zipdir import ZIPFILE_ERRORS, plain_entries, plain_member
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SPREADSHEET_KINDS = ("xlsx", "xlsm", "xlsb", "xls", "ods")
@@ -168,7 +168,6 @@ def _ole_kind(names: set[str], path: Path) -> Sniff:
 
 
 _SHEET_XML = re.compile(r"sheet\d+\.xml")
-_UNREADABLE = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError)
 
 
 def sniff_zip_file(path: Path, data: bytes, limits: Limits) -> Sniff:
@@ -206,7 +205,7 @@ def sniff_zip(source: Path | bytes, limits: Limits) -> Sniff:
                     "文件解压后实际内容过大，疑似异常文件，未读取。",
                 )
                 return out
-            except _UNREADABLE:
+            except ZIPFILE_ERRORS:
                 out.problem, out.message = "truncated", WRONG_KIND["truncated"]
                 return out
             if part != "content.xml" and _part_problem(out, part, data, limits):
@@ -250,8 +249,9 @@ def _sniff_plain(data: bytes, limits: Limits) -> Sniff | None:
         return None
     paths = found
     sheets = [entries[i] for i in named.sheets]
-    if paths and not set(paths.values()) <= {entries[i].name for i in named.sheets}:
-        sheets = [e for e in entries if e.name in _sheet_parts([e.name], paths)]
+    if paths and not set(paths.values()) <= {e.name for e in sheets}:  # a sheet stored elsewhere
+        wanted = set(_sheet_parts([e.name for e in entries], paths))
+        sheets = [e for e in entries if e.name in wanted]
     budget = int(limits.max_uncompressed_mb * 1e6)
     for e in sheets:
         part = plain_member(data, e) if e.file_size <= budget else None

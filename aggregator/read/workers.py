@@ -5,8 +5,8 @@ Workers are long-lived (one per core) and take files in batches; when one dies o
 files of its batches are read again one at a time, and a file that kills or stalls a worker on
 its own twice (read alone each time, in a fresh worker: once may be the machine's doing, a
 worker killed or starved) is rejected with a clear reason (for this run only); a fresh worker
-takes the place of the lost one and the run goes on. Results come back in the order of the tasks, identical to a
-single-process run.
+takes the place of the lost one and the run goes on. Results come back in the order of the
+tasks, identical to a single-process run.
 """
 
 from __future__ import annotations

@@ -6,9 +6,8 @@ from __future__ import annotations
 import html
 import re
 import zipfile
-import zlib
 
-from aggregator.zipdir import Entry, data_start, local_data_start, plain_member
+from aggregator.zipdir import ZIPFILE_ERRORS, Entry, data_start, local_data_start, plain_member
 
 
 def unescape_xml(s: str) -> str:
@@ -36,16 +35,7 @@ def sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
         return dict(got)
     try:
         wb, rels = (zf.read(i) for i in infos)  # the CRC is checked as they are inflated
-    except (
-        KeyError,
-        zipfile.BadZipFile,
-        zlib.error,
-        OSError,
-        EOFError,  # a stream cut short
-        NotImplementedError,  # a compression method zipfile does not know
-        RuntimeError,  # an encrypted part
-        ValueError,
-    ):
+    except (KeyError, ValueError, *ZIPFILE_ERRORS):
         return {}  # no formulas placed: the reader then finds the package damaged
     got = _parse_sheet_paths(wb, rels)
     if key and len(_SHEET_PATHS) < 1000 and len(wb) + len(rels) < 100_000:

@@ -26,20 +26,15 @@ from aggregator.problems import Problem, error
 from aggregator.rulebook.policy import Limits
 from aggregator.store import mail
 from aggregator.store.names import decode_name, escape_bytes, readable
-from aggregator.zipdir import plain_names
+from aggregator.zipdir import ZIPFILE_ERRORS, plain_names
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 # What zipfile raises on a damaged or unusual directory (zipfile has no single error type).
 ZIP_ERRORS = (
-    zipfile.BadZipFile,
-    zlib.error,
-    OSError,
-    EOFError,
+    *ZIPFILE_ERRORS,
     ValueError,  # includes UnicodeDecodeError of a flagged name that is not UTF-8
     IndexError,  # ZipInfo.is_dir() of a member whose name is empty (or begins with NUL)
-    NotImplementedError,
-    RuntimeError,
     struct.error,
 )
 MSG_MARK = "__substg1.0_".encode("utf-16-le")
@@ -174,8 +169,12 @@ class _Walk:
         """Count members; refuse the container when there are too many."""
         self.count += n
         if self.count > self.limits.max_container_members:
-            cap = self.limits.max_container_members
-            raise _Refused(f"“{label}”中的文件超过 {cap} 个，疑似异常文件，整体未拆开。")
+            raise self.too_many(label)
+
+    def too_many(self, label: str) -> _Refused:
+        """The refusal of a container holding more members than allowed."""
+        cap = self.limits.max_container_members
+        return _Refused(f"“{label}”中的文件超过 {cap} 个，疑似异常文件，整体未拆开。")
 
     def label(self, parent: str, member: str, fallback: str) -> str:
         """A unique, safe label under the parent for a member name."""
@@ -287,7 +286,7 @@ class _Walk:
         # every MIME part starts on a line "--boundary": far more such lines than members
         # allowed is refused before the email library spends ≈1 ms on each part
         if data.count(b"\n--") > PART_LINES_PER_MEMBER * self.limits.max_container_members:
-            self.counted(label, self.limits.max_container_members + 1)
+            raise self.too_many(label)
         try:
             self.message(label, mail.parse_email(data), depth, env)
         except _Refused:
